@@ -25,6 +25,7 @@ class PostRecord:
     reposts: int | None = None
     replies: int | None = None
     views: int | None = None
+    observed_at: datetime | None = None  # when the counts above were read (default: created_at)
     account: str | None = None  # handle of our connected account that synced it, if any
 
 
@@ -45,6 +46,7 @@ class CommentRecord:
     reposts: int | None = None
     replies: int | None = None
     views: int | None = None
+    observed_at: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -1,0 +1,162 @@
+"""Core commands: ``import``, ``status`` and ``demo``."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sounding.api import Sounding
+from sounding.commands import open_api
+from sounding.config import data_dir
+from sounding.importers import FORMATS, ImportReport
+
+console = Console()
+err = Console(stderr=True)
+
+SAMPLE = "data/sample/twacs_airlines.jsonl.gz"
+
+
+def progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+def import_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files to import, in order (posts before replies).", exists=True, dir_okay=False)],
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}. Default: guessed from the file name.")
+    ] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where rejected rows go (JSONL). Default: FILE.rejects.jsonl beside the file.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Import posts and comments from JSONL, CSV or a platform export; exit code 1 if rows were rejected."""
+    api = open_api(ctx)
+    reports = []
+    for path in paths:
+        with progress() as bar:
+            task = bar.add_task(f"Importing {path.name}", total=None)
+            report = api.import_file(path, format, rejects, on_progress=lambda n, t=task: bar.advance(t, n))
+        reports.append(report)
+        if not as_json:
+            _print_report(report)
+    if as_json:
+        console.print_json(json.dumps([r.as_dict() for r in reports]))
+    if any(r.rejected for r in reports):
+        raise typer.Exit(1)
+
+
+def _print_report(report: ImportReport) -> None:
+    new = ", ".join(f"{count:,} {kind}" for kind, count in report.new.items() if count)
+    console.print(
+        f"[bold]{escape(report.path)}[/] ({report.format}): {report.read:,} rows read; "
+        f"new: {new or 'nothing'}; {report.duplicates:,} already stored; "
+        f"[{'red' if report.rejected else 'green'}]{report.rejected:,} rejected[/]"
+    )
+    for reject in report.first_rejects[:10]:
+        err.print(f"  line {reject['line']}: {escape(reject['error'])}")
+    if report.rejected:
+        err.print(f"  all rejected rows (with their text) are in [bold]{escape(report.rejects_path or '')}[/]")
+
+
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """What the store holds: accounts, posts, comments, reactions, polls, experiments, per platform."""
+    api = open_api(ctx)
+    counts = api.status()
+    if as_json:
+        console.print_json(json.dumps({"database": api.store.url, **counts}))
+        return
+    console.print(f"Database: [bold]{escape(api.store.url)}[/]")
+    table = Table("platform", "accounts", "posts", "comments", "reactions", "polls")
+    for platform, numbers in counts["platforms"].items():
+        table.add_row(platform, *(f"{numbers.get(k, 0):,}" for k in ("accounts", "posts", "comments", "reactions", "polls")))
+    table.add_row(
+        "[bold]all[/]", *(f"[bold]{counts[k]:,}[/]" for k in ("accounts", "posts", "comments", "reactions", "polls"))
+    )
+    console.print(table)
+    console.print(
+        f"questions: {counts['questions']:,}   experiments: {counts['experiments']:,}   decisions: {counts['decisions']:,}"
+    )
+
+
+def demo(
+    ctx: typer.Context,
+    fresh: Annotated[bool, typer.Option(help="Start from an empty demo database.")] = True,
+) -> None:
+    """Import the bundled sample community into a fresh SQLite file and show what it tells us."""
+    db = (ctx.find_root().obj or {}).get("db")
+    if db is None:
+        path = data_dir() / "demo.db"
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        db = str(path)
+    api = Sounding(db)
+    sample = Path(str(files("sounding").joinpath(SAMPLE)))
+    console.rule("[bold]Sounding demo: 3,000 airline customer-support threads (TwACS, CC BY-NC-SA 4.0)")
+    with progress() as bar:
+        task = bar.add_task("Importing the sample", total=None)
+        report = api.import_file(sample, on_progress=lambda n: bar.advance(task, n))
+    _print_report(report)
+    show_summary(api)
+    console.print(f"\nDemo database: [bold]{escape(api.store.url)}[/]  (explore it with --db {escape(db)})")
+
+
+def show_summary(api: Sounding, limit: int = 5) -> None:
+    """What the data alone supports: counts, most-discussed threads, unanswered questions."""
+    counts = api.status()
+    console.print(
+        f"\n[bold]{counts['posts']:,}[/] posts, [bold]{counts['comments']:,}[/] comments, "
+        f"{len(counts['platforms'])} platform(s)"
+    )
+    threads = api.most_discussed(limit)
+    table = Table(title="Most-discussed threads (distinct people, then comments)", show_lines=False)
+    for column in ("people", "comments", "our_replies", "text"):
+        table.add_column(column, overflow="fold")
+    for row in threads.itertuples():
+        table.add_row(str(row.people), str(row.comments), str(row.our_replies), escape(_short(row.text)))
+    console.print(table)
+    questions = api.unanswered_questions()
+    console.print(
+        f"\n[bold]{len(questions):,}[/] audience questions have no reply from us after them "
+        "(question = contains '?' until `sounding analyze` has run). Oldest first:"
+    )
+    _print_quotes(questions.head(limit))
+
+
+def _print_quotes(frame: pd.DataFrame) -> None:
+    for row in frame.itertuples():
+        console.print(f"  [dim]{row.created_at:%Y-%m-%d} {row.kind} {escape(str(row.id))}[/]  “{escape(_short(row.text, 140))}”")
+
+
+def _short(text: str, width: int = 90) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_command)
+    app.command()(status)
+    app.command()(demo)

@@ -1,0 +1,181 @@
+"""Where account secrets live: the system keyring when there is one, else a 0600 file.
+
+The database only ever holds a *reference* (``credential_ref``, e.g. ``keyring:bluesky:brand.bsky.social``
+or ``file:mastodon:brand@example.social``); the secret itself is in the OS keyring (service
+``sounding``) or in ``secrets.json`` (mode 0600, folder 0700) under the config folder:
+``$SOUNDING_CONFIG_DIR``, else ``$SOUNDING_HOME``, else ``$XDG_CONFIG_HOME/sounding``
+(``~/.config/sounding``). ``SOUNDING_SECRETS_BACKEND=file|keyring`` forces one.
+
+Every secret read or written is also registered with :data:`REDACTOR`, a logging filter that
+replaces it by ``***`` in any log record, so a token cannot leak through an exception message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger("sounding.connectors")
+
+SERVICE = "sounding"
+MASK = "••••••••"
+
+
+def config_dir() -> Path:
+    if value := os.environ.get("SOUNDING_CONFIG_DIR"):
+        return Path(value)
+    if value := os.environ.get("SOUNDING_HOME"):
+        return Path(value)
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "sounding"
+
+
+class Redactor(logging.Filter):
+    """Replaces every known secret by ``***`` in log records (message, args and exception text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, secret: str | None) -> None:
+        if secret and len(secret) >= 4 and secret not in self._secrets:
+            self._secrets.add(secret)
+            self._pattern = re.compile("|".join(re.escape(s) for s in sorted(self._secrets, key=len, reverse=True)))
+
+    def redact(self, text: str) -> str:
+        if self._pattern is None or not text:
+            return text
+        return self._pattern.sub("***", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._pattern is None:
+            return True
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+            del exc
+        return True
+
+
+REDACTOR = Redactor()
+
+
+def install_redaction(logger: logging.Logger | None = None) -> None:
+    """Attach the redactor to a logger's handlers (the root logger by default)."""
+    logger = logger or logging.getLogger()
+    for handler in logger.handlers:
+        if REDACTOR not in handler.filters:
+            handler.addFilter(REDACTOR)
+    if REDACTOR not in logger.filters:
+        logger.addFilter(REDACTOR)
+
+
+def _keyring_usable() -> bool:
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring):
+            return False
+        chained = getattr(backend, "backends", None)
+        if chained is not None and not chained:
+            return False
+        return backend.priority > 0
+    except Exception:  # noqa: BLE001 - any failure means "no keyring here"
+        return False
+
+
+class SecretStore:
+    """Get and set secrets by reference."""
+
+    def __init__(self, backend: str | None = None, directory: Path | None = None) -> None:
+        wanted = backend or os.environ.get("SOUNDING_SECRETS_BACKEND")
+        if wanted not in (None, "", "keyring", "file"):
+            raise ValueError(f"unknown secrets backend {wanted!r} (keyring or file)")
+        self.backend = wanted or ("keyring" if _keyring_usable() else "file")
+        self.directory = directory or config_dir()
+
+    @property
+    def path(self) -> Path:
+        return self.directory / "secrets.json"
+
+    # -- file backend ----------------------------------------------------------------------------
+    def _read_file(self) -> dict[str, str]:
+        try:
+            return json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return {}
+
+    def _write_file(self, data: dict[str, str]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.directory, 0o700)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".secrets-")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                json.dump(data, fh, indent=1, sort_keys=True)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        os.chmod(self.path, 0o600)
+
+    # -- API -------------------------------------------------------------------------------------
+    def set(self, name: str, secret: str) -> str:
+        """Store ``secret`` under ``name``; returns the reference to keep in the database."""
+        REDACTOR.add(secret)
+        if self.backend == "keyring":
+            import keyring
+
+            try:
+                keyring.set_password(SERVICE, name, secret)
+                return f"keyring:{name}"
+            except Exception as exc:  # noqa: BLE001
+                log.warning("system keyring unavailable (%s); using %s", type(exc).__name__, self.path)
+        data = self._read_file()
+        data[name] = secret
+        self._write_file(data)
+        return f"file:{name}"
+
+    def get(self, ref: str | None) -> str | None:
+        if not ref:
+            return None
+        kind, _, name = ref.partition(":")
+        if kind == "keyring":
+            import keyring
+
+            secret = keyring.get_password(SERVICE, name)
+        elif kind == "file":
+            secret = self._read_file().get(name)
+        else:
+            raise ValueError(f"unknown credential reference {ref!r}")
+        REDACTOR.add(secret)
+        return secret
+
+    def delete(self, ref: str) -> None:
+        kind, _, name = ref.partition(":")
+        if kind == "keyring":
+            import keyring
+
+            keyring.delete_password(SERVICE, name)
+        elif kind == "file":
+            data = self._read_file()
+            data.pop(name, None)
+            self._write_file(data)
+
+    @staticmethod
+    def describe(ref: str | None) -> str:
+        """The masked secret and where it is, for listings."""
+        if not ref:
+            return "(none)"
+        kind = ref.partition(":")[0]
+        return f"{MASK} ({'system keyring' if kind == 'keyring' else 'secrets file'})"
