@@ -76,8 +76,10 @@ class RecordWriter:
     def _insert_ignore(self, conn: Connection, table: Table, rows: list[dict]) -> int:
         if not rows:
             return 0
-        result = conn.execute(self._insert(table).on_conflict_do_nothing(), rows)
-        return max(result.rowcount, 0)
+        # RETURNING yields only the rows really inserted: an exact "new" count on every backend
+        primary = list(table.primary_key.columns)[0]
+        statement = self._insert(table).on_conflict_do_nothing().returning(primary)
+        return len(conn.execute(statement, rows).all())
 
     def _lookup(self, conn: Connection, keys: set[tuple[str, str]]) -> None:
         """Fill the id cache for (platform, platform_id) keys, from posts then comments."""

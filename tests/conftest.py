@@ -1,0 +1,52 @@
+"""Shared fixtures: a fresh store per test, on SQLite and (when a server is given) PostgreSQL.
+
+``SOUNDING_TEST_POSTGRES_URL`` names a server (``make test`` starts one); each test gets its own
+database on it. With ``SOUNDING_REQUIRE_POSTGRES=1`` a missing server fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from sounding.store import Store
+
+PG_URL = os.environ.get("SOUNDING_TEST_POSTGRES_URL")
+
+
+def _postgres_database() -> str:
+    if not PG_URL:
+        if os.environ.get("SOUNDING_REQUIRE_POSTGRES") == "1":
+            pytest.fail("SOUNDING_REQUIRE_POSTGRES=1 but SOUNDING_TEST_POSTGRES_URL is not set")
+        pytest.skip("no PostgreSQL server (set SOUNDING_TEST_POSTGRES_URL; `make test` starts one)")
+    name = f"sounding_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sounding.db'}"
+    return _postgres_database()
+
+
+@pytest.fixture
+def store(store_url):
+    store = Store.open(store_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    store = Store.open(str(tmp_path / "sounding.db"))
+    yield store
+    store.close()

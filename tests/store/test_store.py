@@ -1,0 +1,117 @@
+"""The store on SQLite and PostgreSQL: migrations, idempotent writes, threads, snapshots, cursors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from sounding.records import CommentRecord, PollRecord, PostRecord, ReactionSnapshot, SyncBatch
+from sounding.store import Store, models
+
+T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+def thread() -> list:
+    return [
+        PostRecord("bluesky", "p1", "brand.test", "Which should we build next?", T0, ours=True, likes=3),
+        CommentRecord("bluesky", "c1", "p1", "ann.test", "Dark mode please!", T0 + timedelta(minutes=1)),
+        CommentRecord("bluesky", "c2", "c1", "bob.test", "+1 for dark mode", T0 + timedelta(minutes=2)),
+        CommentRecord("bluesky", "c3", "c2", "brand.test", "Noted!", T0 + timedelta(minutes=3), ours=True),
+    ]
+
+
+def count(store: Store, model) -> int:
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_migrations_are_idempotent(store_url):
+    Store.open(store_url).close()
+    store = Store.open(store_url)  # a second open finds the schema at head and changes nothing
+    assert store.counts()["posts"] == 0
+    store.close()
+
+
+def test_writing_the_same_records_twice_changes_nothing(store):
+    first = store.write_records(thread())
+    assert first.new == {"posts": 1, "comments": 3, "reactions": 1, "polls": 0}
+    second = store.write_records(thread())
+    assert second.new == {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
+    assert (count(store, models.Post), count(store, models.Comment)) == (1, 3)
+
+
+def test_replies_keep_thread_root_and_parent(store):
+    store.write_records(thread())
+    with store.engine.connect() as conn:
+        rows = {r.platform_id: r for r in conn.execute(select(models.Comment))}
+        post_id = conn.execute(select(models.Post.id)).scalar_one()
+    assert {r.post_id for r in rows.values()} == {post_id}
+    assert rows["c1"].parent_comment_id is None
+    assert rows["c2"].parent_comment_id == rows["c1"].id
+    assert rows["c3"].parent_comment_id == rows["c2"].id
+
+
+def test_authors_are_pseudonymised_consistently(store):
+    store.write_records(thread())
+    with store.engine.connect() as conn:
+        authors = {pid: author for pid, author in conn.execute(select(models.Comment.platform_id, models.Comment.author))}
+    assert "brand.test" not in authors.values() and "ann.test" not in authors.values()
+    assert authors["c1"].startswith("u_") and authors["c1"] != authors["c2"]
+    store.write_records([CommentRecord("bluesky", "c9", "p1", "ann.test", "again", T0)])
+    with store.engine.connect() as conn:
+        again = conn.execute(select(models.Comment.author).where(models.Comment.platform_id == "c9")).scalar_one()
+    assert again == authors["c1"]
+
+
+def test_unknown_parent_is_reported_not_written(store):
+    result = store.write_records([CommentRecord("bluesky", "x", "nowhere", "a", "hi", T0)])
+    assert result.unresolved == [(0, "unknown parent 'nowhere'")]
+    assert count(store, models.Comment) == 0
+
+
+def test_snapshots_only_when_counts_change(store):
+    store.write_records(thread())
+    later = T0 + timedelta(hours=1)
+    same = ReactionSnapshot("bluesky", "p1", later, likes=3)
+    assert store.write_records([same]).new["reactions"] == 0
+    grown = ReactionSnapshot("bluesky", "p1", later, likes=5, reposts=1)
+    assert store.write_records([grown]).new["reactions"] == 1
+    assert count(store, models.ReactionSnapshot) == 2
+
+
+def test_poll_snapshots(store):
+    store.write_records(thread())
+    poll = PollRecord("bluesky", "p1", ["Dark mode", "Widgets"], [4, 2], T0, voters=6)
+    assert store.write_records([poll]).new["polls"] == 1
+    assert store.write_records([poll]).new["polls"] == 0
+    assert store.counts()["polls"] == 1
+
+
+def test_batch_and_cursor_are_written_together(store):
+    account = store.upsert_account("bluesky", "brand.test", service_url="http://127.0.0.1:2583")
+    assert store.upsert_account("bluesky", "brand.test") == account
+    new = store.write_batch(account, SyncBatch(thread(), stream="posts", cursor="abc"))
+    assert new["comments"] == 3 and store.get_cursor(account, "posts") == "abc"
+    store.write_batch(account, SyncBatch([], stream="posts", cursor="def"))
+    assert store.get_cursor(account, "posts") == "def"
+    assert [a.handle for a in store.list_accounts()] == ["brand.test"]
+
+
+def test_times_round_trip_in_utc(store):
+    from datetime import timezone
+
+    paris = timezone(timedelta(hours=1))
+    store.write_records([PostRecord("x", "1", "a", "t", datetime(2026, 1, 5, 13, 0, tzinfo=paris))])
+    with store.engine.connect() as conn:
+        stored = conn.execute(select(models.Post.created_at)).scalar_one()
+    assert stored.replace(tzinfo=None) == datetime(2026, 1, 5, 12, 0)
+
+
+def test_counts_per_platform(store):
+    store.write_records(thread())
+    store.write_records([PostRecord("mastodon", "9", "a", "hello", T0)])
+    counts = store.counts()
+    assert counts["posts"] == 2 and counts["comments"] == 3
+    assert counts["platforms"]["bluesky"] == {"posts": 1, "comments": 3, "reactions": 1}
+    assert counts["platforms"]["mastodon"] == {"posts": 1}
