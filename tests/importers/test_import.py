@@ -1,0 +1,187 @@
+"""`sounding import`: idempotence, bad rows set aside with their line, and resume after SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from sounding.cli import app
+from sounding.store import Store
+
+runner = CliRunner()
+
+
+def row(kind: str, id: str, parent: str | None = None, text: str = "hello", **extra) -> dict:
+    out = {"kind": kind, "platform": "twitter", "id": id, "author": f"user{id}", "text": text,
+           "created_at": "2026-01-05T12:00:00Z", **extra}
+    if parent:
+        out["parent_id"] = parent
+    return out
+
+
+def write_jsonl(path: Path, rows: list) -> Path:
+    with open(path, "wb") as out:
+        for item in rows:
+            out.write(item if isinstance(item, bytes) else orjson.dumps(item))
+            out.write(b"\n")
+    return path
+
+
+def good_rows(threads: int = 20, replies: int = 3) -> list[dict]:
+    rows = []
+    for t in range(threads):
+        rows.append(row("post", f"p{t}", likes=t))
+        parent = f"p{t}"
+        for r in range(replies):
+            rows.append(row("comment", f"c{t}-{r}", parent, text=f"reply {r} in thread {t}?"))
+            parent = f"c{t}-{r}"
+    return rows
+
+
+def run(db: Path, *args: str):
+    return runner.invoke(app, ["--db", str(db), *args])
+
+
+def test_importing_twice_changes_no_counts(tmp_path):
+    data = write_jsonl(tmp_path / "data.jsonl", good_rows())
+    first = run(tmp_path / "s.db", "import", str(data), "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)[0]["new"] == {"posts": 20, "comments": 60, "reactions": 20, "polls": 0}
+    second = run(tmp_path / "s.db", "import", str(data), "--json")
+    report = json.loads(second.stdout)[0]
+    assert report["new"] == {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
+    assert report["duplicates"] == 80
+    status = json.loads(run(tmp_path / "s.db", "status", "--json").stdout)
+    assert (status["posts"], status["comments"]) == (20, 60)
+
+
+def test_bad_rows_are_reported_with_their_line_and_set_aside(tmp_path):
+    rows: list = good_rows(threads=5)
+    bad = {
+        3: b'{"kind": "comment", "platform": "twitter", "id": "broken"',  # invalid JSON
+        6: orjson.dumps(row("post", "latin1")).replace(b"hello", b"caf\xe9"),  # invalid UTF-8
+        9: orjson.dumps({k: v for k, v in row("comment", "noid", "p0").items() if k != "id"}),
+        12: orjson.dumps(row("comment", "huge", "p0", text="x" * 10_000_000)),  # a 10 MB text field
+        15: orjson.dumps(row("comment", "orphan", "no-such-parent")),
+        18: orjson.dumps(row("post", "when", created_at="yesterday")),
+    }
+    for line in sorted(bad):  # insert at 1-based line numbers
+        rows.insert(line - 1, bad[line])
+    data = write_jsonl(tmp_path / "bad.jsonl", rows)
+    result = run(tmp_path / "s.db", "import", str(data), "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)[0]
+    assert report["rejected"] == len(bad)
+    assert report["new"]["posts"] == 5 and report["new"]["comments"] == 15  # every good row kept
+    rejects = [json.loads(line) for line in Path(report["rejects_path"]).read_text().splitlines()]
+    by_line = {r["line"]: r for r in rejects}
+    assert set(by_line) == set(bad)
+    assert by_line[3]["error"].startswith("invalid JSON")
+    assert "invalid UTF-8" in by_line[6]["error"] and "caf\\xe9" in by_line[6]["raw"]
+    assert by_line[9]["error"] == "missing required field 'id'"
+    assert "10,000,000 characters" in by_line[12]["error"] and len(by_line[12]["raw"]) > 10_000_000
+    assert by_line[15]["error"] == "unknown parent 'no-such-parent'"
+    assert "ISO 8601" in by_line[18]["error"]
+    assert all(r["source"] == str(data) for r in rejects)
+
+
+def test_reply_before_its_parent_in_the_file_is_kept(tmp_path):
+    rows = [row("comment", "c2", "c1"), row("comment", "c1", "p1"), row("post", "p1")]
+    result = run(tmp_path / "s.db", "import", str(write_jsonl(tmp_path / "d.jsonl", rows)), "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)[0]["new"]["comments"] == 2
+
+
+def test_csv_with_the_same_fields(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_bytes(
+        b"kind,platform,id,parent_id,author,text,created_at,ours,likes\n"
+        b"post,reddit,p1,,brand,\"Which one, A or B?\",2026-01-05T12:00:00Z,true,4\n"
+        b"comment,reddit,c1,p1,ann,\"B, clearly\",2026-01-05T12:01:00Z,,\n"
+        b"comment,reddit,c2,p1,bob,B,not-a-date,,\n"
+        b"comment,reddit,c3,p1,bo\xff,x,2026-01-05T12:01:00Z,,\n"
+        b"comment,reddit,c4,p1,cy,\"multi\nline\",2026-01-05T12:02:00Z,,-1\n"
+    )
+    result = run(tmp_path / "s.db", "import", str(path), "--json")
+    report = json.loads(result.stdout)[0]
+    assert report["new"]["posts"] == 1 and report["new"]["comments"] == 1
+    assert {r["line"] for r in report["first_rejects"]} == {4, 5, 7}
+
+
+def test_mastodon_outbox(tmp_path):
+    actor = "https://social.example/users/brand"
+    note = lambda i, reply=None: {  # noqa: E731
+        "type": "Create",
+        "object": {"type": "Note", "id": f"{actor}/statuses/{i}", "url": f"https://social.example/@brand/{i}",
+                   "published": "2026-01-05T12:00:00Z", "attributedTo": actor,
+                   "content": "<p>Which <b>one</b>?</p><p>A &amp; B</p>", "inReplyTo": reply},
+    }
+    outbox = {"@context": "https://www.w3.org/ns/activitystreams", "type": "OrderedCollection",
+              "orderedItems": [note(1), note(2, f"{actor}/statuses/1"), {"type": "Announce", "object": "x"},
+                               note(3, "https://elsewhere.example/statuses/77")]}
+    path = tmp_path / "outbox.json"
+    path.write_text(json.dumps(outbox))
+    report = json.loads(run(tmp_path / "s.db", "import", str(path), "--json").stdout)[0]
+    assert report["format"] == "mastodon-outbox"
+    assert report["new"]["posts"] == 1 and report["new"]["comments"] == 1 and report["rejected"] == 1
+    store = Store.open(str(tmp_path / "s.db"))
+    with store.engine.connect() as conn:
+        text = conn.exec_driver_sql("select text from posts").scalar_one()
+    assert text == "Which one?\nA & B"
+
+
+def test_reddit_export(tmp_path):
+    (tmp_path / "posts.csv").write_text(
+        "id,permalink,date,ip,subreddit,gildings,title,url,body\n"
+        "abc,https://www.reddit.com/r/x/comments/abc/t/,2025-05-18 04:35:32 UTC,1.2.3.4,x,0,Title,,Body\n"
+    )
+    (tmp_path / "comments.csv").write_text(
+        "id,permalink,date,ip,subreddit,gildings,link,parent,body,media\n"
+        "k1,https://www.reddit.com/r/x/comments/abc/t/k1/,2025-05-18 05:00:00 UTC,,x,0,"
+        "https://www.reddit.com/r/x/comments/abc/t/,,Top level,\n"
+        "k2,https://www.reddit.com/r/x/comments/abc/t/k2/,2025-05-18 05:10:00 UTC,,x,0,"
+        "https://www.reddit.com/r/x/comments/abc/t/,t1_k1,Nested,\n"
+    )
+    result = run(tmp_path / "s.db", "import", str(tmp_path / "posts.csv"), str(tmp_path / "comments.csv"), "--json")
+    reports = json.loads(result.stdout)
+    assert [r["format"] for r in reports] == ["reddit-export", "reddit-export"]
+    assert reports[0]["new"]["posts"] == 1 and reports[1]["new"]["comments"] == 2
+
+
+@pytest.mark.slow
+def test_sigkill_mid_import_then_rerun_completes_without_duplicates(tmp_path):
+    rows = []
+    for t in range(20_000):
+        rows.append(row("post", f"p{t}"))
+        rows.append(row("comment", f"c{t}", f"p{t}"))
+    data = write_jsonl(tmp_path / "big.jsonl", rows)
+    db = tmp_path / "s.db"
+    command = [sys.executable, "-m", "sounding.cli", "--db", str(db), "import", str(data)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    store = Store.open(str(db))
+    try:
+        while time.time() < deadline:  # kill once some, but not all, batches are durable
+            if 0 < store.counts()["posts"] < 20_000:
+                break
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        partial = store.counts()
+        assert 0 < partial["posts"] < 20_000, "the kill should land mid-import"
+        # batches (5,000 rows = 2,500 post+reply pairs) are atomic: never a post without its reply
+        assert partial["posts"] == partial["comments"] and partial["posts"] % 2_500 == 0
+        done = subprocess.run(command, capture_output=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        final = store.counts()
+        assert (final["posts"], final["comments"]) == (20_000, 20_000)
+    finally:
+        store.close()
