@@ -99,6 +99,9 @@ class Connector(ABC):
 
     def __init__(self, account: AccountRef, *, policy: RetryPolicy | None = None,
                  on_wait: Callable[[str], None] | None = None) -> None:
+        from sounding.connectors.secrets import REDACTOR
+
+        REDACTOR.add(account.secret)
         self.account = account
         self.retrier = Retrier(self.platform, self.classify, policy, on_wait)
 

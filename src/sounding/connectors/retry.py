@@ -183,9 +183,10 @@ class Retrier:
                 f"{self.platform}: {what} failed ({exc}); waiting {delay:.1f}s before retry "
                 f"{state.attempt_number + 1}/{p.max_attempts}"
             )
-            log.warning(msg)
             if self.on_wait:
                 self.on_wait(msg)
+            else:
+                log.warning(msg)
 
         def over_budget(state: RetryCallState) -> bool:
             exc = state.outcome.exception() if state.outcome else None

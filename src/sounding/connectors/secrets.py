@@ -43,6 +43,13 @@ class Redactor(logging.Filter):
         self._pattern: re.Pattern[str] | None = None
 
     def add(self, secret: str | None) -> None:
+        if secret and secret.lstrip().startswith("{"):
+            try:  # a JSON bundle (Reddit): every string value in it is secret too
+                for value in json.loads(secret).values():
+                    if isinstance(value, str):
+                        self.add(value)
+            except (ValueError, AttributeError):
+                pass
         if secret and len(secret) >= 4 and secret not in self._secrets:
             self._secrets.add(secret)
             self._pattern = re.compile("|".join(re.escape(s) for s in sorted(self._secrets, key=len, reverse=True)))

@@ -95,6 +95,9 @@ def run_connector(
         result.complete = True
     except ConnectorError as exc:
         result.error = REDACTOR.redact(str(exc))
+    except Exception as exc:  # noqa: BLE001 - an SDK error we did not classify: report it, redacted
+        result.error = REDACTOR.redact(f"{acct.platform}: unexpected {type(exc).__name__}: {exc}")
+        log.debug("sync of %s %s failed", acct.platform, acct.handle, exc_info=True)
     finally:
         result.retries = connector.retrier.retries
         connector.close()
