@@ -72,8 +72,12 @@ def ttest(
     mean_b: np.ndarray, var_b: np.ndarray, n_b: np.ndarray,
     *, relative: bool = True, alpha: float = 0.05, dof: np.ndarray | None = None,
 ) -> TestResult:
-    """Two-sided test of b vs a; `dof=np.inf` gives a z-test (used for Poisson rates)."""
+    """Two-sided test of b vs a; `dof=np.inf` gives a z-test (used for Poisson rates).
+
+    Like gbstats, the test is skipped (p = 1) when control's mean is 0, even for absolute differences.
+    """
     est, var, valid = difference_and_variance(mean_a, var_a, n_a, mean_b, var_b, n_b, relative)
+    valid = valid & (np.asarray(mean_a) != 0)
     if dof is None:
         dof = welch_dof(var_a, n_a, var_b, n_b)
     se = np.sqrt(var)
@@ -89,6 +93,7 @@ def sequential_test(
 ) -> TestResult:
     """Always-valid two-sided test: asymptotic confidence sequence (Waudby-Smith et al. 2023)."""
     est, var, valid = difference_and_variance(mean_a, var_a, n_a, mean_b, var_b, n_b, relative)
+    valid = valid & (np.asarray(mean_a) != 0)
     total = np.asarray(n_a, dtype=float) + np.asarray(n_b, dtype=float)
     width = sequence_half_width(var, total, alpha, tuning)
     rho2 = _rho_squared(alpha, tuning)
@@ -102,7 +107,8 @@ def sequence_half_width(var: np.ndarray, total: np.ndarray, alpha: float, tuning
     """Half-width of the confidence sequence (eq. 9) given the estimate's variance at `total` units."""
     rho2 = _rho_squared(alpha, tuning)
     s2 = var * total
-    return np.sqrt(s2) * np.sqrt(2 * (total * rho2 + 1) * np.log(np.sqrt(total * rho2 + 1) / alpha) / (total**2 * rho2))
+    with np.errstate(divide="ignore", invalid="ignore"):  # total 0 only occurs where the test is invalid
+        return np.sqrt(s2) * np.sqrt(2 * (total * rho2 + 1) * np.log(np.sqrt(total * rho2 + 1) / alpha) / (total**2 * rho2))
 
 
 def _rho_squared(alpha: float, tuning: float) -> float:

@@ -16,7 +16,7 @@ from sounding.experiments.posteriors import Posteriors
 # Inner edges keep each panel within a few standard deviations of one posterior; the outer ones
 # drop only 2e-13 of its mass.
 EDGE_QUANTILES = np.array([1e-13, 1e-4, 0.5, 1 - 1e-4, 1 - 1e-13])
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(8)
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(12)
 
 
 def _panel_nodes(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

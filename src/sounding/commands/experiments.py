@@ -1,0 +1,148 @@
+"""`sounding test ...`: analyse, plan and schedule A/B tests of post variants.
+
+Thin typer wrappers over the pure functions in `sounding.experiments`; the main CLI calls
+`register(app)`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from sounding.experiments import (
+    ExperimentDataError, ExperimentReport, analyze, minimum_detectable_effect, power, rotation_schedule, sample_size,
+)
+from sounding.experiments.csv_input import read_variants
+from sounding.experiments.data import MetricKind
+from sounding.experiments.formatting import compact_lift, probability, signed_percent
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `test` command group to the main app."""
+    test_app = typer.Typer(help="A/B tests of post variants: analyse results, plan sample sizes, schedule posts.",
+                           no_args_is_help=True)
+    test_app.command("analyze")(analyze_command)
+    test_app.command("plan")(plan_command)
+    test_app.command("schedule")(schedule_command)
+    app.add_typer(test_app, name="test")
+
+
+def analyze_command(
+    data: Annotated[Path, typer.Option("--data", help="CSV, one row per variant, control first: variant plus "
+                                       "exposures,successes | n,sum,sum_squares | exposure_time,count.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    sequential: Annotated[bool, typer.Option("--sequential", help="Always-valid p-values and intervals: safe to check after every post.")] = False,
+    metric: Annotated[Optional[str], typer.Option(help="What a success is, for the verdict (e.g. 'positive replies').")] = None,
+    alpha: Annotated[float, typer.Option(help="Significance level (family-wise, Holm).")] = 0.05,
+    min_effect: Annotated[float, typer.Option(help="Smallest relative lift that matters (0.05 = 5 %).")] = 0.05,
+    weights: Annotated[Optional[str], typer.Option(help="Planned traffic split for the sample-ratio check, e.g. '1,1,2'.")] = None,
+) -> None:
+    """Analyse a test run elsewhere (e.g. in a spreadsheet) and say which option won."""
+    try:
+        planned = [float(w) for w in weights.split(",")] if weights else None
+        report = analyze(read_variants(data), metric=metric, sequential=sequential, alpha=alpha,
+                         min_effect=min_effect, weights=planned)
+    except (OSError, ValueError) as error:  # ExperimentDataError is a ValueError
+        errors.print(f"[red]Error:[/red] {error}")
+        raise typer.Exit(code=2) from None
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_report(report)
+
+
+def _print_report(report: ExperimentReport) -> None:
+    mode = "sequential, always-valid" if report.sequential else "fixed horizon"
+    headers = ("option", "units", "mean", "lift [95 %]", "P(best)", "loss", "p", "p Holm")
+    rows = [
+        (
+            f"{v.variant} (ctrl)" if i == 0 else v.variant,
+            f"{v.units:,.6g}",
+            f"{v.estimate:.4g}",
+            "" if i == 0 or v.lift is None else compact_lift(v.lift, v.lift_ci_low, v.lift_ci_high),
+            "" if v.p_best is None else probability(v.p_best),
+            "" if v.expected_loss is None else f"{v.expected_loss:.2g}",
+            "" if v.p_value is None else f"{v.p_value:.2g}",
+            "" if v.p_value_adjusted is None else f"{v.p_value_adjusted:.2g}",
+        )
+        for i, v in enumerate(report.variants)
+    ]
+    table = Table(title=f"{report.metric} ({report.kind}, {mode})", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for j, header in enumerate(headers):
+        width = max(len(header), *(len(row[j]) for row in rows))
+        table.add_column(header, justify="left" if j == 0 else "right", no_wrap=True, min_width=width)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    if report.srm_p_value is not None:
+        console.print(f"Sample-ratio check p = {report.srm_p_value:.3g}")
+    console.print(f"[bold]{report.verdict.text}[/bold]")
+    console.print(report.recommendation)
+
+
+def plan_command(
+    baseline: Annotated[float, typer.Option(help="Control's expected value: a rate (0.04 = 4 % reply) or a mean.")],
+    lift: Annotated[Optional[float], typer.Option(help="Relative lift to detect (0.1 = +10 %): prints units needed.")] = None,
+    per_variant: Annotated[Optional[int], typer.Option(help="Units per option you can get: prints the minimum detectable lift.")] = None,
+    variants: Annotated[int, typer.Option(help="Number of options, control included.")] = 2,
+    kind: Annotated[str, typer.Option(help="proportion | mean | rate")] = "proportion",
+    sd: Annotated[Optional[float], typer.Option(help="Standard deviation per unit (means only).")] = None,
+    alpha: Annotated[float, typer.Option()] = 0.05,
+    target_power: Annotated[float, typer.Option("--power", help="Chance of detecting the lift if it is real.")] = 0.8,
+) -> None:
+    """Sample size or minimum detectable effect for a planned test."""
+    if kind not in ("proportion", "mean", "rate") or (lift is None) == (per_variant is None):
+        errors.print("[red]Error:[/red] give exactly one of --lift or --per-variant, and --kind proportion|mean|rate")
+        raise typer.Exit(code=2)
+    metric_kind: MetricKind = kind  # type: ignore[assignment]
+    options = dict(kind=metric_kind, sd=sd, alpha=alpha, variants=variants)
+    try:
+        if lift is not None:
+            n = sample_size(baseline, lift, power_target=target_power, **options)
+            console.print(f"About {n:,} units per option ({n * variants:,} in all) to detect a "
+                          f"{signed_percent(lift)} lift with {target_power:.0%} power at alpha {alpha:g}.")
+        else:
+            mde = minimum_detectable_effect(per_variant, baseline, power_target=target_power, **options)
+            console.print(f"With {per_variant:,} units per option you can detect a lift of about "
+                          f"{signed_percent(mde)} ({power(per_variant, baseline, mde, **options):.0%} power).")
+    except ValueError as error:
+        errors.print(f"[red]Error:[/red] {error}")
+        raise typer.Exit(code=2) from None
+
+
+def schedule_command(
+    variants: Annotated[str, typer.Option(help="Comma-separated option names, e.g. 'A,B,C'.")],
+    slots: Annotated[str, typer.Option(help="Comma-separated posting times, e.g. '09:00,13:00,19:00'.")],
+    platforms: Annotated[str, typer.Option(help="Comma-separated platforms.")] = "all",
+    days: Annotated[Optional[int], typer.Option(help="Days to schedule (default: one full rotation).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """A Latin-square posting rotation so time of day and platform cannot fake a winner."""
+    try:
+        plan = rotation_schedule(_split(variants), _split(slots), _split(platforms), days)
+    except ValueError as error:
+        errors.print(f"[red]Error:[/red] {error}")
+        raise typer.Exit(code=2) from None
+    if as_json:
+        typer.echo(json.dumps([{"day": p.day + 1, "slot": p.slot, "platform": p.platform, "variant": p.variant}
+                               for p in plan], indent=2))
+        return
+    table = Table(title="Posting rotation")
+    for column in ("day", "slot", "platform", "option"):
+        table.add_column(column)
+    for p in plan:
+        table.add_row(str(p.day + 1), p.slot, p.platform, p.variant)
+    console.print(table)
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
