@@ -206,6 +206,10 @@ class ThreadedConnector(Connector):
                 continue
             records: list[Record] = [post.record]
             records.extend(self.fetch_thread(post))
+            observed = self.now()
+            for r in records:  # counts were read now: the store makes snapshots at this time
+                if isinstance(r, (PostRecord, CommentRecord)) and getattr(r, "observed_at", None) is None:
+                    r.observed_at = observed
             done.add(key)
             pass_["done"] = sorted(done)
             yield SyncBatch(records=records, stream="posts", cursor=_dump_cursor({"v": 1, "last_pass": state.get("last_pass"), "pass": pass_}))
