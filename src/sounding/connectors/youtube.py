@@ -97,7 +97,14 @@ class YouTubeConnector(ThreadedConnector):
             raise ConnectorError(f"youtube: {what} failed (HTTP {status} {reason})") from None
 
     def _execute(self, what: str, request: Any) -> dict:
-        return self.call(what, request.execute, num_retries=0)
+        def run() -> dict:
+            body = request.execute(num_retries=0)
+            if not isinstance(body, dict):
+                # googleapiclient hands back the raw text when the JSON does not parse (cut-off body)
+                raise Transient("truncated or invalid JSON response")
+            return body
+
+        return self.call(what, run)
 
     def verify(self) -> str:
         self._uploads_playlist()
