@@ -17,6 +17,7 @@ from __future__ import annotations
 import http.client
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -32,7 +33,7 @@ class Rule:
     times: int | None = 1  # None = forever
     status: int = 503
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b'{"error": "injected"}'
+    body: bytes | Callable[[dict[str, str]], bytes] = b'{"error": "injected"}'  # callable: from request headers
     delay: float = 0.0
 
     def matches(self, method: str, path: str) -> bool:
@@ -69,9 +70,10 @@ class FaultProxy:
                     self.send_header("Content-Type", "application/json")
                     for k, v in rule.headers.items():
                         self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(rule.body)))
+                    payload = rule.body(dict(self.headers)) if callable(rule.body) else rule.body
+                    self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
-                    self.wfile.write(rule.body)
+                    self.wfile.write(payload)
                     return
                 if rule is not None and rule.kind == "timeout":
                     proxy._record(self.command, self.path, "timeout")
