@@ -8,12 +8,13 @@ sync adds nothing twice and a killed process leaves no half-written batch behind
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Table, select, tuple_
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sounding.records import CommentRecord, PollRecord, PostRecord, ReactionSnapshot, Record
@@ -57,15 +58,30 @@ class RecordWriter:
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         # (platform, platform_id) -> (comment id or None for a post, thread root post id)
         self._ids: OrderedDict[tuple[str, str], tuple[int | None, int]] = OrderedDict()
+        self._authors: dict[tuple[str, str], str] = {}
+        self._fresh: set[tuple[str, str]] = set()  # written by this batch: no earlier snapshot exists
 
     def forget(self) -> None:
         """Drop cached ids (after a rollback they may name rows that no longer exist)."""
         self._ids.clear()
 
     # -- helpers ---------------------------------------------------------------------------
-    def _time(self, value: datetime) -> datetime:
-        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-        return value.replace(tzinfo=None) if self.dialect == "sqlite" else value
+    def _time(self, value: datetime) -> datetime | str:
+        """UTC; on SQLite already in SQLAlchemy's DATETIME storage format (the driver gets it as is)."""
+        if value.tzinfo is not None and value.utcoffset():
+            value = value.astimezone(UTC)
+        if self.dialect == "sqlite":  # always 6 fraction digits, so stored and bound values compare right
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value.replace(tzinfo=UTC)
+
+    def _author(self, platform: str, author: str) -> str:
+        key = (platform, author)
+        name = self._authors.get(key)
+        if name is None:
+            if len(self._authors) > CACHE_SIZE:
+                self._authors.clear()
+            name = self._authors[key] = pseudonym(self.salt, platform, author)
+        return name
 
     def _remember(self, key: tuple[str, str], value: tuple[int | None, int]) -> None:
         self._ids[key] = value
@@ -73,42 +89,65 @@ class RecordWriter:
         if len(self._ids) > CACHE_SIZE:
             self._ids.popitem(last=False)
 
-    def _insert_ignore(self, conn: Connection, table: Table, rows: list[dict]) -> int:
+    def _insert_ignore(self, conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> list[tuple]:
+        """Insert, skipping natural-key conflicts; returns (id, platform_id?) of the rows really new.
+
+        RETURNING yields only inserted rows: an exact "new" count on every backend and the ids of new
+        posts and comments without another query. On SQLite, multi-row statements go straight to the
+        driver (SQLAlchemy's per-row parameter processing would dominate a large import).
+        """
         if not rows:
-            return 0
-        # RETURNING yields only the rows really inserted: an exact "new" count on every backend
-        primary = list(table.primary_key.columns)[0]
-        statement = self._insert(table).on_conflict_do_nothing().returning(primary)
-        return len(conn.execute(statement, rows).all())
+            return []
+        returned = ("id", "platform_id") if "platform_id" in table.c else ("id",)
+        if self.dialect != "sqlite":
+            statement = self._insert(table).on_conflict_do_nothing().returning(*(table.c[c] for c in returned))
+            return [tuple(r) for r in conn.execute(statement, [dict(zip(columns, row)) for row in rows])]
+        cursor = conn.connection.driver_connection.cursor()
+        placeholders = "(" + ",".join("?" * len(columns)) + ")"
+        head = f"INSERT INTO {table.name} ({','.join(columns)}) VALUES "
+        tail = f" ON CONFLICT DO NOTHING RETURNING {','.join(returned)}"
+        per_statement = max(1, 30_000 // len(columns))
+        out: list[tuple] = []
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            cursor.execute(head + ",".join([placeholders] * len(chunk)) + tail, [v for row in chunk for v in row])
+            out.extend(cursor.fetchall())
+        cursor.close()
+        return out
 
     def _lookup(self, conn: Connection, keys: set[tuple[str, str]]) -> None:
         """Fill the id cache for (platform, platform_id) keys, from posts then comments."""
-        missing = [k for k in keys if k not in self._ids]
+        missing: dict[str, list[str]] = {}
+        for platform, pid in keys:
+            if (platform, pid) not in self._ids:
+                missing.setdefault(platform, []).append(pid)
         posts, comments = models.Post.__table__, models.Comment.__table__
-        for start in range(0, len(missing), CHUNK):
-            chunk = missing[start : start + CHUNK]
-            found = conn.execute(
-                select(posts.c.platform, posts.c.platform_id, posts.c.id).where(
-                    tuple_(posts.c.platform, posts.c.platform_id).in_(chunk)
+        for platform, ids in missing.items():
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
+                found = conn.execute(
+                    select(posts.c.platform_id, posts.c.id).where(
+                        posts.c.platform == platform, posts.c.platform_id.in_(chunk)
+                    )
                 )
-            )
-            for platform, pid, post_id in found:
-                self._remember((platform, pid), (None, post_id))
-            rest = [k for k in chunk if k not in self._ids]
-            if not rest:
-                continue
-            found = conn.execute(
-                select(
-                    comments.c.platform, comments.c.platform_id, comments.c.id, comments.c.post_id
-                ).where(tuple_(comments.c.platform, comments.c.platform_id).in_(rest))
-            )
-            for platform, pid, comment_id, post_id in found:
-                self._remember((platform, pid), (comment_id, post_id))
+                for pid, post_id in found:
+                    self._remember((platform, pid), (None, post_id))
+                rest = [pid for pid in chunk if (platform, pid) not in self._ids]
+                if not rest:
+                    continue
+                found = conn.execute(
+                    select(comments.c.platform_id, comments.c.id, comments.c.post_id).where(
+                        comments.c.platform == platform, comments.c.platform_id.in_(rest)
+                    )
+                )
+                for pid, comment_id, post_id in found:
+                    self._remember((platform, pid), (comment_id, post_id))
 
     # -- the batch -------------------------------------------------------------------------
     def write(self, conn: Connection, records: Sequence[Record], account_id: int | None = None) -> WriteResult:
         """Write one batch inside the caller's transaction."""
         result = WriteResult()
+        self._fresh = set()
         posts: list[tuple[int, PostRecord]] = []
         comments: list[tuple[int, CommentRecord]] = []
         snapshots: list[tuple[int, ReactionSnapshot]] = []
@@ -129,24 +168,24 @@ class RecordWriter:
         result.new["polls"] = self._write_polls(conn, polls, result)
         return result
 
+    POST_COLUMNS = ("platform", "platform_id", "account_id", "ours", "author", "text", "text_hash", "url", "created_at")
+
     def _write_posts(self, conn: Connection, posts: list[PostRecord], account_id: int | None) -> int:
         rows = [
-            {
-                "platform": p.platform,
-                "platform_id": p.id,
-                "account_id": account_id,
-                "ours": p.ours,
-                "author": pseudonym(self.salt, p.platform, p.author),
-                "text": p.text,
-                "text_hash": text_hash(p.text),
-                "url": p.url,
-                "created_at": self._time(p.created_at),
-            }
+            (p.platform, p.id, account_id, p.ours, self._author(p.platform, p.author), p.text, text_hash(p.text),
+             p.url, self._time(p.created_at))
             for p in posts
         ]
-        new = self._insert_ignore(conn, models.Post.__table__, rows)
-        self._lookup(conn, {(p.platform, p.id) for p in posts})
-        return new
+        inserted = self._insert_ignore(conn, models.Post.__table__, self.POST_COLUMNS, rows)
+        platform_of = {p.id: p.platform for p in posts}
+        for post_id, pid in inserted:
+            self._remember((platform_of[pid], pid), (None, post_id))
+            self._fresh.add((platform_of[pid], pid))
+        self._lookup(conn, {(p.platform, p.id) for p in posts})  # the ones that already existed
+        return len(inserted)
+
+    COMMENT_COLUMNS = ("platform", "platform_id", "post_id", "parent_comment_id", "ours", "author", "text",
+                       "text_hash", "lang", "url", "created_at")
 
     def _write_comments(
         self, conn: Connection, comments: list[tuple[int, CommentRecord]], result: WriteResult
@@ -154,33 +193,30 @@ class RecordWriter:
         """Insert replies level by level, so a reply can follow its parent within one batch."""
         table = models.Comment.__table__
         self._lookup(conn, {(c.platform, c.parent_id) for _, c in comments})
-        pending, new = comments, 0
+        pending, new, ids = comments, 0, self._ids
         while pending:
-            ready = [(i, c) for i, c in pending if (c.platform, c.parent_id) in self._ids]
+            ready, waiting = [], []
+            for item in pending:
+                (ready if (item[1].platform, item[1].parent_id) in ids else waiting).append(item)
             if not ready:
                 break
-            ready_keys = {(c.platform, c.id) for _, c in ready}
-            pending = [(i, c) for i, c in pending if (c.platform, c.parent_id) not in self._ids]
+            pending = waiting
             rows = []
             for _, c in ready:
-                parent_comment, post_id = self._ids[(c.platform, c.parent_id)]
+                parent_comment, post_id = ids[(c.platform, c.parent_id)]
                 rows.append(
-                    {
-                        "platform": c.platform,
-                        "platform_id": c.id,
-                        "post_id": post_id,
-                        "parent_comment_id": parent_comment,
-                        "ours": c.ours,
-                        "author": pseudonym(self.salt, c.platform, c.author),
-                        "text": c.text,
-                        "text_hash": text_hash(c.text),
-                        "lang": c.lang,
-                        "url": c.url,
-                        "created_at": self._time(c.created_at),
-                    }
+                    (c.platform, c.id, post_id, parent_comment, c.ours, self._author(c.platform, c.author), c.text,
+                     text_hash(c.text), c.lang, c.url, self._time(c.created_at))
                 )
-            new += self._insert_ignore(conn, table, rows)
-            self._lookup(conn, ready_keys)
+            inserted = self._insert_ignore(conn, table, self.COMMENT_COLUMNS, rows)
+            new += len(inserted)
+            row_of = {row[1]: row for row in rows}
+            for comment_id, pid in inserted:
+                row = row_of[pid]
+                self._remember((row[0], pid), (comment_id, row[2]))
+                self._fresh.add((row[0], pid))
+            if len(inserted) < len(rows):  # replies that were already stored
+                self._lookup(conn, {(c.platform, c.id) for _, c in ready})
         for index, c in pending:
             result.unresolved.append((index, f"unknown parent {c.parent_id!r}"))
         return new
@@ -200,15 +236,18 @@ class RecordWriter:
             )
         return out
 
+    SNAPSHOT_COLUMNS = ("platform", "target_id", "post_id", "comment_id", "taken_at", "likes", "reposts", "replies",
+                        "views")
+
     def _write_snapshots(
         self, conn: Connection, snapshots: list[tuple[int, ReactionSnapshot]], result: WriteResult
     ) -> int:
         """Store a snapshot only when the counts changed since the latest one: re-syncs add nothing."""
         if not snapshots:
             return 0
-        table = models.ReactionSnapshot.__table__
-        self._lookup(conn, {(s.platform, s.target_id) for _, s in snapshots})
-        latest = self._latest_counts(conn, {(s.platform, s.target_id) for _, s in snapshots})
+        keys = {(s.platform, s.target_id) for _, s in snapshots}
+        self._lookup(conn, keys)
+        latest = self._latest_counts(conn, keys - self._fresh)
         rows = []
         for index, s in snapshots:
             key = (s.platform, s.target_id)
@@ -221,36 +260,26 @@ class RecordWriter:
             latest[key] = counts
             comment_id, post_id = self._ids[key]
             rows.append(
-                {
-                    "platform": s.platform,
-                    "target_id": s.target_id,
-                    "post_id": post_id if comment_id is None else None,
-                    "comment_id": comment_id,
-                    "taken_at": self._time(s.taken_at),
-                    "likes": s.likes,
-                    "reposts": s.reposts,
-                    "replies": s.replies,
-                    "views": s.views,
-                }
+                (s.platform, s.target_id, post_id if comment_id is None else None, comment_id,
+                 self._time(s.taken_at), *counts)
             )
-        return self._insert_ignore(conn, table, rows)
+        return len(self._insert_ignore(conn, models.ReactionSnapshot.__table__, self.SNAPSHOT_COLUMNS, rows))
 
     def _latest_counts(self, conn: Connection, keys: set[tuple[str, str]]) -> dict:
         table = models.ReactionSnapshot.__table__
+        by_platform: dict[str, list[str]] = {}
+        for platform, target in keys:
+            by_platform.setdefault(platform, []).append(target)
         latest: dict[tuple[str, str], tuple] = {}
-        keys_list = list(keys)
-        for start in range(0, len(keys_list), CHUNK):
-            chunk = keys_list[start : start + CHUNK]
-            rows = conn.execute(
-                select(
-                    table.c.platform, table.c.target_id, table.c.likes, table.c.reposts,
-                    table.c.replies, table.c.views,
+        for platform, targets in by_platform.items():
+            for start in range(0, len(targets), CHUNK):
+                rows = conn.execute(
+                    select(table.c.target_id, table.c.likes, table.c.reposts, table.c.replies, table.c.views)
+                    .where(table.c.platform == platform, table.c.target_id.in_(targets[start : start + CHUNK]))
+                    .order_by(table.c.taken_at)
                 )
-                .where(tuple_(table.c.platform, table.c.target_id).in_(chunk))
-                .order_by(table.c.taken_at)
-            )
-            for platform, target, *counts in rows:
-                latest[(platform, target)] = tuple(counts)
+                for target, *counts in rows:
+                    latest[(platform, target)] = tuple(counts)
         return latest
 
     def _write_polls(self, conn: Connection, polls: list[tuple[int, PollRecord]], result: WriteResult) -> int:
@@ -266,7 +295,7 @@ class RecordWriter:
                 continue
             post_id = ids[1]
             closes = self._time(p.closes_at) if p.closes_at else None
-            self._insert_ignore(conn, poll_table, [{"post_id": post_id, "closes_at": closes}])
+            self._insert_ignore(conn, poll_table, ("post_id", "closes_at"), [(post_id, closes)])
             poll_id = conn.execute(select(poll_table.c.id).where(poll_table.c.post_id == post_id)).scalar_one()
             last = conn.execute(
                 select(snap_table.c.options, snap_table.c.votes, snap_table.c.voters)
@@ -276,18 +305,9 @@ class RecordWriter:
             ).first()
             if last is not None and (list(last[0]), list(last[1]), last[2]) == (p.options, p.votes, p.voters):
                 continue
-            new += self._insert_ignore(
-                conn,
-                snap_table,
-                [
-                    {
-                        "poll_id": poll_id,
-                        "taken_at": self._time(p.taken_at),
-                        "options": list(p.options),
-                        "votes": list(p.votes),
-                        "voters": p.voters,
-                    }
-                ],
-            )
+            snapshot = (poll_id, self._time(p.taken_at), json.dumps(list(p.options)), json.dumps(list(p.votes)), p.voters)
+            if self.dialect != "sqlite":  # JSON columns take Python lists through SQLAlchemy
+                snapshot = (*snapshot[:2], list(p.options), list(p.votes), p.voters)
+            new += len(self._insert_ignore(conn, snap_table, ("poll_id", "taken_at", "options", "votes", "voters"), [snapshot]))
         return new
 
