@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sounding.analysis import threads
+from sounding.analysis import threads, views
 from sounding.importers import ImportReport, import_file
 from sounding.store import Store
 
@@ -40,4 +40,61 @@ class Sounding:
         return threads.most_discussed(self.store, limit)
 
     def unanswered_questions(self, limit: int | None = None) -> pd.DataFrame:
-        return threads.unanswered_questions(self.store, limit=limit)
+        """Questions (intent model once analysed, else '?') with no reply of ours after them."""
+        return threads.unanswered_questions(self.store, views.current_version(self.store), limit=limit)
+
+    # -- analysis ------------------------------------------------------------------------------
+    @property
+    def analysed(self) -> bool:
+        return views.current_version(self.store) is not None
+
+    def pending_analysis(self, mode: str = "quality") -> int:
+        """Audience texts not analysed yet with ``mode``'s models (for progress bars)."""
+        from sounding.analysis import pipeline, reader
+
+        version = pipeline.default_steps(mode).version
+        return reader.count_pending(self.store, version)
+
+    def analyze(
+        self,
+        mode: str = "quality",
+        steps=None,
+        on_progress: Callable[[str, int], None] | None = None,
+    ):
+        """Enrich new texts, update themes and lessons; returns an ``AnalyzeReport``."""
+        from sounding.analysis import pipeline
+
+        steps = steps or pipeline.default_steps(mode)
+        report = pipeline.analyze(self.store, steps, on_progress)
+        views.set_current_version(self.store, steps.version)
+        return report
+
+    def _version(self) -> str:
+        version = views.current_version(self.store)
+        if version is None:
+            raise RuntimeError("nothing analysed yet: run `sounding analyze` (or Sounding.analyze()) first")
+        return version
+
+    def comments(self, limit: int | None = None) -> pd.DataFrame:
+        return views.comments(self.store, self._version(), limit)
+
+    def themes(self) -> pd.DataFrame:
+        return views.themes(self.store, self._version())
+
+    def lessons(self, quotes: bool = True) -> pd.DataFrame:
+        """Ranked lessons; with ``quotes`` each carries its theme's representative quotes."""
+        frame = views.lessons(self.store)
+        frame.insert(0, "rank", range(1, len(frame) + 1))
+        evidence = pd.json_normalize(frame["evidence"].tolist()) if len(frame) else pd.DataFrame()
+        for column in ("people", "comments", "dominant_intent", "trend", "intents"):
+            if column in evidence:
+                frame[column] = evidence[column].values
+        if quotes:
+            by_theme = self.themes().set_index("theme")["quotes"].to_dict() if len(frame) else {}
+            frame["quotes"] = [by_theme.get(theme, []) for theme in frame["theme"]]
+        return frame.drop(columns=["id", "evidence"])
+
+    def learning_value(self, by: str = "post", limit: int | None = None) -> pd.DataFrame:
+        if by == "week":
+            return views.learning_value_by_week(self.store, self._version())
+        return views.learning_value_by_post(self.store, self._version(), limit)

@@ -1,0 +1,179 @@
+"""Lessons: a theme seen through intent, sentiment and time, ranked by evidence.
+
+Ranking formula (documented in README, "Lessons"):
+
+    score = people × intent_weight × (1 + 0.5 × negative_share) × sqrt(clip(trend, 0.5, 2))
+
+* ``people``: distinct audience members in the theme — the evidence comes first, a loud single
+  person does not outrank ten quiet ones;
+* ``intent_weight``: the theme's intent mix weighted problem 1.0, suggestion 1.0, question 0.8,
+  praise 0.5, other 0.3 — things we can act on above chit-chat;
+* ``negative_share``: share of negative comments — pain is more urgent than delight;
+* ``trend``: (comments in the last 30 days + 1) / (comments in the 30 days before + 1), where "now"
+  is the newest audience item in the store, so an archive imported today still shows its own trend.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import and_, case, delete, func, insert, literal, select, union_all, update
+
+from sounding.store import Store
+from sounding.store.models import Comment, Enrichment, Lesson, Post, Theme, ThemeMember
+
+INTENT_WEIGHTS = {"problem": 1.0, "suggestion": 1.0, "question": 0.8, "praise": 0.5, "other": 0.3}
+VERBS = {
+    "problem": "report problems with",
+    "suggestion": "ask for",
+    "question": "ask about",
+    "praise": "praise",
+    "other": "talk about",
+}
+WINDOW = timedelta(days=30)
+
+
+def audience(version: str):
+    """Every audience item (comment or post, not ours) with its analysis and theme, as a subquery."""
+    comments = select(
+        literal("comment").label("kind"),
+        Comment.id.label("item_id"),
+        Comment.platform,
+        Comment.platform_id,
+        Comment.post_id.label("thread_id"),
+        Comment.author,
+        Comment.text,
+        Comment.text_hash,
+        Comment.url,
+        Comment.created_at,
+    ).where(Comment.ours.is_(False))
+    posts = select(
+        literal("post").label("kind"),
+        Post.id.label("item_id"),
+        Post.platform,
+        Post.platform_id,
+        Post.id.label("thread_id"),
+        Post.author,
+        Post.text,
+        Post.text_hash,
+        Post.url,
+        Post.created_at,
+    ).where(Post.ours.is_(False))
+    items = union_all(comments, posts).subquery("items")
+    return (
+        select(
+            items,
+            Enrichment.sentiment,
+            Enrichment.sentiment_score,
+            Enrichment.intent,
+            Enrichment.intent_score,
+            Enrichment.lang,
+            ThemeMember.theme_id,
+        )
+        .outerjoin(Enrichment, and_(Enrichment.text_hash == items.c.text_hash, Enrichment.model_version == version))
+        .outerjoin(ThemeMember, ThemeMember.text_hash == items.c.text_hash)
+        .subquery("audience")
+    )
+
+
+def newest_audience_time(store: Store, version: str) -> datetime | None:
+    a = audience(version)
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.max(a.c.created_at))).scalar()
+
+
+def theme_evidence(store: Store, version: str) -> pd.DataFrame:
+    """Per theme: comments, distinct people, intent and sentiment counts, recent vs previous month."""
+    a = audience(version)
+    now = newest_audience_time(store, version)
+    if now is None:
+        return pd.DataFrame()
+    recent_from, previous_from = now - WINDOW, now - 2 * WINDOW
+
+    def count_if(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    columns = [
+        a.c.theme_id,
+        func.count().label("comments"),
+        func.count(func.distinct(a.c.author)).label("people"),
+        *(count_if(a.c.intent == intent).label(intent) for intent in INTENT_WEIGHTS),
+        count_if(a.c.sentiment == "negative").label("negative"),
+        count_if(a.c.sentiment == "positive").label("positive"),
+        count_if(a.c.created_at > recent_from).label("recent"),
+        count_if(and_(a.c.created_at > previous_from, a.c.created_at <= recent_from)).label("previous"),
+        func.min(a.c.created_at).label("first_seen"),
+        func.max(a.c.created_at).label("last_seen"),
+    ]
+    query = select(*columns).where(a.c.theme_id.is_not(None)).group_by(a.c.theme_id)
+    with store.engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).mappings().all())
+    if frame.empty:
+        return frame
+    for column in ["comments", "people", *INTENT_WEIGHTS, "negative", "positive", "recent", "previous"]:
+        frame[column] = frame[column].astype(int)
+    return frame
+
+
+def score(row) -> float:
+    total = max(int(row["comments"]), 1)
+    intent_weight = sum(INTENT_WEIGHTS[i] * row[i] for i in INTENT_WEIGHTS) / total
+    negative_share = row["negative"] / total
+    trend = (row["recent"] + 1) / (row["previous"] + 1)
+    return row["people"] * intent_weight * (1 + 0.5 * negative_share) * math.sqrt(min(max(trend, 0.5), 2.0))
+
+
+def trend_word(recent: int, previous: int) -> str:
+    ratio = (recent + 1) / (previous + 1)
+    if ratio >= 1.5 and recent >= 3:
+        return "rising"
+    if ratio <= 1 / 1.5 and previous >= 3:
+        return "falling"
+    return "steady"
+
+
+def refresh_lessons(store: Store, version: str, now: datetime) -> int:
+    """Recompute every lesson from the themes (cheap: one aggregate query) and replace the table."""
+    evidence = theme_evidence(store, version)
+    with store.engine.connect() as conn:
+        names = dict(conn.execute(select(Theme.id, Theme.name)).all())
+        keys = dict(conn.execute(select(Theme.id, Theme.key)).all())
+    rows = []
+    for _, row in evidence.iterrows():
+        theme_id = int(row["theme_id"])
+        dominant = max(INTENT_WEIGHTS, key=lambda i: (row[i], INTENT_WEIGHTS[i]))
+        trend = trend_word(int(row["recent"]), int(row["previous"]))
+        people, comments = int(row["people"]), int(row["comments"])
+        title = (
+            f"{people} {'person' if people == 1 else 'people'} ({comments} comment{'s' if comments != 1 else ''}) "
+            f"{VERBS[dominant]} “{names.get(theme_id, '?')}”; {trend} this month"
+        )
+        facts = {
+            "theme_key": keys.get(theme_id),
+            "people": people,
+            "comments": comments,
+            "dominant_intent": dominant,
+            "intents": {i: int(row[i]) for i in INTENT_WEIGHTS},
+            "negative": int(row["negative"]),
+            "positive": int(row["positive"]),
+            "recent": int(row["recent"]),
+            "previous": int(row["previous"]),
+            "trend": trend,
+            "first_seen": pd.Timestamp(row["first_seen"]).isoformat(),
+            "last_seen": pd.Timestamp(row["last_seen"]).isoformat(),
+        }
+        rows.append({"theme_id": theme_id, "title": title, "score": round(score(row), 4), "evidence": facts,
+                     "computed_at": now})
+    with store.transaction() as conn:  # one lesson per theme, updated in place so its id stays stable
+        existing = dict(conn.execute(select(Lesson.theme_id, Lesson.id)).all())
+        for row in rows:
+            if row["theme_id"] in existing:
+                conn.execute(update(Lesson).where(Lesson.id == existing[row["theme_id"]]).values(**row))
+            else:
+                conn.execute(insert(Lesson).values(**row))
+        gone = set(existing) - {row["theme_id"] for row in rows}
+        if gone:
+            conn.execute(delete(Lesson).where(Lesson.theme_id.in_(gone)))
+    return len(rows)

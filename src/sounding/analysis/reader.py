@@ -1,0 +1,107 @@
+"""Streaming reads of the store for analysis: pages of audience texts, never the whole table.
+
+Audience texts are comments and posts that are not ours. Pages are keyset-paginated on the text
+hash (an indexed column), so every page is an index range scan, memory stays flat, and an
+interrupted run resumes where the enrichments table says it stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from sqlalchemy import exists, func, select
+
+from sounding.store import Store
+from sounding.store.models import Comment, Enrichment, Post, ThemeMember
+
+AUDIENCE = (Comment, Post)
+
+
+def pending_texts(store: Store, version: str, page: int = 2_000) -> Iterator[list[tuple[str, str]]]:
+    """Pages of distinct (text_hash, text) of audience items not yet enriched with ``version``."""
+    for model in AUDIENCE:
+        last = ""
+        while True:
+            query = (
+                select(model.text_hash, model.text)
+                .where(
+                    model.ours.is_(False),
+                    model.text_hash > last,
+                    ~exists().where(Enrichment.text_hash == model.text_hash, Enrichment.model_version == version),
+                )
+                .order_by(model.text_hash)
+                .limit(page)
+            )
+            with store.engine.connect() as conn:
+                rows = conn.execute(query).all()
+            if not rows:
+                break
+            last = rows[-1][0]
+            unique = dict(rows)  # the same text said twice is analysed once
+            yield list(unique.items())
+
+
+def count_pending(store: Store, version: str) -> int:
+    """How many audience items still wait for ``version`` (an upper bound on distinct texts)."""
+    total = 0
+    with store.engine.connect() as conn:
+        for model in AUDIENCE:
+            total += conn.execute(
+                select(func.count()).where(
+                    model.ours.is_(False),
+                    ~exists().where(Enrichment.text_hash == model.text_hash, Enrichment.model_version == version),
+                )
+            ).scalar_one()
+    return total
+
+
+def unthemed_embeddings(store: Store, version: str, page: int = 10_000) -> Iterator[tuple[list[str], np.ndarray]]:
+    """Pages of (text hashes, embeddings) enriched with ``version`` that have no theme decision yet."""
+    last = ""
+    while True:
+        query = (
+            select(Enrichment.text_hash, Enrichment.embedding)
+            .where(
+                Enrichment.model_version == version,
+                Enrichment.text_hash > last,
+                ~exists().where(ThemeMember.text_hash == Enrichment.text_hash),
+            )
+            .order_by(Enrichment.text_hash)
+            .limit(page)
+        )
+        with store.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        hashes = [r[0] for r in rows]
+        yield hashes, decode_embeddings([r[1] for r in rows])
+
+
+def texts_for(store: Store, hashes: list[str]) -> dict[str, str]:
+    """One text per hash (audience items), for labelling themes and quoting."""
+    out: dict[str, str] = {}
+    for model in AUDIENCE:
+        need = [h for h in hashes if h not in out]
+        for start in range(0, len(need), 500):
+            with store.engine.connect() as conn:
+                out.update(
+                    dict(
+                        conn.execute(
+                            select(model.text_hash, model.text).where(model.text_hash.in_(need[start : start + 500]))
+                        ).all()
+                    )
+                )
+    return out
+
+
+def encode_embedding(vector: np.ndarray) -> bytes:
+    """float16 halves the storage; cosine similarities move by < 1e-3."""
+    return np.asarray(vector, dtype=np.float16).tobytes()
+
+
+def decode_embeddings(blobs: list[bytes]) -> np.ndarray:
+    if not blobs:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), -1).astype(np.float32)
