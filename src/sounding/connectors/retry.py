@@ -13,6 +13,7 @@ records), so the next ``sounding sync`` resumes from there.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -64,6 +65,16 @@ class RetryPolicy:
     multiplier: float = 2.0
     budget: float = 300.0  # total seconds of waiting allowed for one call before giving up
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    @classmethod
+    def from_env(cls) -> RetryPolicy:
+        """Defaults, overridden by ``SOUNDING_RETRY_MAX_ATTEMPTS`` / ``_INITIAL`` / ``_MAX`` / ``_BUDGET``."""
+        p = cls()
+        for attr, name, kind in (("max_attempts", "MAX_ATTEMPTS", int), ("initial", "INITIAL", float),
+                                 ("maximum", "MAX", float), ("budget", "BUDGET", float)):
+            if (value := os.environ.get(f"SOUNDING_RETRY_{name}")) is not None:
+                setattr(p, attr, kind(value))
+        return p
 
     @classmethod
     def fast(cls) -> RetryPolicy:

@@ -119,7 +119,7 @@ def sync_account(
     """Sync one store account row (``store.list_accounts()`` item)."""
     ref = account_ref(account, secrets)
     try:
-        connector = open_connector(ref, policy=policy, on_wait=on_wait)
+        connector = open_connector(ref, policy=policy or RetryPolicy.from_env(), on_wait=on_wait)
     except ConnectorError as exc:
         return SyncResult(ref.platform, ref.handle, account.id, error=REDACTOR.redact(str(exc)))
     connector.full = full  # type: ignore[attr-defined]

@@ -1,0 +1,119 @@
+"""Accounts and secrets through the real CLI: connect, accounts (masked), sync --json; no token leaks."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+
+from conftest import masto, run_cli
+from faultproxy import FaultProxy, Rule
+from sounding.connectors.secrets import REDACTOR, Redactor, SecretStore
+
+TOKEN = "tok-SECRET-7f3a9c2e1d5b"
+
+
+def _env(tmp_path):
+    return {
+        "SOUNDING_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "SOUNDING_CONFIG_DIR": str(tmp_path / "cfg"),
+        "SOUNDING_SECRETS_BACKEND": "file",
+        "SOUNDING_LOG_FILE": str(tmp_path / "sounding.log"),
+    }
+
+
+def test_connect_accounts_sync_json(mastodon_server, tmp_path):
+    url = mastodon_server.base_url
+    q = masto(url, "alice_token").status_post("Hello, what do you need?")
+    masto(url, "bob_token").status_post("@alice more colours", in_reply_to_id=q["id"])
+    env = _env(tmp_path)
+
+    out = run_cli(["connect", "mastodon", "--instance", url, "--token-stdin"], env=env, input="alice_token\n")
+    assert out.returncode == 0, out.stderr
+    assert "Connected mastodon account alice" in out.stdout
+
+    listed = run_cli(["accounts", "--json"], env=env)
+    rows = json.loads(listed.stdout)
+    assert rows == [{"id": 1, "platform": "mastodon", "handle": "alice", "service_url": url,
+                     "secret": "•••••••• (secrets file)"}]
+    table = run_cli(["accounts"], env=env)
+    assert "alice" in table.stdout and "alice_token" not in table.stdout
+
+    synced = run_cli(["sync", "--json"], env=env)
+    assert synced.returncode == 0, synced.stderr
+    report = json.loads(synced.stdout)
+    assert report["new"] == {"posts": 1, "comments": 1, "reactions": 2, "polls": 0}
+    assert report["accounts"][0]["complete"] is True
+
+    again = run_cli(["sync", "--account", "mastodon:alice", "--json"], env=env)
+    assert json.loads(again.stdout)["new"] == {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
+
+    secrets = tmp_path / "cfg" / "secrets.json"
+    assert stat.S_IMODE(os.stat(secrets).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(secrets.parent).st_mode) == 0o700
+    assert b"alice_token" not in (tmp_path / "cli.db").read_bytes()
+
+
+def test_failing_sync_never_shows_the_token(mastodon_server, tmp_path):
+    """The server fails every call and even echoes the Authorization header in its error body."""
+    env = _env(tmp_path)
+    with FaultProxy(mastodon_server.base_url) as proxy:
+        out = run_cli(["connect", "mastodon", "--instance", proxy.url, "--handle", "brand", "--no-verify",
+                       "--token-stdin"], env=env, input=TOKEN + "\n")
+        assert out.returncode == 0, out.stderr
+        sent: list[str] = []
+
+        def echo(headers: dict) -> bytes:
+            sent.append(headers.get("Authorization", ""))
+            return json.dumps({"error": f"boom, you sent {headers.get('Authorization')}"}).encode()
+
+        proxy.add(Rule("status", status=500, times=None, body=echo))
+        failed = run_cli(["sync", "--json", "--verbose"], env={**env, "SOUNDING_RETRY_INITIAL": "0.05"})
+    assert sent and all(a == "Bearer " + TOKEN for a in sent)  # the token did travel, and came back
+    assert failed.returncode == 1
+    report = json.loads(failed.stdout)
+    assert report["accounts"][0]["complete"] is False
+    assert "gave up" in report["accounts"][0]["error"]
+
+    log_text = (tmp_path / "sounding.log").read_text()
+    assert "mastodon" in log_text  # the log does say what happened
+    for name, text in {"stdout": failed.stdout, "stderr": failed.stderr, "log": log_text,
+                       "db": (tmp_path / "cli.db").read_bytes().decode("latin-1")}.items():
+        assert TOKEN not in text, f"token leaked in {name}"
+
+
+def test_wrong_token_is_refused_with_a_clear_message(mastodon_server, tmp_path):
+    env = _env(tmp_path)
+    out = run_cli(["connect", "mastodon", "--instance", mastodon_server.base_url, "--token-stdin"], env=env,
+                  input=TOKEN + "\n")
+    assert out.returncode == 1
+    assert "refused the access token" in out.stderr
+    assert TOKEN not in out.stderr + out.stdout
+    assert not (tmp_path / "cfg" / "secrets.json").exists()
+
+
+def test_secret_store_file_backend_and_refs(tmp_path):
+    store = SecretStore(backend="file", directory=tmp_path / "c")
+    ref = store.set("bluesky:brand.test@localhost", "app-pass-1234")
+    assert ref == "file:bluesky:brand.test@localhost"
+    assert store.get(ref) == "app-pass-1234"
+    assert SecretStore.describe(ref) == "•••••••• (secrets file)"
+    store.delete(ref)
+    assert store.get(ref) is None
+
+
+def test_redactor_masks_secrets_in_messages_args_and_tracebacks(caplog):
+    red = Redactor()
+    red.add('{"client_id": "cid-1234", "client_secret": "shh-9876", "password": "pw-5555"}')
+    logger = logging.getLogger("sounding.test.redact")
+    logger.addFilter(red)
+    with caplog.at_level(logging.INFO, logger="sounding.test.redact"):
+        logger.info("login with %s and %s", "shh-9876", "pw-5555")
+        try:
+            raise RuntimeError("bad password pw-5555")
+        except RuntimeError:
+            logger.exception("failed")
+    text = caplog.text
+    assert "shh-9876" not in text and "pw-5555" not in text and "***" in text
+    assert REDACTOR.redact("") == ""
