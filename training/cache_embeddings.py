@@ -1,0 +1,22 @@
+"""Embed every training/evaluation dataset once (MiniLM int8) into the cache. Run first."""
+import time
+
+import common as C
+from sounding.analysis.classify import normalize_text
+
+jobs = [
+    ("ardoc", lambda: C.ardoc()[0]),
+    ("marc_train", lambda: C.marc("train")[0]),
+    ("marc_test", lambda: C.marc("test")[0]),
+    ("tweeteval_val", lambda: C.tweeteval("val")[0]),
+    ("tweeteval_test", lambda: C.tweeteval("test")[0]),
+    ("semeval_pool", lambda: C.semeval_pool()[0]),
+    ("vader_tweets", lambda: C.vader_tweets()[0]),
+    ("goemotions_train", lambda: C.goemotions("train")[0]),
+    ("goemotions_dev", lambda: C.goemotions("dev")[0]),
+]
+for name, fn in jobs:
+    t0 = time.time()
+    texts = [normalize_text(t) for t in fn()]
+    X = C.cached_embed(name, texts)
+    print(f"{name}: {X.shape} {time.time() - t0:.0f}s", flush=True)
