@@ -120,17 +120,28 @@ def demo(
         task = bar.add_task("Importing the sample", total=None)
         report = api.import_file(sample, on_progress=lambda n: bar.advance(task, n))
     _print_report(report)
+    with progress() as bar:
+        task = bar.add_task("Analysing comments (offline models)", total=api.pending_analysis())
+        api.analyze(on_progress=lambda _step, n: bar.advance(task, n))
     show_summary(api)
     console.print(f"\nDemo database: [bold]{escape(api.store.url)}[/]  (explore it with --db {escape(db)})")
 
 
 def show_summary(api: Sounding, limit: int = 5) -> None:
-    """What the data alone supports: counts, most-discussed threads, unanswered questions."""
+    """Counts, the top lessons, themes with quotes, the most-discussed threads, unanswered questions."""
+    from sounding.commands import analysis
+
     counts = api.status()
     console.print(
         f"\n[bold]{counts['posts']:,}[/] posts, [bold]{counts['comments']:,}[/] comments, "
         f"{len(counts['platforms'])} platform(s)"
     )
+    if api.analysed:
+        console.rule("[bold]Top lessons[/] (distinct people first, then intent, sentiment, trend)")
+        analysis.print_lessons(api.lessons().head(limit))
+        console.rule("[bold]Themes[/] with representative quotes")
+        themes = api.themes()
+        analysis.print_themes(themes.head(limit), themes.attrs.get("unclustered", 0))
     threads = api.most_discussed(limit)
     table = Table(title="Most-discussed threads (distinct people, then comments)", show_lines=False)
     for column in ("people", "comments", "our_replies", "text"):
@@ -139,10 +150,8 @@ def show_summary(api: Sounding, limit: int = 5) -> None:
         table.add_row(str(row.people), str(row.comments), str(row.our_replies), escape(_short(row.text)))
     console.print(table)
     questions = api.unanswered_questions()
-    console.print(
-        f"\n[bold]{len(questions):,}[/] audience questions have no reply from us after them "
-        "(question = contains '?' until `sounding analyze` has run). Oldest first:"
-    )
+    rule = "the intent model" if api.analysed else "a question mark (run `sounding analyze` for the intent model)"
+    console.rule(f"[bold]{len(questions):,} questions nobody answered[/] (question = {rule}); oldest first")
     _print_quotes(questions.head(limit))
 
 
