@@ -196,6 +196,9 @@ def sync(
         float | None, typer.Option("--refresh-days", help="Re-read threads of posts this recent (default 14).")
     ] = None,
     max_posts: Annotated[int | None, typer.Option("--max-posts", help="Stop after this many posts per account.")] = None,
+    pace: Annotated[
+        float | None, typer.Option("--pace", help="Seconds to wait between two posts' threads (gentler on servers).")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Fetch new posts, replies (all depths), reactions and poll votes; resumable and idempotent."""
@@ -212,6 +215,7 @@ def sync(
         full=full,
         refresh_days=refresh_days,
         max_posts=max_posts,
+        pace=pace,
     )
     totals = dict.fromkeys(KINDS, 0)
     for r in results:

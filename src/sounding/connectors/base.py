@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -169,6 +170,7 @@ class ThreadedConnector(Connector):
     refresh_days: float = 14.0
     max_posts: int | None = None
     full: bool = False
+    pace: float = 0.0  # seconds to wait between two posts' threads (be gentle with small instances)
 
     @abstractmethod
     def iter_posts(self, since: datetime | None) -> Iterator[FetchedPost]:
@@ -194,7 +196,7 @@ class ThreadedConnector(Connector):
             log.info("%s: resuming an interrupted sync (%d posts already done)", self.platform, len(pass_["done"]))
         since = datetime.fromisoformat(pass_["since"]) if pass_.get("since") else None
         done = set(pass_["done"])
-        seen = 0
+        seen = fetched = 0
         for post in self.iter_posts(since):
             if since is not None and post.record.created_at < since:
                 continue  # older than the refresh window (iter_posts stops paging soon after)
@@ -204,6 +206,9 @@ class ThreadedConnector(Connector):
             key = _short(post.record.id)
             if key in done:
                 continue
+            if self.pace and fetched:
+                time.sleep(self.pace)
+            fetched += 1
             records: list[Record] = [post.record]
             records.extend(self.fetch_thread(post))
             observed = self.now()

@@ -115,6 +115,7 @@ def sync_account(
     full: bool = False,
     refresh_days: float | None = None,
     max_posts: int | None = None,
+    pace: float | None = None,
 ) -> SyncResult:
     """Sync one store account row (``store.list_accounts()`` item)."""
     ref = account_ref(account, secrets)
@@ -127,6 +128,8 @@ def sync_account(
         connector.refresh_days = refresh_days  # type: ignore[attr-defined]
     if max_posts is not None:
         connector.max_posts = max_posts  # type: ignore[attr-defined]
+    if pace is not None:
+        connector.pace = pace  # type: ignore[attr-defined]
     return run_connector(store, account.id, connector, on_batch=on_batch)
 
 
