@@ -183,7 +183,7 @@ def main() -> None:
     for key, v in result["comparisons"].items():
         status = "differs by design" if v["by_design"] else ("agrees" if v["agrees"] else "DISAGREES")
         table.add_row(key, str(v["cases"]), f"{v['max_gap']:.2e}", f"{v['median_gap']:.2e}", status)
-    console = Console()
+    console = Console(width=120)
     console.print(table)
     console.print("Reference (100/1000 vs 130/1000): " + ", ".join(f"{k} {v:.6g}" for k, v in result["reference"].items()))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -38,3 +38,11 @@ def test_srm_detects_mismatch_and_respects_weights():
     assert srm_p_value([0, 0, 0]) == 1.0
     # A variant planned at weight 0 is left out of the statistic but counted in the degrees of freedom.
     assert 0 < srm_p_value([500, 500, 10], [1, 1, 0]) <= 1
+
+
+def test_corrections_work_along_the_last_axis():
+    rows = np.array([[0.01, 0.04, 0.03, 0.005], [0.5, 0.01, 0.2, 0.9]])
+    for method in ("holm", "bh"):
+        stacked = adjust_p_values(rows, method)
+        for row, adjusted in zip(rows, stacked):
+            np.testing.assert_allclose(adjusted, adjust_p_values(row, method))

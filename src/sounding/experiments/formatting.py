@@ -6,8 +6,10 @@ import math
 
 
 def signed_percent(x: float) -> str:
-    """A relative change: one decimal below 10 %, none above (+4.3 %, +18 %)."""
-    return f"{x * 100:+.1f} %" if abs(x) < 0.1 else f"{x * 100:+.0f} %"
+    """A relative change: one decimal below 10 %, none above (+4.3 %, +18 %); never "-0.0 %"."""
+    decimals = 1 if abs(x) < 0.1 else 0
+    value = round(x * 100, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{value:+.{decimals}f} %"
 
 
 def probability(p: float) -> str:
