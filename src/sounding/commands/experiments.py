@@ -45,12 +45,14 @@ def analyze_command(
     alpha: Annotated[float, typer.Option(help="Significance level (family-wise, Holm).")] = 0.05,
     min_effect: Annotated[float, typer.Option(help="Smallest relative lift that matters (0.05 = 5 %).")] = 0.05,
     weights: Annotated[Optional[str], typer.Option(help="Planned traffic split for the sample-ratio check, e.g. '1,1,2'.")] = None,
+    tuning: Annotated[float, typer.Option(help="--sequential only: total planned units (all options); the "
+                                          "intervals are tightest there.")] = 5000.0,
 ) -> None:
     """Analyse a test run elsewhere (e.g. in a spreadsheet) and say which option won."""
     try:
         planned = [float(w) for w in weights.split(",")] if weights else None
         report = analyze(read_variants(data), metric=metric, sequential=sequential, alpha=alpha,
-                         min_effect=min_effect, weights=planned)
+                         min_effect=min_effect, weights=planned, sequential_tuning=tuning)
     except (OSError, ValueError) as error:  # ExperimentDataError is a ValueError
         errors.print(f"[red]Error:[/red] {error}")
         raise typer.Exit(code=2) from None

@@ -73,13 +73,20 @@ class ExperimentReport:
 def analyze(
     variants: Sequence[VariantData], *, metric: str | None = None, sequential: bool = False,
     alpha: float = 0.05, min_effect: float = 0.05, weights: Sequence[float] | None = None,
+    sequential_tuning: float = frequentist.SEQUENTIAL_TUNING,
 ) -> ExperimentReport:
-    """Analyse one metric of one experiment (control first) and decide; see `verdict` for the rule."""
+    """Analyse one metric of one experiment (control first) and decide; see `verdict` for the rule.
+
+    `sequential_tuning`: total units (all options) where the confidence sequence is tightest; set
+    it to the planned sample size (gbstats' default is 5000).
+    """
     kind = validate_experiment(variants)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     if not 0 < min_effect:
         raise ValueError(f"min_effect must be positive, got {min_effect}")
+    if not sequential_tuning > 0:
+        raise ValueError(f"sequential_tuning must be positive, got {sequential_tuning}")
     if weights is not None and (len(weights) != len(variants) or any(not w >= 0 for w in weights) or sum(weights) <= 0):
         raise ValueError("weights must be one non-negative number per variant, not all zero")
     metric = metric or {"proportion": "successes", "mean": "the mean", "rate": "the rate"}[kind]
@@ -104,7 +111,7 @@ def analyze(
     dof = np.inf if kind == "rate" else None
     args = (means[0], var[0], units[0], means[1:], var[1:], units[1:])
     if sequential:
-        test = frequentist.sequential_test(*args, relative=True, alpha=alpha)
+        test = frequentist.sequential_test(*args, relative=True, alpha=alpha, tuning=sequential_tuning)
     else:
         test = frequentist.ttest(*args, relative=True, alpha=alpha, dof=dof)
     p_adj = frequentist.adjust_p_values(test.p_value, "holm")
@@ -123,7 +130,8 @@ def analyze(
         low[1:] = np.where(test.valid, test.ci_low, -np.inf)
         high[1:] = np.where(test.valid, test.ci_high, np.inf)
 
-    more = _more_needed(names, summary.p_best, means, var, units, alpha, min_effect, sequential)
+    more = _more_needed(names, summary.p_best, means, var, units, alpha, min_effect,
+                        sequential_tuning if sequential else None)
     v = verdict.decide(names, metric, summary.p_best, lift, low, high, np.r_[0.0, p_adj],
                        alpha=alpha, min_effect=min_effect, more=more, unit=UNIT_WORDS[kind])
     rows = tuple(
@@ -159,7 +167,7 @@ def _not_enough_data(variants: Sequence[VariantData], kind: MetricKind, metric: 
     return None
 
 
-def _more_needed(names, p_best, means, var, units, alpha, min_effect, sequential) -> int:
+def _more_needed(names, p_best, means, var, units, alpha, min_effect, tuning) -> int:
     """Keep-testing estimate: the larger need of (leader vs control) and (leader vs runner-up)."""
     order = np.argsort(-p_best, kind="stable")
     leader, runner_up = int(order[0]), int(order[1])
@@ -172,7 +180,7 @@ def _more_needed(names, p_best, means, var, units, alpha, min_effect, sequential
         if valid:
             need = max(need, verdict.more_needed(float(est), float(variance), float((units[a] + units[b]) / 2),
                                                  float(units[a] + units[b]), alpha=alpha, min_effect=min_effect,
-                                                 sequential=sequential))
+                                                 tuning=tuning))
     return need or int(np.ceil(max(units.mean(), 1.0) * 0.1))
 
 

@@ -78,19 +78,19 @@ def _lift_words(i: int, lift: Sequence[float | None], low: np.ndarray, high: np.
 
 def more_needed(
     estimate: float, variance: float, units: float, total: float,
-    *, alpha: float, min_effect: float, sequential: bool,
+    *, alpha: float, min_effect: float, tuning: float | None,
 ) -> int:
     """More units per option until the lift interval excludes 0 or fits within +-min_effect.
 
     The interval's half-width shrinks as 1/sqrt(n) (fixed horizon) or as the confidence sequence's
-    width (sequential); we scale the current sample by the factor that brings the half-width down to
+    width (sequential, when `tuning` is given); we scale the current sample by the factor that brings the half-width down to
     max(|lift|, min_effect - |lift|), assuming the current estimate holds. At least 10 % more.
     """
     target = max(abs(estimate), min_effect - abs(estimate))
-    if sequential:
+    if tuning is not None:
         def gap(log_c: float) -> float:
             c = np.exp(log_c)
-            return float(sequence_half_width(variance / c, total * c, alpha)) - target
+            return float(sequence_half_width(variance / c, total * c, alpha, tuning)) - target
         factor = np.exp(optimize.brentq(gap, -20.0, 40.0)) if gap(40.0) < 0 < gap(-20.0) else 1.0
     else:
         half = special.ndtri(1 - alpha / 2) * np.sqrt(variance)
