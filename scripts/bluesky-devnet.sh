@@ -57,10 +57,21 @@ install() {
   log "install OK (node $(node --version))"
 }
 
-start_pg_redis() {
+svc_dir() {  # PostgreSQL runs as `postgres`, which must reach its data folder
+  if [ -f "$STATE/svc.path" ]; then cat "$STATE/svc.path"; return; fi
   local svc=$STATE/svc
   mkdir -p "$svc"
   chmod 755 "$STATE"
+  if ! su postgres -s /bin/sh -c "test -x '$svc'" 2>/dev/null; then
+    svc=$(mktemp -d /tmp/sounding-devnet-pg.XXXXXX)
+    chmod 755 "$svc"
+  fi
+  echo "$svc" > "$STATE/svc.path"
+  echo "$svc"
+}
+
+start_pg_redis() {
+  local svc; svc=$(svc_dir)
   chown postgres:postgres "$svc"
   # A fresh database every start: the PLC directory is in memory, so DIDs change per start.
   rm -rf "$svc/pg"
@@ -80,14 +91,17 @@ stop() {
     fi
     rm -f "$STATE/node.pid"
   fi
-  if [ -d "$STATE/svc/pg" ] && [ -n "$PGBIN" ]; then
-    su postgres -c "$PGBIN/pg_ctl -D $STATE/svc/pg -m fast stop" >/dev/null 2>&1 || true
+  local svc=$STATE/svc
+  [ -f "$STATE/svc.path" ] && svc=$(cat "$STATE/svc.path")
+  if [ -d "$svc/pg" ] && [ -n "$PGBIN" ]; then
+    su postgres -c "$PGBIN/pg_ctl -D $svc/pg -m fast stop" >/dev/null 2>&1 || true
   fi
-  if [ -f "$STATE/svc/redis.pid" ]; then
-    kill "$(cat "$STATE/svc/redis.pid")" 2>/dev/null || true
-    rm -f "$STATE/svc/redis.pid"
+  if [ -f "$svc/redis.pid" ]; then
+    kill "$(cat "$svc/redis.pid")" 2>/dev/null || true
+    rm -f "$svc/redis.pid"
   fi
-  rm -f "$STATE/env"
+  if [ "$svc" != "$STATE/svc" ]; then rm -rf "$svc"; fi
+  rm -f "$STATE/env" "$STATE/svc.path"
 }
 
 start() {
