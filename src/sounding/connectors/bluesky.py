@@ -86,10 +86,13 @@ class BlueskyConnector(ThreadedConnector):
     page_size: int = 50
     timeout: float = 30.0
 
-    def __init__(self, account: AccountRef, **kwargs: Any) -> None:
+    def __init__(self, account: AccountRef, *, transport: httpx.BaseTransport | None = None, **kwargs: Any) -> None:
         super().__init__(account, **kwargs)
         self.service = (account.service_url or DEFAULT_SERVICE).rstrip("/")
-        self.client = Client(base_url=self.service, request=Request(timeout=self.timeout))
+        http: dict[str, Any] = {"timeout": self.timeout}
+        if transport is not None:  # an httpx transport (tests inject faults there)
+            http["transport"] = transport
+        self.client = Client(base_url=self.service, request=Request(**http))
         self._did: str | None = None
         self._polls: dict[str, dict] | None = None
         self.queries = 0  # getPostThread calls, for tests and logs
