@@ -64,6 +64,7 @@ class KnnLeiden:
     """
 
     resolution: float = 10.0
+    min_resolution: float = 1.0
     n_neighbors: int | None = None
     neighbor_fraction: float = 1 / 300
     min_neighbors: int = 5
@@ -82,8 +83,9 @@ class KnnLeiden:
             n, self.neighbor_fraction, self.min_neighbors, self.max_neighbors
         )
         k = min(k, n - 1)
-        # Keep resolution * (reference k) / k constant, so clipping k does not change granularity.
-        resolution = self.resolution * min(1.0, (n * self.neighbor_fraction) / k)
+        # Keep resolution * (reference k) / k constant, so clipping k does not change granularity,
+        # but never below ``min_resolution`` (plain modularity): tiny inputs would collapse into one group.
+        resolution = max(self.min_resolution, self.resolution * min(1.0, (n * self.neighbor_fraction) / k))
         idx, sim = knn(X, k)
         rows = np.repeat(np.arange(n), k)
         w = np.maximum(sim.ravel().astype(np.float64), 1e-6)
