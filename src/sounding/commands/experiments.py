@@ -7,6 +7,8 @@ Thin typer wrappers over the pure functions in `sounding.experiments`; the main 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sounding.experiments import (
-    ExperimentDataError, ExperimentReport, analyze, minimum_detectable_effect, power, rotation_schedule, sample_size,
+    ExperimentReport, analyze, minimum_detectable_effect, power, rotation_schedule, sample_size,
 )
 from sounding.experiments.csv_input import read_variants
 from sounding.experiments.data import MetricKind
@@ -33,7 +35,15 @@ def register(app: typer.Typer) -> None:
     test_app.command("analyze")(analyze_command)
     test_app.command("plan")(plan_command)
     test_app.command("schedule")(schedule_command)
+    test_app.command("create")(create_command)
+    test_app.command("add-post")(add_post_command)
+    test_app.command("record")(record_command)
+    test_app.command("status")(status_command)
+    test_app.command("report")(report_command)
     app.add_typer(test_app, name="test")
+    poll_app = typer.Typer(help="Results of polls (\"option 1, 2 or 3?\") in the store.", no_args_is_help=True)
+    poll_app.command("results")(poll_results_command)
+    app.add_typer(poll_app, name="poll")
 
 
 def analyze_command(
@@ -49,20 +59,32 @@ def analyze_command(
                                           "intervals are tightest there.")] = 5000.0,
 ) -> None:
     """Analyse a test run elsewhere (e.g. in a spreadsheet) and say which option won."""
-    try:
+    with _clear_errors():
         planned = [float(w) for w in weights.split(",")] if weights else None
         report = analyze(read_variants(data), metric=metric, sequential=sequential, alpha=alpha,
                          min_effect=min_effect, weights=planned, sequential_tuning=tuning)
-    except (OSError, ValueError) as error:  # ExperimentDataError is a ValueError
-        errors.print(f"[red]Error:[/red] {error}")
-        raise typer.Exit(code=2) from None
+    _show(report, as_json)
+
+
+def _show(report: ExperimentReport, as_json: bool, **extra: object) -> None:
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        typer.echo(json.dumps({**extra, **report.to_dict()}, indent=2))
     else:
         _print_report(report)
 
 
+@contextmanager
+def _clear_errors() -> Iterator[None]:
+    """Bad input (ExperimentDataError is a ValueError) or a missing file: one red line, exit code 2."""
+    try:
+        yield
+    except (OSError, ValueError) as error:
+        errors.print(f"[red]Error:[/red] {error}")
+        raise typer.Exit(code=2) from None
+
+
 def _print_report(report: ExperimentReport) -> None:
+    """Rich table of the report, then the SRM p-value, verdict and recommendation."""
     mode = "sequential, always-valid" if report.sequential else "fixed horizon"
     headers = ("option", "units", "mean", "lift [95 %]", "P(best)", "loss", "p", "p Holm")
     rows = [
@@ -107,7 +129,7 @@ def plan_command(
         raise typer.Exit(code=2)
     metric_kind: MetricKind = kind  # type: ignore[assignment]
     options = dict(kind=metric_kind, sd=sd, alpha=alpha, variants=variants)
-    try:
+    with _clear_errors():
         if lift is not None:
             n = sample_size(baseline, lift, power_target=target_power, **options)
             console.print(f"About {n:,} units per option ({n * variants:,} in all) to detect a "
@@ -116,9 +138,6 @@ def plan_command(
             mde = minimum_detectable_effect(per_variant, baseline, power_target=target_power, **options)
             console.print(f"With {per_variant:,} units per option you can detect a lift of about "
                           f"{signed_percent(mde)} ({power(per_variant, baseline, mde, **options):.0%} power).")
-    except ValueError as error:
-        errors.print(f"[red]Error:[/red] {error}")
-        raise typer.Exit(code=2) from None
 
 
 def schedule_command(
@@ -129,11 +148,8 @@ def schedule_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """A Latin-square posting rotation so time of day and platform cannot fake a winner."""
-    try:
+    with _clear_errors():
         plan = rotation_schedule(_split(variants), _split(slots), _split(platforms), days)
-    except ValueError as error:
-        errors.print(f"[red]Error:[/red] {error}")
-        raise typer.Exit(code=2) from None
     if as_json:
         typer.echo(json.dumps([{"day": p.day + 1, "slot": p.slot, "platform": p.platform, "variant": p.variant}
                                for p in plan], indent=2))
@@ -148,3 +164,107 @@ def schedule_command(
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+# -- experiments kept in the store ---------------------------------------------------------------
+def _store(ctx: typer.Context):
+    from sounding.commands import open_api  # the store chosen with --db / SOUNDING_DATABASE_URL
+
+    return open_api(ctx).store
+
+
+def create_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A short unique name, e.g. 'cta-question'.")],
+    variants: Annotated[str, typer.Option(help="Comma-separated variant names; the first is the control.")],
+    metric: Annotated[Optional[str], typer.Option(help="Default metric to report (e.g. 'replies').")] = None,
+    hypothesis: Annotated[Optional[str], typer.Option(help="What you expect and why.")] = None,
+) -> None:
+    """Create an experiment in the store."""
+    from sounding.experiments.stored import create_experiment
+
+    with _clear_errors():
+        create_experiment(_store(ctx), name, _split(variants), metric=metric, hypothesis=hypothesis)
+    console.print(f"Created experiment {name} with variants {variants} (control: {_split(variants)[0]}).")
+
+
+def add_post_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Experiment name.")],
+    variant: Annotated[str, typer.Option(help="Variant this post shows.")],
+    post: Annotated[str, typer.Option(help="Stored post: its id or platform:platform_id.")],
+) -> None:
+    """Link a published (and synced) post to one variant of an experiment."""
+    from sounding.experiments.stored import add_post
+
+    with _clear_errors():
+        post_id = add_post(_store(ctx), name, variant, post)
+    console.print(f"Post {post_id} now counts for {variant} in {name}.")
+
+
+def record_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Experiment name.")],
+    data: Annotated[Path, typer.Option("--data", help="CSV in the `test analyze` format, one row per variant.")],
+    metric: Annotated[str, typer.Option(help="Metric these numbers measure.")],
+    round_: Annotated[int, typer.Option("--round", help="Round number; rounds are summed in reports.")] = 1,
+) -> None:
+    """Record sufficient statistics for one round (e.g. from a platform's analytics export)."""
+    from sounding.experiments.stored import record_outcomes
+
+    with _clear_errors():
+        record_outcomes(_store(ctx), name, read_variants(data), metric=metric, round=round_)
+    console.print(f"Recorded round {round_} of {metric} for {name}.")
+
+
+def status_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List experiments with their variants, linked posts and recorded metrics."""
+    from sounding.experiments.stored import summaries
+
+    items = summaries(_store(ctx))
+    if as_json:
+        typer.echo(json.dumps([item.__dict__ for item in items], indent=2))
+        return
+    table = Table("experiment", "status", "metric", "variants (posts)", "recorded metrics", box=box.SIMPLE_HEAD)
+    for item in items:
+        table.add_row(item.name, item.status, item.metric or "", ", ".join(f"{v} ({item.posts[v]})" for v in item.variants),
+                      ", ".join(item.outcome_metrics))
+    console.print(table if items else "No experiments yet: `sounding test create NAME --variants A,B`.")
+
+
+def report_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Experiment name.")],
+    metric: Annotated[Optional[str], typer.Option(help="Recorded metric, or replies|likes|reposts from linked posts.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    sequential: Annotated[bool, typer.Option("--sequential")] = False,
+    alpha: Annotated[float, typer.Option()] = 0.05,
+    min_effect: Annotated[float, typer.Option()] = 0.05,
+) -> None:
+    """Analyse a stored experiment (same report and JSON as `test analyze`)."""
+    from sounding.experiments.stored import load_variants
+
+    with _clear_errors():
+        variants, label = load_variants(_store(ctx), name, metric)
+        report = analyze(variants, metric=label, sequential=sequential, alpha=alpha, min_effect=min_effect)
+    _show(report, as_json, experiment=name)
+
+
+def poll_results_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Each poll's option shares with 95 % credible intervals and P(most preferred)."""
+    from sounding.experiments.stored import stored_polls
+
+    polls = stored_polls(_store(ctx))
+    if as_json:
+        typer.echo(json.dumps([{"post_id": post.id, "platform": post.platform, "text": post.text,
+                                "options": [option.__dict__ for option in options]} for post, options in polls], indent=2))
+        return
+    if not polls:
+        console.print("No polls in the store yet.")
+    for post, options in polls:
+        table = Table("option", "votes", "share [95 %]", "P(most preferred)", box=box.SIMPLE_HEAD,
+                      title=f"{post.platform} poll {post.id}: {post.text[:60]}")
+        for o in options:
+            table.add_row(o.option, f"{o.votes:,}", f"{o.share:.0%} [{o.share_ci_low:.0%}, {o.share_ci_high:.0%}]",
+                          probability(o.p_most_preferred))
+        console.print(table)
