@@ -3,7 +3,7 @@
 The ``bluesky_net`` fixture uses, in this order:
 
 1. a network that is already running, given by ``SOUNDING_BSKY_PDS_URL`` (and
-   ``SOUNDING_BSKY_APPVIEW_URL``), e.g. from ``eval "$(scripts/bluesky-devnet.sh start)"``;
+   ``SOUNDING_BSKY_APPVIEW_URL``), or started by hand with ``scripts/bluesky-devnet.sh start``;
 2. else it starts one with ``scripts/bluesky-devnet.sh start`` (needs ``scripts/bluesky-devnet.sh
    install`` to have run: Node 22, node_modules here, PostgreSQL + Redis) and stops it afterwards.
 
@@ -41,6 +41,16 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"Bluesky devnet not available ({reason}); run `scripts/bluesky-devnet.sh install`")
 
 
+def _reachable(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url}/xrpc/_health", timeout=5) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
 def _parse_env(text: str) -> dict[str, str]:
     out = {}
     for line in text.splitlines():
@@ -54,6 +64,11 @@ def _parse_env(text: str) -> dict[str, str]:
 def bluesky_net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
     if url := os.environ.get("SOUNDING_BSKY_PDS_URL"):
         yield Network(url, os.environ.get("SOUNDING_BSKY_APPVIEW_URL"))
+        return
+    running = subprocess.run(["bash", str(SCRIPT), "env"], capture_output=True, text=True, timeout=30)
+    values = _parse_env(running.stdout) if running.returncode == 0 else {}
+    if "SOUNDING_BSKY_PDS_URL" in values and _reachable(values["SOUNDING_BSKY_PDS_URL"]):
+        yield Network(values["SOUNDING_BSKY_PDS_URL"], values.get("SOUNDING_BSKY_APPVIEW_URL"))  # started by hand
         return
     if not (HERE / "node_modules" / "@atproto" / "dev-env").is_dir():
         _unavailable(f"{HERE / 'node_modules'} is not installed")
