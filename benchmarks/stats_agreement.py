@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +94,11 @@ def compare_case(case: dict[str, Any]) -> dict[str, float]:
     return gaps
 
 
-def compare_report(case: dict[str, Any]) -> dict[str, float] | None:
-    """Our full `analyze` report vs gbstats, for cases where both give a real result."""
+def compare_report(case: dict[str, Any], examples: list[dict[str, Any]]) -> dict[str, float] | None:
+    """Our full `analyze` report vs gbstats, for cases where both give a real result.
+
+    Proportion cases (which differ by design) are also appended to `examples` with both answers.
+    """
     kind = case["kind"]
     make = Proportion if kind == "proportion" else Mean
     try:
@@ -120,33 +123,40 @@ def compare_report(case: dict[str, Any]) -> dict[str, float] | None:
             out["report_lift_ci_mean"] = max(_gap(b.lift_ci_low, bayes_rel.ci[0]), _gap(b.lift_ci_high, bayes_rel.ci[1]))
     else:  # differs by design: exact beta posteriors vs gbstats' Gaussian approximation
         out["design_p_best_proportion"] = abs(b.p_best - bayes_abs.chance_to_win)
+        example = {"control": case["a"], "variant": case["b"], "ours_p_best": b.p_best,
+                   "gbstats_chance_to_win": bayes_abs.chance_to_win}
         if bayes_rel.error_message is None and b.lift_ci_low is not None:
             out["design_lift_ci_proportion"] = max(abs(b.lift_ci_low - bayes_rel.ci[0]), abs(b.lift_ci_high - bayes_rel.ci[1]))
+            example.update(ours_lift_ci=[b.lift_ci_low, b.lift_ci_high], gbstats_lift_ci=list(bayes_rel.ci))
+        examples.append(example)
     return out
 
 
-def compare_srm(count: int, seed: int = 1) -> float:
+def compare_srm(count: int, seed: int = 1) -> list[float]:
     rng = np.random.default_rng(seed)
-    worst = 0.0
+    gaps = []
     for _ in range(count):
         k = int(rng.integers(2, 6))
         users = [int(x) for x in rng.integers(0, 5000, size=k)]
         weights = [float(w) for w in rng.choice([0.0, 0.5, 1.0, 2.0], size=k)]
         if sum(weights) == 0:
             weights[0] = 1.0
-        worst = max(worst, _gap(srm_p_value(users, weights), check_srm(users, weights)))
-    return worst
+        gaps.append(_gap(srm_p_value(users, weights), check_srm(users, weights)))
+    return gaps
 
 
 def run(count: int) -> dict[str, Any]:
     cases = generate_cases(count)
     gaps: dict[str, list[float]] = {}
-    for case in cases:
-        for key, value in compare_case(case).items():
-            gaps.setdefault(key, []).append(value)
-        for key, value in (compare_report(case) or {}).items():
-            gaps.setdefault(key, []).append(value)
-    gaps["srm"] = [compare_srm(count)]
+    examples: list[dict[str, Any]] = []
+    with warnings.catch_warnings():  # gbstats' own overflow warnings on extreme cases
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for case in cases:
+            for key, value in compare_case(case).items():
+                gaps.setdefault(key, []).append(value)
+            for key, value in (compare_report(case, examples) or {}).items():
+                gaps.setdefault(key, []).append(value)
+        gaps["srm"] = compare_srm(count)
     summary = {
         key: {"cases": len(values), "max_gap": float(np.max(values)), "median_gap": float(np.median(values)),
               "by_design": key.startswith("design_"),
@@ -154,8 +164,9 @@ def run(count: int) -> dict[str, Any]:
         for key, values in gaps.items()
     }
     reference = reference_numbers()
+    examples.sort(key=lambda e: -abs(e["ours_p_best"] - e["gbstats_chance_to_win"]))
     return {"cases": count, "tolerance": TOLERANCE, "comparisons": summary, "reference": reference,
-            "all_agree": all(v["agrees"] for v in summary.values())}
+            "by_design_examples": examples, "all_agree": all(v["agrees"] for v in summary.values())}
 
 
 def reference_numbers() -> dict[str, float]:
@@ -185,6 +196,15 @@ def main() -> None:
         table.add_row(key, str(v["cases"]), f"{v['max_gap']:.2e}", f"{v['median_gap']:.2e}", status)
     console = Console(width=120)
     console.print(table)
+    design = Table(title="Differs by design (proportions): exact beta-binomial vs gbstats' Gaussian, largest gaps")
+    for column in ("control n/succ", "variant n/succ", "P(best) exact", "gbstats P(win)", "lift CI exact", "gbstats CI"):
+        design.add_column(column, justify="right")
+    for e in result["by_design_examples"][:8]:
+        ci = lambda pair: "" if pair is None else f"[{pair[0]:+.3f}, {pair[1]:+.3f}]"  # noqa: E731
+        design.add_row(f"{e['control'][0]}/{e['control'][1]}", f"{e['variant'][0]}/{e['variant'][1]}",
+                       f"{e['ours_p_best']:.4f}", f"{e['gbstats_chance_to_win']:.4f}",
+                       ci(e.get("ours_lift_ci")), ci(e.get("gbstats_lift_ci")))
+    console.print(design)
     console.print("Reference (100/1000 vs 130/1000): " + ", ".join(f"{k} {v:.6g}" for k, v in result["reference"].items()))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2))

@@ -57,6 +57,16 @@ def test_ratio_quantiles_match_monte_carlo(name):
     np.testing.assert_allclose(q, expected, rtol=0.02)
 
 
+@pytest.mark.parametrize(("control", "variant"), [((3, 1), (1_000_000, 395_584)), ((20_000, 2009), (5, 1)),
+                                                ((5, 0), (1_000_000, 999_999))])
+def test_ratio_quantiles_when_one_posterior_is_far_narrower(control, variant):
+    # Regression: a flat cdf far in the tail once sent the root-finder the wrong way (lift -100 %).
+    post = beta_posteriors(np.array([control[1], variant[1]]), np.array([control[0], variant[0]]))
+    q = ratio_quantiles(post.take(0), post.take(1), np.array([0.025, 0.975]))[0]
+    draws = _draws(post)
+    np.testing.assert_allclose(q, np.quantile(draws[:, 1] / draws[:, 0], [0.025, 0.975]), rtol=0.02)
+
+
 def test_poll_dirichlet_shares_and_most_preferred():
     options = poll_results({"red": 30, "blue": 20, "green": 10})
     assert [o.option for o in options] == ["red", "blue", "green"]

@@ -74,7 +74,8 @@ def ratio_quantiles(control: Posteriors, variants: Posteriors, probs: np.ndarray
         slope = (fc * x * rows.pdf(r * x)).sum(axis=1) * r[:, 0]
         lo = np.where(gap < 0, u, lo)
         hi = np.where(gap > 0, u, hi)
-        step = np.clip(np.divide(gap, slope, out=np.full_like(gap, np.inf), where=slope > 0), -1.0, 1.0)
+        # A flat cdf (slope 0) far in a tail: move one unit of log r in the direction of the root.
+        step = np.clip(np.divide(gap, slope, out=np.sign(gap), where=slope > 0), -1.0, 1.0)
         new = u - step
         outside = (new <= lo) | (new >= hi)
         new = np.where(outside & np.isfinite(lo) & np.isfinite(hi), (lo + hi) / 2, new)
