@@ -68,3 +68,16 @@ def test_plan_and_schedule(cli):
     assert schedule.exit_code == 0
     posts = json.loads(schedule.output)
     assert len(posts) == 3 * 2 * 2 and {p["variant"] for p in posts} == {"A", "B", "C"}
+
+
+def test_analyze_several_metrics_in_one_csv(cli, fixtures, roundtrip):
+    result = cli("test", "analyze", "--data", str(fixtures / "metrics.csv"), "--json")
+    assert result.exit_code == 0, result.output
+    reports = roundtrip(json.loads(result.output))["metrics"]
+    assert [r["metric"] for r in reports] == ["replies", "likes"]
+    raw = [r["variants"][1]["p_value"] for r in reports]
+    adjusted = [r["variants"][1]["p_value_adjusted"] for r in reports]
+    assert adjusted[0] == pytest.approx(min(1, 2 * min(raw)))  # Holm over both metrics
+    assert reports[0]["winner"] == "B"
+    table = cli("test", "analyze", "--data", str(fixtures / "metrics.csv"))
+    assert "replies (proportion" in table.output and "likes (proportion" in table.output

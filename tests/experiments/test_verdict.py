@@ -88,3 +88,22 @@ def test_multi_variant_p_values_are_holm_adjusted():
     assert sum(v.p_best for v in report.variants) == pytest.approx(1.0, abs=1e-7)
     assert sum(report.next_allocation.values()) == pytest.approx(1.0, abs=1e-3)
     assert min(report.next_allocation.values()) >= 0.1 - 1e-9
+
+
+def test_corrections_across_metrics():
+    from sounding.experiments import analyze_metrics
+
+    metrics = {
+        "replies": [Proportion("A", 4000, 400), Proportion("B", 4000, 490)],
+        "likes": [Proportion("A", 4000, 800), Proportion("B", 4000, 830)],
+        "shares": [Proportion("A", 4000, 100), Proportion("B", 4000, 104)],
+    }
+    single = {name: analyze(v, metric=name).variants[1].p_value for name, v in metrics.items()}
+    joint = {r.metric: r for r in analyze_metrics(metrics)}
+    ordered = sorted(single, key=single.get)
+    assert joint[ordered[0]].variants[1].p_value_adjusted == pytest.approx(3 * single[ordered[0]])  # Holm step 1
+    assert all(joint[m].variants[1].p_value == pytest.approx(single[m]) for m in metrics)
+    # replies is clearly significant and stays so after correcting over 3 metrics
+    assert joint["replies"].verdict.winner == "B"
+    bh = {r.metric: r for r in analyze_metrics(metrics, method="bh")}
+    assert bh["replies"].variants[1].p_value_adjusted <= joint["replies"].variants[1].p_value_adjusted

@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from sounding.experiments import (
-    ExperimentReport, analyze, minimum_detectable_effect, power, rotation_schedule, sample_size,
+    ExperimentReport, analyze, analyze_metrics, minimum_detectable_effect, power, rotation_schedule, sample_size,
 )
-from sounding.experiments.csv_input import read_variants
+from sounding.experiments.csv_input import read_metrics, read_variants
 from sounding.experiments.data import MetricKind
 from sounding.experiments.formatting import compact_lift, probability, signed_percent
 
@@ -48,7 +48,8 @@ def register(app: typer.Typer) -> None:
 
 def analyze_command(
     data: Annotated[Path, typer.Option("--data", help="CSV, one row per variant, control first: variant plus "
-                                       "exposures,successes | n,sum,sum_squares | exposure_time,count.")],
+                                       "exposures,successes | n,sum,sum_squares | exposure_time,count; an optional "
+                                       "metric column holds several metrics (Holm across all of them).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     sequential: Annotated[bool, typer.Option("--sequential", help="Always-valid p-values and intervals: safe to check after every post.")] = False,
     metric: Annotated[Optional[str], typer.Option(help="What a success is, for the verdict (e.g. 'positive replies').")] = None,
@@ -61,9 +62,19 @@ def analyze_command(
     """Analyse a test run elsewhere (e.g. in a spreadsheet) and say which option won."""
     with _clear_errors():
         planned = [float(w) for w in weights.split(",")] if weights else None
-        report = analyze(read_variants(data), metric=metric, sequential=sequential, alpha=alpha,
-                         min_effect=min_effect, weights=planned, sequential_tuning=tuning)
-    _show(report, as_json)
+        options = dict(sequential=sequential, alpha=alpha, min_effect=min_effect, weights=planned, sequential_tuning=tuning)
+        metrics = read_metrics(data)
+        if len(metrics) == 1:
+            report = analyze(next(iter(metrics.values())), metric=metric or next(iter(metrics)) or None, **options)
+        else:
+            reports = analyze_metrics(metrics, **options)
+    if len(metrics) == 1:
+        _show(report, as_json)
+    elif as_json:
+        typer.echo(json.dumps({"metrics": [r.to_dict() for r in reports]}, indent=2))
+    else:
+        for r in reports:
+            _print_report(r)
 
 
 def _show(report: ExperimentReport, as_json: bool, **extra: object) -> None:

@@ -17,7 +17,19 @@ _INTEGER_FIELDS = {"exposures", "successes", "n", "count"}
 
 
 def read_variants(path: str | Path) -> list[VariantData]:
-    """Parse the CSV; the column set decides the metric kind. Extra columns are ignored."""
+    """One experiment, one metric: the rows in order (control first)."""
+    metrics = read_metrics(path)
+    if len(metrics) != 1:
+        raise ExperimentDataError(f"{path}: has {len(metrics)} metrics ({', '.join(metrics)}); analyse them together")
+    return next(iter(metrics.values()))
+
+
+def read_metrics(path: str | Path) -> dict[str, list[VariantData]]:
+    """Parse the CSV; the column set decides the metric kind and extra columns are ignored.
+
+    An optional `metric` column holds several metrics in one file (rows grouped by its value, each
+    group control first); without it the single metric is named "".
+    """
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         header = [h.strip() for h in (reader.fieldnames or [])]
@@ -31,8 +43,11 @@ def read_variants(path: str | Path) -> list[VariantData]:
             raise ExperimentDataError(f"{path}: {problem} in the columns; expected variant plus {wanted}")
         columns = matches[0]
         rows = [row for row in reader if any((value or "").strip() for value in row.values())]
-    return [FORMATS[columns](variant=(row["variant"] or "").strip(),
-                             **{c: _number(row, c) for c in columns}) for row in rows]
+    metrics: dict[str, list[VariantData]] = {}
+    for row in rows:
+        item = FORMATS[columns](variant=(row["variant"] or "").strip(), **{c: _number(row, c) for c in columns})
+        metrics.setdefault((row.get("metric") or "").strip() if "metric" in header else "", []).append(item)
+    return metrics
 
 
 def _number(row: dict[str, str | None], field: str) -> int | float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 
@@ -73,12 +73,13 @@ class ExperimentReport:
 def analyze(
     variants: Sequence[VariantData], *, metric: str | None = None, sequential: bool = False,
     alpha: float = 0.05, min_effect: float = 0.05, weights: Sequence[float] | None = None,
-    sequential_tuning: float = frequentist.SEQUENTIAL_TUNING,
+    sequential_tuning: float = frequentist.SEQUENTIAL_TUNING, adjusted_p: Sequence[float] | None = None,
 ) -> ExperimentReport:
     """Analyse one metric of one experiment (control first) and decide; see `verdict` for the rule.
 
     `sequential_tuning`: total units (all options) where the confidence sequence is tightest; set
-    it to the planned sample size (gbstats' default is 5000).
+    it to the planned sample size (gbstats' default is 5000). `adjusted_p`: the challengers'
+    p-values already corrected across several metrics (see `analyze_metrics`); default Holm here.
     """
     kind = validate_experiment(variants)
     if not 0 < alpha < 1:
@@ -114,7 +115,7 @@ def analyze(
         test = frequentist.sequential_test(*args, relative=True, alpha=alpha, tuning=sequential_tuning)
     else:
         test = frequentist.ttest(*args, relative=True, alpha=alpha, dof=dof)
-    p_adj = frequentist.adjust_p_values(test.p_value, "holm")
+    p_adj = frequentist.adjust_p_values(test.p_value, "holm") if adjusted_p is None else np.asarray(adjusted_p, float)
 
     if kind == "mean":
         post = normal_posteriors(means, np.sqrt(var / units))
@@ -151,6 +152,28 @@ def analyze(
         recommendation=recommendation(v.decision, names[0], leader, UNIT_WORDS[kind], v.more_per_variant),
         **common,
     )
+
+
+def analyze_metrics(
+    metrics: Mapping[str, Sequence[VariantData]], *, method: Literal["holm", "bh"] = "holm", **options: Any,
+) -> list[ExperimentReport]:
+    """Several metrics of one experiment, with p-values corrected across all variants AND metrics.
+
+    Each metric is analysed, the challengers' raw p-values of every metric are adjusted together
+    (Holm: family-wise error over the whole table; "bh": false discovery rate), and each verdict is
+    re-derived with those adjusted p-values.
+    """
+    first = {name: analyze(variants, metric=name, **options) for name, variants in metrics.items()}
+    raw = [(name, i, v.p_value) for name, report in first.items() for i, v in enumerate(report.variants)
+           if v.p_value is not None]
+    if not raw:
+        return list(first.values())
+    adjusted = frequentist.adjust_p_values(np.array([p for _, _, p in raw]), method)
+    per_metric: dict[str, list[float]] = {}
+    for (name, _, _), p in zip(raw, adjusted):
+        per_metric.setdefault(name, []).append(float(p))
+    return [analyze(variants, metric=name, adjusted_p=per_metric[name], **options) if name in per_metric else first[name]
+            for name, variants in metrics.items()]
 
 
 def _not_enough_data(variants: Sequence[VariantData], kind: MetricKind, metric: str) -> str | None:
