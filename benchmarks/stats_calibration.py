@@ -35,7 +35,9 @@ ALPHA = 0.05
 RESULTS = Path(__file__).parent / "results" / "stats_calibration.json"
 
 
-def simulate(experiments: int, arms: int, per_day: int, lifts: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def simulate(
+    experiments: int, arms: int, per_day: int, lifts: np.ndarray, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative (successes, units) with shape (experiments, days, arms)."""
     rng = np.random.default_rng(seed)
     rates = BASELINE * (1 + lifts)
@@ -78,8 +80,13 @@ def verdict_error_rate(experiments: int, arms: int, per_day: int, seed: int) -> 
     wrong = 0
     for e in range(experiments):
         for day in range(DAYS):
-            report = analyze([Proportion(n, int(units[e, day, i]), int(successes[e, day, i])) for i, n in enumerate(names)],
-                             sequential=True)
+            report = analyze(
+                [
+                    Proportion(n, int(units[e, day, i]), int(successes[e, day, i]))
+                    for i, n in enumerate(names)
+                ],
+                sequential=True,
+            )
             if report.verdict.decision == "winner":
                 wrong += 1
                 break
@@ -99,24 +106,47 @@ def ab_power(experiments: int, arms: int, seed: int, lift: float = 0.10) -> dict
     seq_detected = (adjust_p_values(p["sequential"], "holm")[:, :, -1] < ALPHA).any(axis=1)
     mean = successes / units
     var = mean * (1 - mean)
-    tuned = sequential_test(mean[..., :1], var[..., :1], units[..., :1], mean[..., 1:], var[..., 1:], units[..., 1:],
-                            alpha=ALPHA, tuning=2 * per_day * DAYS).p_value
+    tuned = sequential_test(
+        mean[..., :1],
+        var[..., :1],
+        units[..., :1],
+        mean[..., 1:],
+        var[..., 1:],
+        units[..., 1:],
+        alpha=ALPHA,
+        tuning=2 * per_day * DAYS,
+    ).p_value
     tuned_detected = (adjust_p_values(tuned, "holm")[:, :, -1] < ALPHA).any(axis=1)
     predicted = power(per_day * DAYS, BASELINE, lift, variants=arms, alpha=ALPHA)
-    return {"per_arm": per_day * DAYS, "planner_power": predicted, "simulated_power": float(detected.mean()),
-            "gap_points": abs(float(detected.mean()) - predicted) * 100,
-            "sequential_power_any_day": float(seq_detected.mean()),
-            "sequential_tuned_power_any_day": float(tuned_detected.mean())}
+    return {
+        "per_arm": per_day * DAYS,
+        "planner_power": predicted,
+        "simulated_power": float(detected.mean()),
+        "gap_points": abs(float(detected.mean()) - predicted) * 100,
+        "sequential_power_any_day": float(seq_detected.mean()),
+        "sequential_tuned_power_any_day": float(tuned_detected.mean()),
+    }
 
 
 def run(experiments: int, verdict_experiments: int) -> dict[str, Any]:
-    out: dict[str, Any] = {"experiments": experiments, "days": DAYS, "baseline": BASELINE, "alpha": ALPHA, "aa": {}, "ab": {}}
+    out: dict[str, Any] = {
+        "experiments": experiments,
+        "days": DAYS,
+        "baseline": BASELINE,
+        "alpha": ALPHA,
+        "aa": {},
+        "ab": {},
+    }
     for arms in (2, 3, 5):
         out["aa"][str(arms)] = aa_error_rates(experiments, arms, per_day=200, seed=arms)
-        out["aa"][str(arms)]["analyze_sequential_verdict_any_day"] = verdict_error_rate(verdict_experiments, arms, 200, 100 + arms)
+        out["aa"][str(arms)]["analyze_sequential_verdict_any_day"] = verdict_error_rate(
+            verdict_experiments, arms, 200, 100 + arms
+        )
         out["ab"][str(arms)] = ab_power(experiments, arms, seed=10 + arms)
-    out["sequential_ok"] = all(v["sequential_holm_any_day"] <= ALPHA and v["analyze_sequential_verdict_any_day"] <= ALPHA
-                               for v in out["aa"].values())
+    out["sequential_ok"] = all(
+        v["sequential_holm_any_day"] <= ALPHA and v["analyze_sequential_verdict_any_day"] <= ALPHA
+        for v in out["aa"].values()
+    )
     out["power_ok"] = all(v["gap_points"] <= 5 for v in out["ab"].values())
     return out
 
@@ -131,29 +161,70 @@ def main() -> None:
     result["seconds"] = time.perf_counter() - start
     result["load_average"] = os.getloadavg()
     console = Console(width=120)
-    aa = Table(title=f"A/A: false-positive rate with daily peeking ({args.experiments} experiments x {DAYS} days)")
-    for column in ("arms", "seq+Holm", f"verdict ({args.verdict_experiments})", "naive t", "naive t+Holm",
-                   "naive P(win)", "t+Holm day 30"):
+    aa = Table(
+        title=f"A/A: false-positive rate with daily peeking ({args.experiments} experiments x {DAYS} days)"
+    )
+    for column in (
+        "arms",
+        "seq+Holm",
+        f"verdict ({args.verdict_experiments})",
+        "naive t",
+        "naive t+Holm",
+        "naive P(win)",
+        "t+Holm day 30",
+    ):
         aa.add_column(column, justify="right")
     for arms, v in result["aa"].items():
-        aa.add_row(arms, *(f"{v[k] * 100:.1f} %" for k in ("sequential_holm_any_day", "analyze_sequential_verdict_any_day",
-                                                           "naive_fixed_any_day", "naive_fixed_holm_any_day",
-                                                           "naive_chance_to_win_95_any_day", "fixed_holm_last_day_only")))
+        aa.add_row(
+            arms,
+            *(
+                f"{v[k] * 100:.1f} %"
+                for k in (
+                    "sequential_holm_any_day",
+                    "analyze_sequential_verdict_any_day",
+                    "naive_fixed_any_day",
+                    "naive_fixed_holm_any_day",
+                    "naive_chance_to_win_95_any_day",
+                    "fixed_holm_last_day_only",
+                )
+            ),
+        )
     console.print(aa)
-    console.print("seq+Holm: always-valid p < 5 % on any day; verdict: `analyze(sequential=True)` names a winner on any "
-                  "day; naive: fixed-horizon p < 5 % (or P(win) > 95 % / < 5 %) on any day; day 30: one look at the end.")
+    console.print(
+        "seq+Holm: always-valid p < 5 % on any day; verdict: `analyze(sequential=True)` names a winner on "
+        "any day; naive: fixed-horizon p < 5 % (or P(win) > 95 % / < 5 %) on any day; "
+        "day 30: one look at the end."
+    )
     ab = Table(title="A/B: +10 % lift on one challenger, planner-sized for 80 % power at day 30")
-    for column in ("arms", "units/arm", "planner", "simulated", "gap", "sequential, any day", "seq. tuned, any day"):
+    for column in (
+        "arms",
+        "units/arm",
+        "planner",
+        "simulated",
+        "gap",
+        "sequential, any day",
+        "seq. tuned, any day",
+    ):
         ab.add_column(column, justify="right")
     for arms, v in result["ab"].items():
-        ab.add_row(arms, f"{v['per_arm']:,}", f"{v['planner_power'] * 100:.1f} %", f"{v['simulated_power'] * 100:.1f} %",
-                   f"{v['gap_points']:.1f} pt", f"{v['sequential_power_any_day'] * 100:.1f} %",
-                   f"{v['sequential_tuned_power_any_day'] * 100:.1f} %")
+        ab.add_row(
+            arms,
+            f"{v['per_arm']:,}",
+            f"{v['planner_power'] * 100:.1f} %",
+            f"{v['simulated_power'] * 100:.1f} %",
+            f"{v['gap_points']:.1f} pt",
+            f"{v['sequential_power_any_day'] * 100:.1f} %",
+            f"{v['sequential_tuned_power_any_day'] * 100:.1f} %",
+        )
     console.print(ab)
-    console.print("sequential: gbstats' default tuning (5,000 units); tuned: --tuning set to the planned total "
-                  "(2 arms x units/arm), which the docs recommend.")
-    console.print(f"sequential FPR <= 5 %: {result['sequential_ok']}; power within 5 points: {result['power_ok']}; "
-                  f"{result['seconds']:.0f} s (load average {result['load_average'][0]:.1f}, shared machine)")
+    console.print(
+        "sequential: gbstats' default tuning (5,000 units); tuned: --tuning set to the planned total "
+        "(2 arms x units/arm), which the docs recommend."
+    )
+    console.print(
+        f"sequential FPR <= 5 %: {result['sequential_ok']}; power within 5 points: {result['power_ok']}; "
+        f"{result['seconds']:.0f} s (load average {result['load_average'][0]:.1f}, shared machine)"
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2))
     if not (result["sequential_ok"] and result["power_ok"]):

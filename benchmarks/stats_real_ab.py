@@ -41,7 +41,9 @@ def cli_analyze(csv: Path, metric: str, *extra: str) -> dict[str, Any]:
     def main() -> None:
         """Local root so `test` stays a sub-command."""
 
-    result = CliRunner().invoke(app, ["test", "analyze", "--data", str(csv), "--json", "--metric", metric, *extra])
+    result = CliRunner().invoke(
+        app, ["test", "analyze", "--data", str(csv), "--json", "--metric", metric, *extra]
+    )
     if result.exit_code != 0:
         raise RuntimeError(result.output)
     return json.loads(result.output)
@@ -56,8 +58,13 @@ def cookie_cats() -> dict[str, pd.DataFrame]:
         agg = groups[metric].agg(exposures="size", successes="sum").loc[order]
         out[f"cookie_cats_{metric}"] = agg.reset_index(names="variant")
     rounds = groups["sum_gamerounds"]
-    agg = pd.DataFrame({"n": rounds.size(), "sum": rounds.sum(),
-                        "sum_squares": groups["sum_gamerounds"].apply(lambda s: float((s.astype(float) ** 2).sum()))}).loc[order]
+    agg = pd.DataFrame(
+        {
+            "n": rounds.size(),
+            "sum": rounds.sum(),
+            "sum_squares": groups["sum_gamerounds"].apply(lambda s: float((s.astype(float) ** 2).sum())),
+        }
+    ).loc[order]
     out["cookie_cats_gamerounds"] = agg.reset_index(names="variant")
     return out
 
@@ -69,21 +76,37 @@ def udacity_users() -> pd.DataFrame:
 
 
 def udacity(users: pd.DataFrame) -> pd.DataFrame:
-    agg = users.groupby("group")["converted"].agg(exposures="size", successes="sum").loc[["control", "treatment"]]
+    agg = (
+        users.groupby("group")["converted"]
+        .agg(exposures="size", successes="sum")
+        .loc[["control", "treatment"]]
+    )
     return agg.reset_index(names="variant")
 
 
 def udacity_daily(users: pd.DataFrame) -> list[dict[str, Any]]:
     """Cumulative data at the end of each day, analysed fixed-horizon and sequentially."""
     users = users.assign(day=pd.to_datetime(users["timestamp"]).dt.date)
-    daily = users.groupby(["day", "group"])["converted"].agg(["size", "sum"]).unstack("group").fillna(0).cumsum()
+    daily = (
+        users.groupby(["day", "group"])["converted"].agg(["size", "sum"]).unstack("group").fillna(0).cumsum()
+    )
     rows = []
     for day, r in daily.iterrows():
         variants = [Proportion(g, int(r[("size", g)]), int(r[("sum", g)])) for g in ("control", "treatment")]
-        fixed, seq = analyze(variants, metric="conversions"), analyze(variants, metric="conversions", sequential=True)
-        rows.append({"day": str(day), "users": int(r["size"].sum()), "fixed_p": fixed.variants[1].p_value,
-                     "fixed_decision": fixed.verdict.decision, "sequential_p": seq.variants[1].p_value,
-                     "sequential_decision": seq.verdict.decision})
+        fixed, seq = (
+            analyze(variants, metric="conversions"),
+            analyze(variants, metric="conversions", sequential=True),
+        )
+        rows.append(
+            {
+                "day": str(day),
+                "users": int(r["size"].sum()),
+                "fixed_p": fixed.variants[1].p_value,
+                "fixed_decision": fixed.verdict.decision,
+                "sequential_p": seq.variants[1].p_value,
+                "sequential_decision": seq.verdict.decision,
+            }
+        )
     return rows
 
 
@@ -94,8 +117,12 @@ def main() -> None:
     tables = cookie_cats()
     users = udacity_users()
     tables["udacity_conversion"] = udacity(users)
-    metrics = {"cookie_cats_retention_1": "1-day retention", "cookie_cats_retention_7": "7-day retention",
-               "cookie_cats_gamerounds": "game rounds", "udacity_conversion": "conversions"}
+    metrics = {
+        "cookie_cats_retention_1": "1-day retention",
+        "cookie_cats_retention_7": "7-day retention",
+        "cookie_cats_gamerounds": "game rounds",
+        "udacity_conversion": "conversions",
+    }
     reports: dict[str, Any] = {}
     for name, frame in tables.items():
         path = csv_dir / f"{name}.csv"
@@ -103,33 +130,59 @@ def main() -> None:
         reports[name] = cli_analyze(path, metrics[name])
         reports[name + "_sequential"] = cli_analyze(path, metrics[name], "--sequential")
 
-    table = Table(title="Real A/B tests through `sounding test analyze` (control first)", box=box.SIMPLE_HEAD,
-                  collapse_padding=True, pad_edge=False)
+    table = Table(
+        title="Real A/B tests through `sounding test analyze` (control first)",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+    )
     for column in ("test", "control", "challenger", "lift % [95 %]", "P(best) B", "p", "SRM p"):
         table.add_column(column, justify="left" if column == "test" else "right", no_wrap=True)
     for name, report in reports.items():
         a, b = report["variants"]
-        label = name.replace("cookie_cats_", "cookie ").replace("udacity_", "udacity ").replace("_sequential", " seq")
-        table.add_row(label, f"{a['estimate']:.4f}", f"{b['estimate']:.4f}",
-                      f"{b['lift'] * 100:+.2f} [{b['lift_ci_low'] * 100:+.2f}, {b['lift_ci_high'] * 100:+.2f}]",
-                      f"{b['p_best']:.4f}", f"{b['p_value']:.2g}", f"{report['srm_p_value']:.2g}")
+        label = (
+            name.replace("cookie_cats_", "cookie ")
+            .replace("udacity_", "udacity ")
+            .replace("_sequential", " seq")
+        )
+        table.add_row(
+            label,
+            f"{a['estimate']:.4f}",
+            f"{b['estimate']:.4f}",
+            f"{b['lift'] * 100:+.2f} [{b['lift_ci_low'] * 100:+.2f}, {b['lift_ci_high'] * 100:+.2f}]",
+            f"{b['p_best']:.4f}",
+            f"{b['p_value']:.2g}",
+            f"{report['srm_p_value']:.2g}",
+        )
     console.print(table)
     for name, report in reports.items():
         console.print(f"[bold]{name}[/bold]: {report['verdict']}")
 
     days = udacity_daily(users)
-    replay = Table(title="Udacity replayed day by day (cumulative): what a daily peeker sees", box=box.SIMPLE_HEAD,
-                   collapse_padding=True, pad_edge=False)
+    replay = Table(
+        title="Udacity replayed day by day (cumulative): what a daily peeker sees",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+    )
     for column in ("day", "users", "fixed p", "fixed verdict", "sequential p", "sequential verdict"):
         replay.add_column(column, justify="right", no_wrap=True)
     for d in days:
-        replay.add_row(d["day"], f"{d['users']:,}", f"{d['fixed_p']:.3f}", d["fixed_decision"],
-                       f"{d['sequential_p']:.3f}", d["sequential_decision"])
+        replay.add_row(
+            d["day"],
+            f"{d['users']:,}",
+            f"{d['fixed_p']:.3f}",
+            d["fixed_decision"],
+            f"{d['sequential_p']:.3f}",
+            d["sequential_decision"],
+        )
     console.print(replay)
 
     checks = {
         "cookie_cats_7day_detected": reports["cookie_cats_retention_7"]["winner"] == "gate_30",
-        "cookie_cats_7day_rates": [round(v["estimate"], 4) for v in reports["cookie_cats_retention_7"]["variants"]],
+        "cookie_cats_7day_rates": [
+            round(v["estimate"], 4) for v in reports["cookie_cats_retention_7"]["variants"]
+        ],
         "udacity_no_meaningful_difference": reports["udacity_conversion"]["decision"] == "no_difference",
     }
     console.print(f"checks: {checks}")

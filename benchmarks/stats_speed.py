@@ -13,8 +13,8 @@ import json
 import os
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from rich.console import Console
@@ -51,8 +51,10 @@ def gbstats_call(variants: list[Proportion]) -> Callable[[], object]:
 
     def run() -> object:
         stats = [ProportionStatistic(n=v.exposures, sum=v.successes) for v in variants]
-        out = [(EffectBayesianABTest(stats[0], s).compute_result(), TwoSidedTTest(stats[0], s).compute_result())
-               for s in stats[1:]]
+        out = [
+            (EffectBayesianABTest(stats[0], s).compute_result(), TwoSidedTTest(stats[0], s).compute_result())
+            for s in stats[1:]
+        ]
         return out, check_srm([v.exposures for v in variants], [1.0] * len(variants))
 
     return run
@@ -67,10 +69,16 @@ def main() -> None:
     except ImportError:
         theirs = None
     result = {
-        "variants": len(variants), "exposures": sum(v.exposures for v in variants),
-        "sounding_median_ms": ours, "sounding_sequential_median_ms": sequential,
-        "sounding_min_ms": min(our_times), "gbstats_median_ms": theirs, "budget_ms": BUDGET_MS,
-        "within_budget": ours <= BUDGET_MS, "load_average": os.getloadavg(), "cpus": os.cpu_count(),
+        "variants": len(variants),
+        "exposures": sum(v.exposures for v in variants),
+        "sounding_median_ms": ours,
+        "sounding_sequential_median_ms": sequential,
+        "sounding_min_ms": min(our_times),
+        "gbstats_median_ms": theirs,
+        "budget_ms": BUDGET_MS,
+        "within_budget": ours <= BUDGET_MS,
+        "load_average": os.getloadavg(),
+        "cpus": os.cpu_count(),
         "verdict": analyze(variants).verdict.text,
     }
     table = Table(title="analyze(): 10 variants, 10,000,000 exposures (median of 30)")
@@ -81,8 +89,10 @@ def main() -> None:
     table.add_row("gbstats 0.8.0 (Gaussian, 9 pairs + SRM)", "n/a" if theirs is None else f"{theirs:.1f}")
     console = Console(width=120)
     console.print(table)
-    console.print(f"budget {BUDGET_MS:.0f} ms: {'OK' if result['within_budget'] else 'OVER'}; load average "
-                  f"{result['load_average'][0]:.1f} on {result['cpus']} CPUs (shared machine)")
+    console.print(
+        f"budget {BUDGET_MS:.0f} ms: {'OK' if result['within_budget'] else 'OVER'}; load average "
+        f"{result['load_average'][0]:.1f} on {result['cpus']} CPUs (shared machine)"
+    )
     console.print(result["verdict"])
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2))

@@ -72,8 +72,10 @@ def test_no_nan_anywhere_over_edge_cases(roundtrip):
     sizes = [0, 1, 2, 10, 1000]
     for n_a, n_b, n_c in itertools.product(sizes, repeat=3):
         for frac in (0.0, 0.5, 1.0):
-            variants = [Proportion(name, n, int(n * f)) for name, n, f in
-                        (("A", n_a, frac), ("B", n_b, 1 - frac), ("C", n_c, frac))]
+            variants = [
+                Proportion(name, n, int(n * f))
+                for name, n, f in (("A", n_a, frac), ("B", n_b, 1 - frac), ("C", n_c, frac))
+            ]
             for sequential in (False, True):
                 roundtrip(analyze(variants, sequential=sequential).to_dict())
     rng = np.random.default_rng(0)

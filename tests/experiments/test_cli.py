@@ -6,8 +6,17 @@ import json
 
 import pytest
 
-VARIANT_FIELDS = {"variant", "estimate", "lift", "lift_ci_low", "lift_ci_high", "p_best", "expected_loss",
-                  "p_value", "p_value_adjusted"}
+VARIANT_FIELDS = {
+    "variant",
+    "estimate",
+    "lift",
+    "lift_ci_low",
+    "lift_ci_high",
+    "p_best",
+    "expected_loss",
+    "p_value",
+    "p_value_adjusted",
+}
 
 
 def test_analyze_json_fields(cli, fixtures, roundtrip):
@@ -29,7 +38,9 @@ def test_analyze_json_fields(cli, fixtures, roundtrip):
 
 def test_analyze_sequential_flag(cli, fixtures):
     fixed = json.loads(cli("test", "analyze", "--data", str(fixtures / "winner.csv"), "--json").output)
-    sequential = json.loads(cli("test", "analyze", "--data", str(fixtures / "winner.csv"), "--json", "--sequential").output)
+    sequential = json.loads(
+        cli("test", "analyze", "--data", str(fixtures / "winner.csv"), "--json", "--sequential").output
+    )
     assert sequential["sequential"] is True and fixed["sequential"] is False
     assert sequential["variants"][1]["p_value"] > fixed["variants"][1]["p_value"]
     assert fixed["winner"] == sequential["winner"] == "question"
@@ -64,7 +75,9 @@ def test_plan_and_schedule(cli):
     assert plan.exit_code == 0 and "16,232 units per option" in plan.output
     mde = cli("test", "plan", "--baseline", "0.1", "--per-variant", "16232")
     assert mde.exit_code == 0 and "lift of about +10" in mde.output
-    schedule = cli("test", "schedule", "--variants", "A,B,C", "--slots", "09:00,18:00", "--platforms", "x,li", "--json")
+    schedule = cli(
+        "test", "schedule", "--variants", "A,B,C", "--slots", "09:00,18:00", "--platforms", "x,li", "--json"
+    )
     assert schedule.exit_code == 0
     posts = json.loads(schedule.output)
     assert len(posts) == 3 * 2 * 2 and {p["variant"] for p in posts} == {"A", "B", "C"}

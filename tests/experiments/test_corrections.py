@@ -20,7 +20,9 @@ def test_corrections_match_statsmodels():
     for size in (1, 2, 5, 11):  # few calls: statsmodels' Holm runs gc.collect() each time
         p = rng.uniform(0, 1, size=size) ** 3
         for ours, theirs in (("holm", "holm"), ("bh", "fdr_bh")):
-            np.testing.assert_allclose(adjust_p_values(p, ours), multitest.multipletests(p, method=theirs)[1], atol=1e-12)
+            np.testing.assert_allclose(
+                adjust_p_values(p, ours), multitest.multipletests(p, method=theirs)[1], atol=1e-12
+            )
 
 
 def test_corrections_keep_order_and_bounds():

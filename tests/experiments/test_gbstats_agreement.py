@@ -25,8 +25,16 @@ def test_agrees_with_gbstats_on_200_cases():
     disagreeing = {k: v["max_gap"] for k, v in result["comparisons"].items() if not v["agrees"]}
     assert not disagreeing
     covered = {k for k, v in result["comparisons"].items() if v["cases"]}
-    assert {"ttest_relative", "ttest_absolute", "sequential_relative", "bayes_relative", "report_p_value",
-            "report_p_best_mean", "report_loss_mean", "srm"} <= covered
+    assert {
+        "ttest_relative",
+        "ttest_absolute",
+        "sequential_relative",
+        "bayes_relative",
+        "report_p_value",
+        "report_p_best_mean",
+        "report_loss_mean",
+        "srm",
+    } <= covered
     ref = result["reference"]
     assert ref["bayes_relative_p_win"] == pytest.approx(0.96728, abs=1e-5)
     assert ref["ttest_absolute_p"] == pytest.approx(0.035411, abs=1e-6)

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from sounding.experiments import (
-    Proportion, analyze, is_balanced, minimum_detectable_effect, power, rotation_schedule, sample_size,
+    Proportion,
+    analyze,
+    is_balanced,
+    minimum_detectable_effect,
+    power,
+    rotation_schedule,
+    sample_size,
 )
 from sounding.experiments.schedule import balance
 

@@ -57,8 +57,10 @@ def test_ratio_quantiles_match_monte_carlo(name):
     np.testing.assert_allclose(q, expected, rtol=0.02)
 
 
-@pytest.mark.parametrize(("control", "variant"), [((3, 1), (1_000_000, 395_584)), ((20_000, 2009), (5, 1)),
-                                                ((5, 0), (1_000_000, 999_999))])
+@pytest.mark.parametrize(
+    ("control", "variant"),
+    [((3, 1), (1_000_000, 395_584)), ((20_000, 2009), (5, 1)), ((5, 0), (1_000_000, 999_999))],
+)
 def test_ratio_quantiles_when_one_posterior_is_far_narrower(control, variant):
     # Regression: a flat cdf far in the tail once sent the root-finder the wrong way (lift -100 %).
     post = beta_posteriors(np.array([control[1], variant[1]]), np.array([control[0], variant[0]]))
@@ -78,7 +80,9 @@ def test_poll_dirichlet_shares_and_most_preferred():
     np.testing.assert_allclose([o.p_most_preferred for o in options], mc, atol=3e-3)
     red = options[0]
     lo, hi = np.quantile(shares[:, 0], [0.025, 0.975])
-    assert red.share_ci_low == pytest.approx(lo, abs=3e-3) and red.share_ci_high == pytest.approx(hi, abs=3e-3)
+    assert red.share_ci_low == pytest.approx(lo, abs=3e-3) and red.share_ci_high == pytest.approx(
+        hi, abs=3e-3
+    )
 
 
 def test_poll_with_no_votes_is_a_coin_flip():

@@ -8,7 +8,7 @@ from sounding.experiments import Proportion, analyze
 from sounding.experiments.bayesian import gaussian_effect
 from sounding.experiments.frequentist import srm_p_value, ttest
 
-CONTROL = (0.1, 0.1 * 0.9, 1000)   # 100 / 1000: mean, p(1-p), n
+CONTROL = (0.1, 0.1 * 0.9, 1000)  # 100 / 1000: mean, p(1-p), n
 VARIANT = (0.13, 0.13 * 0.87, 1000)  # 130 / 1000
 
 

@@ -21,22 +21,50 @@ def store(tmp_path, monkeypatch):
 
 
 def _post(session, platform_id: str, replies: list[int], when: datetime) -> models.Post:
-    post = models.Post(platform="mastodon", platform_id=platform_id, ours=True, author="brand", text=f"post {platform_id}",
-                       text_hash=platform_id, created_at=when)
+    post = models.Post(
+        platform="mastodon",
+        platform_id=platform_id,
+        ours=True,
+        author="brand",
+        text=f"post {platform_id}",
+        text_hash=platform_id,
+        created_at=when,
+    )
     session.add(post)
     session.flush()
     for i, count in enumerate(replies):  # growth curve; only the latest snapshot counts
-        session.add(models.ReactionSnapshot(platform="mastodon", target_id=platform_id, post_id=post.id,
-                                            taken_at=when + timedelta(hours=i), likes=count * 2, reposts=0, replies=count))
+        session.add(
+            models.ReactionSnapshot(
+                platform="mastodon",
+                target_id=platform_id,
+                post_id=post.id,
+                taken_at=when + timedelta(hours=i),
+                likes=count * 2,
+                reposts=0,
+                replies=count,
+            )
+        )
     return post
 
 
 def test_create_record_and_report(cli, store, fixtures):
     assert cli("test", "create", "cta", "--variants", "A,B,C", "--metric", "positive replies").exit_code == 0
     assert cli("test", "create", "cta", "--variants", "A,B").exit_code == 2  # duplicate name
-    result = cli("test", "record", "cta", "--data", str(fixtures / "proportions.csv"), "--metric", "positive replies")
+    result = cli(
+        "test", "record", "cta", "--data", str(fixtures / "proportions.csv"), "--metric", "positive replies"
+    )
     assert result.exit_code == 0, result.output
-    cli("test", "record", "cta", "--data", str(fixtures / "proportions.csv"), "--metric", "positive replies", "--round", "2")
+    cli(
+        "test",
+        "record",
+        "cta",
+        "--data",
+        str(fixtures / "proportions.csv"),
+        "--metric",
+        "positive replies",
+        "--round",
+        "2",
+    )
     report = json.loads(cli("test", "report", "cta", "--json").output)
     assert report["experiment"] == "cta" and report["metric"] == "positive replies"
     assert [v["units"] for v in report["variants"]] == [2000, 2000, 2000]  # rounds are summed
@@ -56,8 +84,13 @@ def test_report_from_linked_posts_uses_posts_as_units(cli, store):
             _post(session, f"b{i}", [2, replies], start + timedelta(days=i, hours=12))
     assert cli("test", "create", "hook", "--variants", "plain,question").exit_code == 0
     for i in range(4):
-        assert cli("test", "add-post", "hook", "--variant", "plain", "--post", f"mastodon:a{i}").exit_code == 0
-        assert cli("test", "add-post", "hook", "--variant", "question", "--post", f"mastodon:b{i}").exit_code == 0
+        assert (
+            cli("test", "add-post", "hook", "--variant", "plain", "--post", f"mastodon:a{i}").exit_code == 0
+        )
+        assert (
+            cli("test", "add-post", "hook", "--variant", "question", "--post", f"mastodon:b{i}").exit_code
+            == 0
+        )
     assert cli("test", "add-post", "hook", "--variant", "plain", "--post", "mastodon:nope").exit_code == 2
     report = json.loads(cli("test", "report", "hook", "--metric", "replies", "--json").output)
     plain, question = report["variants"]
@@ -74,11 +107,19 @@ def test_poll_results_from_latest_snapshot(cli, store):
         poll = models.Poll(post_id=post.id)
         session.add(poll)
         session.flush()
-        session.add(models.PollSnapshot(poll_id=poll.id, taken_at=when, options=["red", "blue"], votes=[1, 1]))
-        session.add(models.PollSnapshot(poll_id=poll.id, taken_at=when + timedelta(hours=3),
-                                        options=["red", "blue"], votes=[60, 30]))
+        session.add(
+            models.PollSnapshot(poll_id=poll.id, taken_at=when, options=["red", "blue"], votes=[1, 1])
+        )
+        session.add(
+            models.PollSnapshot(
+                poll_id=poll.id, taken_at=when + timedelta(hours=3), options=["red", "blue"], votes=[60, 30]
+            )
+        )
     data = json.loads(cli("poll", "results", "--json").output)
     options = data[0]["options"]
     assert [o["votes"] for o in options] == [60, 30]
-    assert options[0]["p_most_preferred"] > 0.99 and options[0]["share_ci_low"] < 0.66 < options[0]["share_ci_high"]
+    assert (
+        options[0]["p_most_preferred"] > 0.99
+        and options[0]["share_ci_low"] < 0.66 < options[0]["share_ci_high"]
+    )
     assert "P(most preferred)" in cli("poll", "results").output

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich import box
@@ -18,7 +18,13 @@ from rich.console import Console
 from rich.table import Table
 
 from sounding.experiments import (
-    ExperimentReport, analyze, analyze_metrics, minimum_detectable_effect, power, rotation_schedule, sample_size,
+    ExperimentReport,
+    analyze,
+    analyze_metrics,
+    minimum_detectable_effect,
+    power,
+    rotation_schedule,
+    sample_size,
 )
 from sounding.experiments.csv_input import read_metrics, read_variants
 from sounding.experiments.data import MetricKind
@@ -30,8 +36,10 @@ errors = Console(stderr=True)
 
 def register(app: typer.Typer) -> None:
     """Add the `test` command group to the main app."""
-    test_app = typer.Typer(help="A/B tests of post variants: analyse results, plan sample sizes, schedule posts.",
-                           no_args_is_help=True)
+    test_app = typer.Typer(
+        help="A/B tests of post variants: analyse results, plan sample sizes, schedule posts.",
+        no_args_is_help=True,
+    )
     test_app.command("analyze")(analyze_command)
     test_app.command("plan")(plan_command)
     test_app.command("schedule")(schedule_command)
@@ -41,31 +49,60 @@ def register(app: typer.Typer) -> None:
     test_app.command("status")(status_command)
     test_app.command("report")(report_command)
     app.add_typer(test_app, name="test")
-    poll_app = typer.Typer(help="Results of polls (\"option 1, 2 or 3?\") in the store.", no_args_is_help=True)
+    poll_app = typer.Typer(help='Results of polls ("option 1, 2 or 3?") in the store.', no_args_is_help=True)
     poll_app.command("results")(poll_results_command)
     app.add_typer(poll_app, name="poll")
 
 
 def analyze_command(
-    data: Annotated[Path, typer.Option("--data", help="CSV, one row per variant, control first: variant plus "
-                                       "exposures,successes | n,sum,sum_squares | exposure_time,count; an optional "
-                                       "metric column holds several metrics (Holm across all of them).")],
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data",
+            help="CSV, one row per variant, control first: variant plus "
+            "exposures,successes | n,sum,sum_squares | exposure_time,count; an optional "
+            "metric column holds several metrics (Holm across all of them).",
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    sequential: Annotated[bool, typer.Option("--sequential", help="Always-valid p-values and intervals: safe to check after every post.")] = False,
-    metric: Annotated[Optional[str], typer.Option(help="What a success is, for the verdict (e.g. 'positive replies').")] = None,
+    sequential: Annotated[
+        bool,
+        typer.Option(
+            "--sequential", help="Always-valid p-values and intervals: safe to check after every post."
+        ),
+    ] = False,
+    metric: Annotated[
+        str | None, typer.Option(help="What a success is, for the verdict (e.g. 'positive replies').")
+    ] = None,
     alpha: Annotated[float, typer.Option(help="Significance level (family-wise, Holm).")] = 0.05,
-    min_effect: Annotated[float, typer.Option(help="Smallest relative lift that matters (0.05 = 5 %).")] = 0.05,
-    weights: Annotated[Optional[str], typer.Option(help="Planned traffic split for the sample-ratio check, e.g. '1,1,2'.")] = None,
-    tuning: Annotated[float, typer.Option(help="--sequential only: total planned units (all options); the "
-                                          "intervals are tightest there.")] = 5000.0,
+    min_effect: Annotated[
+        float, typer.Option(help="Smallest relative lift that matters (0.05 = 5 %).")
+    ] = 0.05,
+    weights: Annotated[
+        str | None, typer.Option(help="Planned traffic split for the sample-ratio check, e.g. '1,1,2'.")
+    ] = None,
+    tuning: Annotated[
+        float,
+        typer.Option(
+            help="--sequential only: total planned units (all options); the intervals are tightest there."
+        ),
+    ] = 5000.0,
 ) -> None:
     """Analyse a test run elsewhere (e.g. in a spreadsheet) and say which option won."""
     with _clear_errors():
         planned = [float(w) for w in weights.split(",")] if weights else None
-        options = dict(sequential=sequential, alpha=alpha, min_effect=min_effect, weights=planned, sequential_tuning=tuning)
+        options = dict(
+            sequential=sequential,
+            alpha=alpha,
+            min_effect=min_effect,
+            weights=planned,
+            sequential_tuning=tuning,
+        )
         metrics = read_metrics(data)
         if len(metrics) == 1:
-            report = analyze(next(iter(metrics.values())), metric=metric or next(iter(metrics)) or None, **options)
+            report = analyze(
+                next(iter(metrics.values())), metric=metric or next(iter(metrics)) or None, **options
+            )
         else:
             reports = analyze_metrics(metrics, **options)
     if len(metrics) == 1:
@@ -111,7 +148,12 @@ def _print_report(report: ExperimentReport) -> None:
         )
         for i, v in enumerate(report.variants)
     ]
-    table = Table(title=f"{report.metric} ({report.kind}, {mode})", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table = Table(
+        title=f"{report.metric} ({report.kind}, {mode})",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     for j, header in enumerate(headers):
         width = max(len(header), *(len(row[j]) for row in rows))
         table.add_column(header, justify="left" if j == 0 else "right", no_wrap=True, min_width=width)
@@ -125,45 +167,66 @@ def _print_report(report: ExperimentReport) -> None:
 
 
 def plan_command(
-    baseline: Annotated[float, typer.Option(help="Control's expected value: a rate (0.04 = 4 % reply) or a mean.")],
-    lift: Annotated[Optional[float], typer.Option(help="Relative lift to detect (0.1 = +10 %): prints units needed.")] = None,
-    per_variant: Annotated[Optional[int], typer.Option(help="Units per option you can get: prints the minimum detectable lift.")] = None,
+    baseline: Annotated[
+        float, typer.Option(help="Control's expected value: a rate (0.04 = 4 % reply) or a mean.")
+    ],
+    lift: Annotated[
+        float | None, typer.Option(help="Relative lift to detect (0.1 = +10 %): prints units needed.")
+    ] = None,
+    per_variant: Annotated[
+        int | None, typer.Option(help="Units per option you can get: prints the minimum detectable lift.")
+    ] = None,
     variants: Annotated[int, typer.Option(help="Number of options, control included.")] = 2,
     kind: Annotated[str, typer.Option(help="proportion | mean | rate")] = "proportion",
-    sd: Annotated[Optional[float], typer.Option(help="Standard deviation per unit (means only).")] = None,
+    sd: Annotated[float | None, typer.Option(help="Standard deviation per unit (means only).")] = None,
     alpha: Annotated[float, typer.Option()] = 0.05,
-    target_power: Annotated[float, typer.Option("--power", help="Chance of detecting the lift if it is real.")] = 0.8,
+    target_power: Annotated[
+        float, typer.Option("--power", help="Chance of detecting the lift if it is real.")
+    ] = 0.8,
 ) -> None:
     """Sample size or minimum detectable effect for a planned test."""
     if kind not in ("proportion", "mean", "rate") or (lift is None) == (per_variant is None):
-        errors.print("[red]Error:[/red] give exactly one of --lift or --per-variant, and --kind proportion|mean|rate")
+        errors.print(
+            "[red]Error:[/red] give exactly one of --lift or --per-variant, and --kind proportion|mean|rate"
+        )
         raise typer.Exit(code=2)
     metric_kind: MetricKind = kind  # type: ignore[assignment]
     options = dict(kind=metric_kind, sd=sd, alpha=alpha, variants=variants)
     with _clear_errors():
         if lift is not None:
             n = sample_size(baseline, lift, power_target=target_power, **options)
-            console.print(f"About {n:,} units per option ({n * variants:,} in all) to detect a "
-                          f"{signed_percent(lift)} lift with {target_power:.0%} power at alpha {alpha:g}.")
+            console.print(
+                f"About {n:,} units per option ({n * variants:,} in all) to detect a "
+                f"{signed_percent(lift)} lift with {target_power:.0%} power at alpha {alpha:g}."
+            )
         else:
             mde = minimum_detectable_effect(per_variant, baseline, power_target=target_power, **options)
-            console.print(f"With {per_variant:,} units per option you can detect a lift of about "
-                          f"{signed_percent(mde)} ({power(per_variant, baseline, mde, **options):.0%} power).")
+            console.print(
+                f"With {per_variant:,} units per option you can detect a lift of about "
+                f"{signed_percent(mde)} ({power(per_variant, baseline, mde, **options):.0%} power)."
+            )
 
 
 def schedule_command(
     variants: Annotated[str, typer.Option(help="Comma-separated option names, e.g. 'A,B,C'.")],
     slots: Annotated[str, typer.Option(help="Comma-separated posting times, e.g. '09:00,13:00,19:00'.")],
     platforms: Annotated[str, typer.Option(help="Comma-separated platforms.")] = "all",
-    days: Annotated[Optional[int], typer.Option(help="Days to schedule (default: one full rotation).")] = None,
+    days: Annotated[int | None, typer.Option(help="Days to schedule (default: one full rotation).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """A Latin-square posting rotation so time of day and platform cannot fake a winner."""
     with _clear_errors():
         plan = rotation_schedule(_split(variants), _split(slots), _split(platforms), days)
     if as_json:
-        typer.echo(json.dumps([{"day": p.day + 1, "slot": p.slot, "platform": p.platform, "variant": p.variant}
-                               for p in plan], indent=2))
+        typer.echo(
+            json.dumps(
+                [
+                    {"day": p.day + 1, "slot": p.slot, "platform": p.platform, "variant": p.variant}
+                    for p in plan
+                ],
+                indent=2,
+            )
+        )
         return
     table = Table(title="Posting rotation")
     for column in ("day", "slot", "platform", "option"):
@@ -188,8 +251,8 @@ def create_command(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="A short unique name, e.g. 'cta-question'.")],
     variants: Annotated[str, typer.Option(help="Comma-separated variant names; the first is the control.")],
-    metric: Annotated[Optional[str], typer.Option(help="Default metric to report (e.g. 'replies').")] = None,
-    hypothesis: Annotated[Optional[str], typer.Option(help="What you expect and why.")] = None,
+    metric: Annotated[str | None, typer.Option(help="Default metric to report (e.g. 'replies').")] = None,
+    hypothesis: Annotated[str | None, typer.Option(help="What you expect and why.")] = None,
 ) -> None:
     """Create an experiment in the store."""
     from sounding.experiments.stored import create_experiment
@@ -216,7 +279,9 @@ def add_post_command(
 def record_command(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Experiment name.")],
-    data: Annotated[Path, typer.Option("--data", help="CSV in the `test analyze` format, one row per variant.")],
+    data: Annotated[
+        Path, typer.Option("--data", help="CSV in the `test analyze` format, one row per variant.")
+    ],
     metric: Annotated[str, typer.Option(help="Metric these numbers measure.")],
     round_: Annotated[int, typer.Option("--round", help="Round number; rounds are summed in reports.")] = 1,
 ) -> None:
@@ -236,17 +301,26 @@ def status_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--
     if as_json:
         typer.echo(json.dumps([item.__dict__ for item in items], indent=2))
         return
-    table = Table("experiment", "status", "metric", "variants (posts)", "recorded metrics", box=box.SIMPLE_HEAD)
+    table = Table(
+        "experiment", "status", "metric", "variants (posts)", "recorded metrics", box=box.SIMPLE_HEAD
+    )
     for item in items:
-        table.add_row(item.name, item.status, item.metric or "", ", ".join(f"{v} ({item.posts[v]})" for v in item.variants),
-                      ", ".join(item.outcome_metrics))
+        table.add_row(
+            item.name,
+            item.status,
+            item.metric or "",
+            ", ".join(f"{v} ({item.posts[v]})" for v in item.variants),
+            ", ".join(item.outcome_metrics),
+        )
     console.print(table if items else "No experiments yet: `sounding test create NAME --variants A,B`.")
 
 
 def report_command(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Experiment name.")],
-    metric: Annotated[Optional[str], typer.Option(help="Recorded metric, or replies|likes|reposts from linked posts.")] = None,
+    metric: Annotated[
+        str | None, typer.Option(help="Recorded metric, or replies|likes|reposts from linked posts.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     sequential: Annotated[bool, typer.Option("--sequential")] = False,
     alpha: Annotated[float, typer.Option()] = 0.05,
@@ -261,21 +335,45 @@ def report_command(
     _show(report, as_json, experiment=name)
 
 
-def poll_results_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def poll_results_command(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """Each poll's option shares with 95 % credible intervals and P(most preferred)."""
     from sounding.experiments.stored import stored_polls
 
     polls = stored_polls(_store(ctx))
     if as_json:
-        typer.echo(json.dumps([{"post_id": post.id, "platform": post.platform, "text": post.text,
-                                "options": [option.__dict__ for option in options]} for post, options in polls], indent=2))
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "post_id": post.id,
+                        "platform": post.platform,
+                        "text": post.text,
+                        "options": [option.__dict__ for option in options],
+                    }
+                    for post, options in polls
+                ],
+                indent=2,
+            )
+        )
         return
     if not polls:
         console.print("No polls in the store yet.")
     for post, options in polls:
-        table = Table("option", "votes", "share [95 %]", "P(most preferred)", box=box.SIMPLE_HEAD,
-                      title=f"{post.platform} poll {post.id}: {post.text[:60]}")
+        table = Table(
+            "option",
+            "votes",
+            "share [95 %]",
+            "P(most preferred)",
+            box=box.SIMPLE_HEAD,
+            title=f"{post.platform} poll {post.id}: {post.text[:60]}",
+        )
         for o in options:
-            table.add_row(o.option, f"{o.votes:,}", f"{o.share:.0%} [{o.share_ci_low:.0%}, {o.share_ci_high:.0%}]",
-                          probability(o.p_most_preferred))
+            table.add_row(
+                o.option,
+                f"{o.votes:,}",
+                f"{o.share:.0%} [{o.share_ci_low:.0%}, {o.share_ci_high:.0%}]",
+                probability(o.p_most_preferred),
+            )
         console.print(table)

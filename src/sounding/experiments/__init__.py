@@ -12,7 +12,21 @@ from sounding.experiments.report import ExperimentReport, VariantResult, analyze
 from sounding.experiments.schedule import ScheduledPost, is_balanced, rotation_schedule
 
 __all__ = [
-    "ExperimentDataError", "ExperimentReport", "Mean", "PollOption", "Proportion", "Rate", "ScheduledPost",
-    "VariantData", "VariantResult", "analyze", "analyze_metrics", "is_balanced", "minimum_detectable_effect", "poll_results",
-    "power", "rotation_schedule", "sample_size",
+    "ExperimentDataError",
+    "ExperimentReport",
+    "Mean",
+    "PollOption",
+    "Proportion",
+    "Rate",
+    "ScheduledPost",
+    "VariantData",
+    "VariantResult",
+    "analyze",
+    "analyze_metrics",
+    "is_balanced",
+    "minimum_detectable_effect",
+    "poll_results",
+    "power",
+    "rotation_schedule",
+    "sample_size",
 ]

@@ -39,9 +39,15 @@ class GaussianEffect:
 
 
 def gaussian_effect(
-    mean_a: np.ndarray, var_a: np.ndarray, n_a: np.ndarray,
-    mean_b: np.ndarray, var_b: np.ndarray, n_b: np.ndarray,
-    *, relative: bool = True, alpha: float = 0.05,
+    mean_a: np.ndarray,
+    var_a: np.ndarray,
+    n_a: np.ndarray,
+    mean_b: np.ndarray,
+    var_b: np.ndarray,
+    n_b: np.ndarray,
+    *,
+    relative: bool = True,
+    alpha: float = 0.05,
 ) -> GaussianEffect:
     est, var, valid = difference_and_variance(mean_a, var_a, n_a, mean_b, var_b, n_b, relative)
     sd = np.sqrt(var)
@@ -77,7 +83,9 @@ class BayesianSummary:
 def summarise_exact(post: Posteriors, alpha: float = 0.05) -> BayesianSummary:
     """Beta or gamma posteriors: exact P(best), expected loss, and ratio-based lift intervals."""
     p_best, loss = best_of(post)
-    q = ratio_quantiles(post.take(0), post.take(np.arange(1, len(post))), np.array([alpha / 2, 1 - alpha / 2]))
+    q = ratio_quantiles(
+        post.take(0), post.take(np.arange(1, len(post))), np.array([alpha / 2, 1 - alpha / 2])
+    )
     return BayesianSummary(p_best, loss, np.r_[0.0, q[:, 0] - 1], np.r_[0.0, q[:, 1] - 1])
 
 

@@ -20,7 +20,9 @@ def read_variants(path: str | Path) -> list[VariantData]:
     """One experiment, one metric: the rows in order (control first)."""
     metrics = read_metrics(path)
     if len(metrics) != 1:
-        raise ExperimentDataError(f"{path}: has {len(metrics)} metrics ({', '.join(metrics)}); analyse them together")
+        raise ExperimentDataError(
+            f"{path}: has {len(metrics)} metrics ({', '.join(metrics)}); analyse them together"
+        )
     return next(iter(metrics.values()))
 
 
@@ -35,7 +37,9 @@ def read_metrics(path: str | Path) -> dict[str, list[VariantData]]:
         header = [h.strip() for h in (reader.fieldnames or [])]
         reader.fieldnames = header
         if "variant" not in header:
-            raise ExperimentDataError(f"{path}: missing column 'variant' (columns: {', '.join(header) or 'none'})")
+            raise ExperimentDataError(
+                f"{path}: missing column 'variant' (columns: {', '.join(header) or 'none'})"
+            )
         matches = [cols for cols in FORMATS if all(c in header for c in cols)]
         if len(matches) != 1:
             wanted = " or ".join(",".join(cols) for cols in FORMATS)
@@ -45,7 +49,9 @@ def read_metrics(path: str | Path) -> dict[str, list[VariantData]]:
         rows = [row for row in reader if any((value or "").strip() for value in row.values())]
     metrics: dict[str, list[VariantData]] = {}
     for row in rows:
-        item = FORMATS[columns](variant=(row["variant"] or "").strip(), **{c: _number(row, c) for c in columns})
+        item = FORMATS[columns](
+            variant=(row["variant"] or "").strip(), **{c: _number(row, c) for c in columns}
+        )
         metrics.setdefault((row.get("metric") or "").strip() if "metric" in header else "", []).append(item)
     return metrics
 

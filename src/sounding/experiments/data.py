@@ -8,8 +8,9 @@ itself so a bad spreadsheet cell fails loudly, naming the variant and the field.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence, Union
+from typing import Literal
 
 from sounding.experiments.errors import ExperimentDataError
 
@@ -45,7 +46,8 @@ class Proportion:
         if self.successes > self.exposures:
             raise ExperimentDataError(
                 f"successes ({self.successes}) exceed exposures ({self.exposures})",
-                variant=self.variant, field="successes",
+                variant=self.variant,
+                field="successes",
             )
 
     @property
@@ -81,7 +83,8 @@ class Mean:
         if self.n and self.sum**2 > self.n * self.sum_squares * (1 + 1e-9) + 1e-12:
             raise ExperimentDataError(
                 "is too small for the given sum and n (negative variance)",
-                variant=self.variant, field="sum_squares",
+                variant=self.variant,
+                field="sum_squares",
             )
 
     @property
@@ -112,7 +115,9 @@ class Rate:
         _check_count(self.variant, "exposure_time", self.exposure_time, integer=False)
         _check_count(self.variant, "count", self.count)
         if self.exposure_time == 0 and self.count > 0:
-            raise ExperimentDataError("is 0 but count is positive", variant=self.variant, field="exposure_time")
+            raise ExperimentDataError(
+                "is 0 but count is positive", variant=self.variant, field="exposure_time"
+            )
 
     @property
     def units(self) -> float:
@@ -128,14 +133,16 @@ class Rate:
         return self.mean
 
 
-VariantData = Union[Proportion, Mean, Rate]
+VariantData = Proportion | Mean | Rate
 KIND_OF: dict[type, MetricKind] = {Proportion: "proportion", Mean: "mean", Rate: "rate"}
 
 
 def validate_experiment(variants: Sequence[VariantData]) -> MetricKind:
     """Check the variants form one experiment (>= 2 options, one metric kind, unique names)."""
     if len(variants) < 2:
-        raise ExperimentDataError(f"need at least two variants (a control and a challenger), got {len(variants)}")
+        raise ExperimentDataError(
+            f"need at least two variants (a control and a challenger), got {len(variants)}"
+        )
     kinds = {KIND_OF[type(v)] for v in variants}
     if len(kinds) != 1:
         raise ExperimentDataError(f"all variants must use the same metric kind, got {sorted(kinds)}")

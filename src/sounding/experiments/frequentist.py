@@ -39,12 +39,18 @@ class TestResult:
 
 
 def difference_and_variance(
-    mean_a: np.ndarray, var_a: np.ndarray, n_a: np.ndarray,
-    mean_b: np.ndarray, var_b: np.ndarray, n_b: np.ndarray, relative: bool,
+    mean_a: np.ndarray,
+    var_a: np.ndarray,
+    n_a: np.ndarray,
+    mean_b: np.ndarray,
+    var_b: np.ndarray,
+    n_b: np.ndarray,
+    relative: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Point estimate, its variance (delta method when relative) and where the test is defined."""
     mean_a, var_a, n_a, mean_b, var_b, n_b = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (mean_a, var_a, n_a, mean_b, var_b, n_b)))
+        *(np.asarray(v, dtype=float) for v in (mean_a, var_a, n_a, mean_b, var_b, n_b))
+    )
     valid = (var_a > 0) & (var_b > 0) & (n_a > 0) & (n_b > 0)
     if relative:
         valid &= mean_a != 0
@@ -63,14 +69,22 @@ def welch_dof(var_a: np.ndarray, n_a: np.ndarray, var_b: np.ndarray, n_b: np.nda
     var_a, n_a, var_b, n_b = (np.asarray(v, dtype=float) for v in (var_a, n_a, var_b, n_b))
     with np.errstate(divide="ignore", invalid="ignore"):
         dof = (var_b / n_b + var_a / n_a) ** 2 / (
-            var_b**2 / (n_b**2 * (n_b - 1)) + var_a**2 / (n_a**2 * (n_a - 1)))
+            var_b**2 / (n_b**2 * (n_b - 1)) + var_a**2 / (n_a**2 * (n_a - 1))
+        )
     return np.where(np.isfinite(dof) & (dof > 0), dof, 1.0)
 
 
 def ttest(
-    mean_a: np.ndarray, var_a: np.ndarray, n_a: np.ndarray,
-    mean_b: np.ndarray, var_b: np.ndarray, n_b: np.ndarray,
-    *, relative: bool = True, alpha: float = 0.05, dof: np.ndarray | None = None,
+    mean_a: np.ndarray,
+    var_a: np.ndarray,
+    n_a: np.ndarray,
+    mean_b: np.ndarray,
+    var_b: np.ndarray,
+    n_b: np.ndarray,
+    *,
+    relative: bool = True,
+    alpha: float = 0.05,
+    dof: np.ndarray | None = None,
 ) -> TestResult:
     """Two-sided test of b vs a; `dof=np.inf` gives a z-test (used for Poisson rates).
 
@@ -87,9 +101,16 @@ def ttest(
 
 
 def sequential_test(
-    mean_a: np.ndarray, var_a: np.ndarray, n_a: np.ndarray,
-    mean_b: np.ndarray, var_b: np.ndarray, n_b: np.ndarray,
-    *, relative: bool = True, alpha: float = 0.05, tuning: float = SEQUENTIAL_TUNING,
+    mean_a: np.ndarray,
+    var_a: np.ndarray,
+    n_a: np.ndarray,
+    mean_b: np.ndarray,
+    var_b: np.ndarray,
+    n_b: np.ndarray,
+    *,
+    relative: bool = True,
+    alpha: float = 0.05,
+    tuning: float = SEQUENTIAL_TUNING,
 ) -> TestResult:
     """Always-valid two-sided test: asymptotic confidence sequence (Waudby-Smith et al. 2023)."""
     est, var, valid = difference_and_variance(mean_a, var_a, n_a, mean_b, var_b, n_b, relative)
@@ -103,12 +124,16 @@ def sequential_test(
     return _result(est, np.sqrt(var), est - width, est + width, p, valid)
 
 
-def sequence_half_width(var: np.ndarray, total: np.ndarray, alpha: float, tuning: float = SEQUENTIAL_TUNING) -> np.ndarray:
+def sequence_half_width(
+    var: np.ndarray, total: np.ndarray, alpha: float, tuning: float = SEQUENTIAL_TUNING
+) -> np.ndarray:
     """Half-width of the confidence sequence (eq. 9) given the estimate's variance at `total` units."""
     rho2 = _rho_squared(alpha, tuning)
     s2 = var * total
     with np.errstate(divide="ignore", invalid="ignore"):  # total 0 only occurs where the test is invalid
-        return np.sqrt(s2) * np.sqrt(2 * (total * rho2 + 1) * np.log(np.sqrt(total * rho2 + 1) / alpha) / (total**2 * rho2))
+        return np.sqrt(s2) * np.sqrt(
+            2 * (total * rho2 + 1) * np.log(np.sqrt(total * rho2 + 1) / alpha) / (total**2 * rho2)
+        )
 
 
 def _rho_squared(alpha: float, tuning: float) -> float:

@@ -7,7 +7,7 @@ the allocation needs no sampling; a floor keeps every option alive so the estima
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -29,6 +29,8 @@ def recommendation(decision: str, control: str, leader: str, unit: str, more: in
     if decision == "no_difference":
         return f"Keep whichever option is easiest to post; next round, try a bolder change against {control}."
     if decision == "keep_testing" and more is not None:
-        return (f"Keep rotating all options evenly until each has about {more:,} more {unit}; to favour "
-                "the leader meanwhile, post by the Thompson shares in next_allocation and pass them as --weights.")
+        return (
+            f"Keep rotating all options evenly until each has about {more:,} more {unit}; to favour "
+            "the leader meanwhile, post by the Thompson shares in next_allocation and pass them as --weights."
+        )
     return "Keep rotating all options evenly and analyse again once each has data."

@@ -28,7 +28,9 @@ def _check(baseline: float, kind: MetricKind, sd: float | None, alpha: float, va
         raise ValueError(f"need at least two variants, got {variants}")
 
 
-def unit_variance(baseline: float, lift: float, kind: MetricKind = "proportion", sd: float | None = None) -> float:
+def unit_variance(
+    baseline: float, lift: float, kind: MetricKind = "proportion", sd: float | None = None
+) -> float:
     """n x Var(relative lift estimate) with n units per option (the delta-method variance)."""
     treated = baseline * (1 + lift)
     if kind == "proportion":
@@ -43,8 +45,14 @@ def unit_variance(baseline: float, lift: float, kind: MetricKind = "proportion",
 
 
 def power(
-    n_per_variant: float, baseline: float, lift: float, *, kind: MetricKind = "proportion",
-    sd: float | None = None, alpha: float = 0.05, variants: int = 2,
+    n_per_variant: float,
+    baseline: float,
+    lift: float,
+    *,
+    kind: MetricKind = "proportion",
+    sd: float | None = None,
+    alpha: float = 0.05,
+    variants: int = 2,
 ) -> float:
     """Chance that a challenger with this true relative lift comes out significant."""
     _check(baseline, kind, sd, alpha, variants)
@@ -56,8 +64,14 @@ def power(
 
 
 def sample_size(
-    baseline: float, lift: float, *, kind: MetricKind = "proportion", sd: float | None = None,
-    alpha: float = 0.05, power_target: float = 0.8, variants: int = 2,
+    baseline: float,
+    lift: float,
+    *,
+    kind: MetricKind = "proportion",
+    sd: float | None = None,
+    alpha: float = 0.05,
+    power_target: float = 0.8,
+    variants: int = 2,
 ) -> int:
     """Units per option to detect `lift` (relative, e.g. 0.1 for +10 %) with `power_target`."""
     _check(baseline, kind, sd, alpha, variants)
@@ -68,8 +82,14 @@ def sample_size(
 
 
 def minimum_detectable_effect(
-    n_per_variant: float, baseline: float, *, kind: MetricKind = "proportion", sd: float | None = None,
-    alpha: float = 0.05, power_target: float = 0.8, variants: int = 2,
+    n_per_variant: float,
+    baseline: float,
+    *,
+    kind: MetricKind = "proportion",
+    sd: float | None = None,
+    alpha: float = 0.05,
+    power_target: float = 0.8,
+    variants: int = 2,
 ) -> float:
     """Smallest positive relative lift detected with `power_target` at this many units per option."""
     _check(baseline, kind, sd, alpha, variants)
@@ -78,7 +98,10 @@ def minimum_detectable_effect(
     upper = (1 / baseline - 1) if kind == "proportion" else 1e6
 
     def gap(lift: float) -> float:
-        return power(n_per_variant, baseline, lift, kind=kind, sd=sd, alpha=alpha, variants=variants) - power_target
+        return (
+            power(n_per_variant, baseline, lift, kind=kind, sd=sd, alpha=alpha, variants=variants)
+            - power_target
+        )
 
     if gap(upper) < 0:
         raise ValueError("no lift is detectable with that few units")

@@ -8,8 +8,8 @@ G_i / sum(G) for independent G_i ~ Gamma(a_i, 1), so "option i is most preferred
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
@@ -34,7 +34,9 @@ def poll_results(votes: Mapping[str, int], *, prior: float = 1.0, alpha: float =
         raise ExperimentDataError(f"a poll needs at least two options, got {len(votes)}")
     for option, count in votes.items():
         if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
-            raise ExperimentDataError(f"must be a non-negative whole number, got {count!r}", variant=option, field="votes")
+            raise ExperimentDataError(
+                f"must be a non-negative whole number, got {count!r}", variant=option, field="votes"
+            )
     if not prior > 0:
         raise ValueError(f"prior must be positive, got {prior}")
     a = np.array(list(votes.values()), dtype=float) + prior

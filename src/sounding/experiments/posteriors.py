@@ -30,7 +30,7 @@ class Posteriors:
     def __len__(self) -> int:
         return len(self.a)
 
-    def take(self, index: int | np.ndarray) -> "Posteriors":
+    def take(self, index: int | np.ndarray) -> Posteriors:
         return Posteriors(self.family, np.atleast_1d(self.a[index]), np.atleast_1d(self.b[index]))
 
     @property
@@ -71,15 +71,22 @@ class Posteriors:
         return self.a + self.b * special.ndtri(q)
 
 
-def beta_posteriors(successes: np.ndarray, exposures: np.ndarray, prior: tuple[float, float] = (1.0, 1.0)) -> Posteriors:
+def beta_posteriors(
+    successes: np.ndarray, exposures: np.ndarray, prior: tuple[float, float] = (1.0, 1.0)
+) -> Posteriors:
     """Conjugate beta-binomial update; the default Beta(1, 1) is uniform on the success rate."""
     s = np.asarray(successes, dtype=float)
     n = np.asarray(exposures, dtype=float)
     return Posteriors("beta", prior[0] + s, prior[1] + n - s)
 
 
-def gamma_posteriors(counts: np.ndarray, exposure_time: np.ndarray, prior: tuple[float, float] = (1.0, 0.0)) -> Posteriors:
-    """Conjugate gamma-Poisson update; the default Gamma(1, 0) is flat on the rate (proper once exposure > 0)."""
+def gamma_posteriors(
+    counts: np.ndarray, exposure_time: np.ndarray, prior: tuple[float, float] = (1.0, 0.0)
+) -> Posteriors:
+    """Conjugate gamma-Poisson update; the default Gamma(1, 0) is flat on the rate.
+
+    The posterior is proper as soon as the exposure time is positive.
+    """
     c = np.asarray(counts, dtype=float)
     t = np.asarray(exposure_time, dtype=float)
     return Posteriors("gamma", prior[0] + c, prior[1] + t)

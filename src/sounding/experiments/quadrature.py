@@ -64,7 +64,12 @@ def ratio_quantiles(control: Posteriors, variants: Posteriors, probs: np.ndarray
     hi = np.full_like(u, np.inf)
     for _ in range(60):
         r = np.exp(u)[:, None]
-        edges = np.sort(np.clip(np.hstack([np.broadcast_to(c_edges, v_edges.shape), v_edges / r]), c_edges[0], c_edges[-1]), axis=1)
+        edges = np.sort(
+            np.clip(
+                np.hstack([np.broadcast_to(c_edges, v_edges.shape), v_edges / r]), c_edges[0], c_edges[-1]
+            ),
+            axis=1,
+        )
         half = np.diff(edges, axis=1)[:, :, None] / 2
         mid = (edges[:, 1:] + edges[:, :-1])[:, :, None] / 2
         x = (half * _NODES + mid).reshape(len(u), -1)

@@ -7,8 +7,9 @@ Control is the first variant. Every number in the report is finite; where a quan
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
@@ -17,7 +18,11 @@ from sounding.experiments.data import Mean, MetricKind, Proportion, Rate, Varian
 from sounding.experiments.iteration import recommendation, thompson_allocation
 from sounding.experiments.posteriors import beta_posteriors, gamma_posteriors, normal_posteriors
 
-UNIT_WORDS: dict[MetricKind, str] = {"proportion": "views", "mean": "observations", "rate": "units of exposure"}
+UNIT_WORDS: dict[MetricKind, str] = {
+    "proportion": "views",
+    "mean": "observations",
+    "rate": "units of exposure",
+}
 
 
 @dataclass(frozen=True)
@@ -71,9 +76,15 @@ class ExperimentReport:
 
 
 def analyze(
-    variants: Sequence[VariantData], *, metric: str | None = None, sequential: bool = False,
-    alpha: float = 0.05, min_effect: float = 0.05, weights: Sequence[float] | None = None,
-    sequential_tuning: float = frequentist.SEQUENTIAL_TUNING, adjusted_p: Sequence[float] | None = None,
+    variants: Sequence[VariantData],
+    *,
+    metric: str | None = None,
+    sequential: bool = False,
+    alpha: float = 0.05,
+    min_effect: float = 0.05,
+    weights: Sequence[float] | None = None,
+    sequential_tuning: float = frequentist.SEQUENTIAL_TUNING,
+    adjusted_p: Sequence[float] | None = None,
 ) -> ExperimentReport:
     """Analyse one metric of one experiment (control first) and decide; see `verdict` for the rule.
 
@@ -88,26 +99,44 @@ def analyze(
         raise ValueError(f"min_effect must be positive, got {min_effect}")
     if not sequential_tuning > 0:
         raise ValueError(f"sequential_tuning must be positive, got {sequential_tuning}")
-    if weights is not None and (len(weights) != len(variants) or any(not w >= 0 for w in weights) or sum(weights) <= 0):
+    if weights is not None and (
+        len(weights) != len(variants) or any(not w >= 0 for w in weights) or sum(weights) <= 0
+    ):
         raise ValueError("weights must be one non-negative number per variant, not all zero")
     metric = metric or {"proportion": "successes", "mean": "the mean", "rate": "the rate"}[kind]
     names = [v.variant for v in variants]
     units = np.array([v.units for v in variants])
     means = np.array([v.mean for v in variants])
     var = np.array([v.variance for v in variants])
-    srm = None if kind == "rate" else frequentist.srm_p_value(units, None if weights is None else np.asarray(weights))
+    srm = (
+        None
+        if kind == "rate"
+        else frequentist.srm_p_value(units, None if weights is None else np.asarray(weights))
+    )
     warning = verdict.srm_warning(srm)
-    common = dict(metric=metric, kind=kind, sequential=sequential, alpha=alpha, min_effect=min_effect,
-                  srm_p_value=srm, warnings=(warning,) if warning else ())
+    common = dict(
+        metric=metric,
+        kind=kind,
+        sequential=sequential,
+        alpha=alpha,
+        min_effect=min_effect,
+        srm_p_value=srm,
+        warnings=(warning,) if warning else (),
+    )
 
     reason = _not_enough_data(variants, kind, metric)
     if reason:
-        rows = tuple(VariantResult(n, float(u), float(m), None, None, None, None, None, None, None)
-                     for n, u, m in zip(names, units, means))
+        rows = tuple(
+            VariantResult(n, float(u), float(m), None, None, None, None, None, None, None)
+            for n, u, m in zip(names, units, means)
+        )
         v = verdict.not_enough_data(reason)
-        return ExperimentReport(variants=rows, verdict=_with_warning(v, warning),
-                                recommendation=recommendation(v.decision, names[0], names[0], UNIT_WORDS[kind], None),
-                                **common)
+        return ExperimentReport(
+            variants=rows,
+            verdict=_with_warning(v, warning),
+            recommendation=recommendation(v.decision, names[0], names[0], UNIT_WORDS[kind], None),
+            **common,
+        )
 
     dof = np.inf if kind == "rate" else None
     args = (means[0], var[0], units[0], means[1:], var[1:], units[1:])
@@ -115,14 +144,21 @@ def analyze(
         test = frequentist.sequential_test(*args, relative=True, alpha=alpha, tuning=sequential_tuning)
     else:
         test = frequentist.ttest(*args, relative=True, alpha=alpha, dof=dof)
-    p_adj = frequentist.adjust_p_values(test.p_value, "holm") if adjusted_p is None else np.asarray(adjusted_p, float)
+    p_adj = (
+        frequentist.adjust_p_values(test.p_value, "holm")
+        if adjusted_p is None
+        else np.asarray(adjusted_p, float)
+    )
 
     if kind == "mean":
         post = normal_posteriors(means, np.sqrt(var / units))
         summary = bayesian.summarise_normal(post, bayesian.gaussian_effect(*args, relative=True, alpha=alpha))
     else:
-        post = (beta_posteriors([v.successes for v in variants], units) if kind == "proportion"
-                else gamma_posteriors([v.count for v in variants], units))
+        post = (
+            beta_posteriors([v.successes for v in variants], units)
+            if kind == "proportion"
+            else gamma_posteriors([v.count for v in variants], units)
+        )
         summary = bayesian.summarise_exact(post, alpha)
 
     lift: list[float | None] = [0.0] + [float(e) if means[0] != 0 else None for e in test.estimate]
@@ -131,15 +167,32 @@ def analyze(
         low[1:] = np.where(test.valid, test.ci_low, -np.inf)
         high[1:] = np.where(test.valid, test.ci_high, np.inf)
 
-    more = _more_needed(names, summary.p_best, means, var, units, alpha, min_effect,
-                        sequential_tuning if sequential else None)
-    v = verdict.decide(names, metric, summary.p_best, lift, low, high, np.r_[0.0, p_adj],
-                       alpha=alpha, min_effect=min_effect, more=more, unit=UNIT_WORDS[kind])
+    more = _more_needed(
+        names, summary.p_best, means, var, units, alpha, min_effect, sequential_tuning if sequential else None
+    )
+    v = verdict.decide(
+        names,
+        metric,
+        summary.p_best,
+        lift,
+        low,
+        high,
+        np.r_[0.0, p_adj],
+        alpha=alpha,
+        min_effect=min_effect,
+        more=more,
+        unit=UNIT_WORDS[kind],
+    )
     rows = tuple(
         VariantResult(
-            variant=names[i], units=float(units[i]), estimate=float(means[i]), lift=lift[i],
-            lift_ci_low=_finite(low[i]) if i else None, lift_ci_high=_finite(high[i]) if i else None,
-            p_best=float(summary.p_best[i]), expected_loss=float(summary.expected_loss[i]),
+            variant=names[i],
+            units=float(units[i]),
+            estimate=float(means[i]),
+            lift=lift[i],
+            lift_ci_low=_finite(low[i]) if i else None,
+            lift_ci_high=_finite(high[i]) if i else None,
+            p_best=float(summary.p_best[i]),
+            expected_loss=float(summary.expected_loss[i]),
             p_value=float(test.p_value[i - 1]) if i else None,
             p_value_adjusted=float(p_adj[i - 1]) if i else None,
         )
@@ -147,7 +200,8 @@ def analyze(
     )
     leader = names[int(np.argmax(summary.p_best))]
     return ExperimentReport(
-        variants=rows, verdict=_with_warning(v, warning),
+        variants=rows,
+        verdict=_with_warning(v, warning),
         next_allocation=thompson_allocation(names, summary.p_best),
         recommendation=recommendation(v.decision, names[0], leader, UNIT_WORDS[kind], v.more_per_variant),
         **common,
@@ -155,7 +209,10 @@ def analyze(
 
 
 def analyze_metrics(
-    metrics: Mapping[str, Sequence[VariantData]], *, method: Literal["holm", "bh"] = "holm", **options: Any,
+    metrics: Mapping[str, Sequence[VariantData]],
+    *,
+    method: Literal["holm", "bh"] = "holm",
+    **options: Any,
 ) -> list[ExperimentReport]:
     """Several metrics of one experiment, with p-values corrected across all variants AND metrics.
 
@@ -164,16 +221,24 @@ def analyze_metrics(
     re-derived with those adjusted p-values.
     """
     first = {name: analyze(variants, metric=name, **options) for name, variants in metrics.items()}
-    raw = [(name, i, v.p_value) for name, report in first.items() for i, v in enumerate(report.variants)
-           if v.p_value is not None]
+    raw = [
+        (name, i, v.p_value)
+        for name, report in first.items()
+        for i, v in enumerate(report.variants)
+        if v.p_value is not None
+    ]
     if not raw:
         return list(first.values())
     adjusted = frequentist.adjust_p_values(np.array([p for _, _, p in raw]), method)
     per_metric: dict[str, list[float]] = {}
     for (name, _, _), p in zip(raw, adjusted):
         per_metric.setdefault(name, []).append(float(p))
-    return [analyze(variants, metric=name, adjusted_p=per_metric[name], **options) if name in per_metric else first[name]
-            for name, variants in metrics.items()]
+    return [
+        analyze(variants, metric=name, adjusted_p=per_metric[name], **options)
+        if name in per_metric
+        else first[name]
+        for name, variants in metrics.items()
+    ]
 
 
 def _not_enough_data(variants: Sequence[VariantData], kind: MetricKind, metric: str) -> str | None:
@@ -183,7 +248,7 @@ def _not_enough_data(variants: Sequence[VariantData], kind: MetricKind, metric: 
     if kind == "proportion" and all(v.successes == 0 for v in variants if isinstance(v, Proportion)):
         return f"no option has any {metric} yet"
     if kind == "rate" and all(v.count == 0 for v in variants if isinstance(v, Rate)):
-        return f"no option has any events yet"
+        return "no option has any events yet"
     for v in variants:
         if isinstance(v, Mean) and (v.n < 2 or v.variance == 0):
             return f"option {v.variant} needs at least 2 different observations"
@@ -199,11 +264,22 @@ def _more_needed(names, p_best, means, var, units, alpha, min_effect, tuning) ->
     for b, a in pairs:
         if means[a] == 0:
             continue
-        est, variance, valid = frequentist.difference_and_variance(means[a], var[a], units[a], means[b], var[b], units[b], True)
+        est, variance, valid = frequentist.difference_and_variance(
+            means[a], var[a], units[a], means[b], var[b], units[b], True
+        )
         if valid:
-            need = max(need, verdict.more_needed(float(est), float(variance), float((units[a] + units[b]) / 2),
-                                                 float(units[a] + units[b]), alpha=alpha, min_effect=min_effect,
-                                                 tuning=tuning))
+            need = max(
+                need,
+                verdict.more_needed(
+                    float(est),
+                    float(variance),
+                    float((units[a] + units[b]) / 2),
+                    float(units[a] + units[b]),
+                    alpha=alpha,
+                    min_effect=min_effect,
+                    tuning=tuning,
+                ),
+            )
     return need or int(np.ceil(max(units.mean(), 1.0) * 0.1))
 
 

@@ -8,8 +8,8 @@ day or a busy platform lifts every variant equally instead of masquerading as a 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,10 @@ class ScheduledPost:
 
 
 def rotation_schedule(
-    variants: Sequence[str], slots: Sequence[str], platforms: Sequence[str] = ("all",), days: int | None = None,
+    variants: Sequence[str],
+    slots: Sequence[str],
+    platforms: Sequence[str] = ("all",),
+    days: int | None = None,
 ) -> list[ScheduledPost]:
     """Posts for `days` days (default: one full rotation, len(variants) days)."""
     k = len(variants)

@@ -12,20 +12,24 @@ Outcomes come from two places:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sounding.experiments.data import KIND_OF, Mean, Proportion, Rate, VariantData, validate_experiment
+from sounding.experiments.data import KIND_OF, Mean, VariantData, validate_experiment
 from sounding.experiments.errors import ExperimentDataError
 from sounding.experiments.polls import PollOption, poll_results
 from sounding.store import Store, models
 
 POST_METRICS = ("replies", "likes", "reposts")
-_FIELDS = {"proportion": ("exposures", "successes"), "mean": ("n", "sum", "sum_squares"), "rate": ("exposure_time", "count")}
+_FIELDS = {
+    "proportion": ("exposures", "successes"),
+    "mean": ("n", "sum", "sum_squares"),
+    "rate": ("exposure_time", "count"),
+}
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,14 @@ class ExperimentSummary:
     outcome_metrics: list[str]
 
 
-def create_experiment(store: Store, name: str, variants: Sequence[str], *, metric: str | None = None,
-                      hypothesis: str | None = None) -> int:
+def create_experiment(
+    store: Store,
+    name: str,
+    variants: Sequence[str],
+    *,
+    metric: str | None = None,
+    hypothesis: str | None = None,
+) -> int:
     """A running experiment with its variants; the first is the control."""
     names = [v.strip() for v in variants if v.strip()]
     if len(names) < 2 or len(set(names)) != len(names):
@@ -47,11 +57,14 @@ def create_experiment(store: Store, name: str, variants: Sequence[str], *, metri
     with store.session() as session, session.begin():
         if session.scalars(select(models.Experiment).where(models.Experiment.name == name)).first():
             raise ExperimentDataError(f"experiment {name!r} already exists")
-        experiment = models.Experiment(name=name, hypothesis=hypothesis, metric=metric, status="running",
-                                       created_at=datetime.now(UTC))
+        experiment = models.Experiment(
+            name=name, hypothesis=hypothesis, metric=metric, status="running", created_at=datetime.now(UTC)
+        )
         session.add(experiment)
         session.flush()
-        session.add_all(models.Variant(experiment_id=experiment.id, name=v, position=i) for i, v in enumerate(names))
+        session.add_all(
+            models.Variant(experiment_id=experiment.id, name=v, position=i) for i, v in enumerate(names)
+        )
         return experiment.id
 
 
@@ -63,23 +76,34 @@ def add_post(store: Store, name: str, variant: str, post: str) -> int:
             row = session.get(models.Post, int(post))
         else:
             platform, _, platform_id = post.partition(":")
-            row = session.scalars(select(models.Post).where(models.Post.platform == platform,
-                                                            models.Post.platform_id == platform_id)).first()
+            row = session.scalars(
+                select(models.Post).where(
+                    models.Post.platform == platform, models.Post.platform_id == platform_id
+                )
+            ).first()
         if row is None:
-            raise ExperimentDataError(f"no stored post {post!r} (use its id or platform:platform_id)", variant=variant)
+            raise ExperimentDataError(
+                f"no stored post {post!r} (use its id or platform:platform_id)", variant=variant
+            )
         row.variant_id = target.id
         return row.id
 
 
-def record_outcomes(store: Store, name: str, data: Sequence[VariantData], *, metric: str, round: int = 1) -> None:
+def record_outcomes(
+    store: Store, name: str, data: Sequence[VariantData], *, metric: str, round: int = 1
+) -> None:
     """Store one round of sufficient statistics per variant (replacing that round if present)."""
     kind = validate_experiment(data)
     with store.session() as session, session.begin():
         for item in data:
             target = _variant(session, name, item.variant)
-            row = session.scalars(select(models.VariantOutcome).where(
-                models.VariantOutcome.variant_id == target.id, models.VariantOutcome.metric == metric,
-                models.VariantOutcome.round == round)).first()
+            row = session.scalars(
+                select(models.VariantOutcome).where(
+                    models.VariantOutcome.variant_id == target.id,
+                    models.VariantOutcome.metric == metric,
+                    models.VariantOutcome.round == round,
+                )
+            ).first()
             if row is None:
                 row = models.VariantOutcome(variant_id=target.id, metric=metric, round=round)
                 session.add(row)
@@ -93,8 +117,11 @@ def load_variants(store: Store, name: str, metric: str | None = None) -> tuple[l
         experiment = _experiment(session, name)
         variants = _variants(session, experiment.id)
         metric = metric or experiment.metric
-        outcomes = session.scalars(select(models.VariantOutcome).where(
-            models.VariantOutcome.variant_id.in_([v.id for v in variants]))).all()
+        outcomes = session.scalars(
+            select(models.VariantOutcome).where(
+                models.VariantOutcome.variant_id.in_([v.id for v in variants])
+            )
+        ).all()
         stored = sorted({o.metric for o in outcomes})
         if metric is None and len(stored) == 1:
             metric = stored[0]
@@ -102,8 +129,10 @@ def load_variants(store: Store, name: str, metric: str | None = None) -> tuple[l
             return _from_outcomes(variants, [o for o in outcomes if o.metric == metric]), metric
         metric = metric or "replies"
         if metric not in POST_METRICS:
-            raise ExperimentDataError(f"experiment {name!r} has no outcomes for {metric!r} "
-                                      f"(recorded: {', '.join(stored) or 'none'}; from posts: {', '.join(POST_METRICS)})")
+            raise ExperimentDataError(
+                f"experiment {name!r} has no outcomes for {metric!r} "
+                f"(recorded: {', '.join(stored) or 'none'}; from posts: {', '.join(POST_METRICS)})"
+            )
         return _from_posts(session, variants, metric), metric
 
 
@@ -112,33 +141,61 @@ def summaries(store: Store) -> list[ExperimentSummary]:
         out = []
         for experiment in session.scalars(select(models.Experiment).order_by(models.Experiment.id)):
             variants = _variants(session, experiment.id)
-            posts = dict(session.execute(
-                select(models.Variant.name, func.count(models.Post.id))
-                .join(models.Post, models.Post.variant_id == models.Variant.id)
-                .where(models.Variant.experiment_id == experiment.id).group_by(models.Variant.name)).all())
-            metrics = session.scalars(select(models.VariantOutcome.metric).distinct().where(
-                models.VariantOutcome.variant_id.in_([v.id for v in variants]))).all()
-            out.append(ExperimentSummary(experiment.name, experiment.status, experiment.metric, [v.name for v in variants],
-                                         {v.name: posts.get(v.name, 0) for v in variants}, sorted(metrics)))
+            posts = dict(
+                session.execute(
+                    select(models.Variant.name, func.count(models.Post.id))
+                    .join(models.Post, models.Post.variant_id == models.Variant.id)
+                    .where(models.Variant.experiment_id == experiment.id)
+                    .group_by(models.Variant.name)
+                ).all()
+            )
+            metrics = session.scalars(
+                select(models.VariantOutcome.metric)
+                .distinct()
+                .where(models.VariantOutcome.variant_id.in_([v.id for v in variants]))
+            ).all()
+            out.append(
+                ExperimentSummary(
+                    experiment.name,
+                    experiment.status,
+                    experiment.metric,
+                    [v.name for v in variants],
+                    {v.name: posts.get(v.name, 0) for v in variants},
+                    sorted(metrics),
+                )
+            )
         return out
 
 
 def stored_polls(store: Store) -> list[tuple[models.Post, list[PollOption]]]:
     """Every poll with its latest vote counts, analysed (Dirichlet shares, P(most preferred))."""
     with store.session() as session:
-        latest = (select(models.PollSnapshot.poll_id, func.max(models.PollSnapshot.taken_at).label("taken_at"))
-                  .group_by(models.PollSnapshot.poll_id).subquery())
+        latest = (
+            select(models.PollSnapshot.poll_id, func.max(models.PollSnapshot.taken_at).label("taken_at"))
+            .group_by(models.PollSnapshot.poll_id)
+            .subquery()
+        )
         rows = session.execute(
             select(models.Post, models.PollSnapshot)
             .join(models.Poll, models.Poll.post_id == models.Post.id)
             .join(models.PollSnapshot, models.PollSnapshot.poll_id == models.Poll.id)
-            .join(latest, (latest.c.poll_id == models.PollSnapshot.poll_id) & (latest.c.taken_at == models.PollSnapshot.taken_at))
-            .order_by(models.Post.created_at)).all()
-        return [(post, poll_results({str(o): int(v) for o, v in zip(snap.options, snap.votes)})) for post, snap in rows
-                if len(snap.options) >= 2]
+            .join(
+                latest,
+                (latest.c.poll_id == models.PollSnapshot.poll_id)
+                & (latest.c.taken_at == models.PollSnapshot.taken_at),
+            )
+            .order_by(models.Post.created_at)
+        ).all()
+        return [
+            (post, poll_results({str(o): int(v) for o, v in zip(snap.options, snap.votes)}))
+            for post, snap in rows
+            if len(snap.options) >= 2
+        ]
 
 
-def _from_outcomes(variants: list[models.Variant], outcomes: list[models.VariantOutcome]) -> list[VariantData]:
+def _from_outcomes(
+    variants: list[models.Variant], outcomes: list[models.VariantOutcome]
+) -> list[VariantData]:
     by_variant: dict[int, list[models.VariantOutcome]] = defaultdict(list)
     for o in outcomes:
         by_variant[o.variant_id].append(o)
@@ -147,22 +204,35 @@ def _from_outcomes(variants: list[models.Variant], outcomes: list[models.Variant
         raise ExperimentDataError(f"outcomes mix metric kinds: {sorted(kinds)}")
     kind = kinds.pop()
     make = {kind_: cls for cls, kind_ in KIND_OF.items()}[kind]
-    return [make(v.name, *(sum(getattr(o, f) for o in by_variant[v.id]) for f in _FIELDS[kind])) for v in variants]
+    return [
+        make(v.name, *(sum(getattr(o, f) for o in by_variant[v.id]) for f in _FIELDS[kind])) for v in variants
+    ]
 
 
 def _from_posts(session: Session, variants: list[models.Variant], metric: str) -> list[VariantData]:
-    latest = (select(models.ReactionSnapshot.post_id, func.max(models.ReactionSnapshot.taken_at).label("taken_at"))
-              .where(models.ReactionSnapshot.comment_id.is_(None)).group_by(models.ReactionSnapshot.post_id).subquery())
+    latest = (
+        select(models.ReactionSnapshot.post_id, func.max(models.ReactionSnapshot.taken_at).label("taken_at"))
+        .where(models.ReactionSnapshot.comment_id.is_(None))
+        .group_by(models.ReactionSnapshot.post_id)
+        .subquery()
+    )
     counts = session.execute(
         select(models.Post.variant_id, getattr(models.ReactionSnapshot, metric))
         .join(models.ReactionSnapshot, models.ReactionSnapshot.post_id == models.Post.id)
-        .join(latest, (latest.c.post_id == models.ReactionSnapshot.post_id) & (latest.c.taken_at == models.ReactionSnapshot.taken_at))
-        .where(models.Post.variant_id.in_([v.id for v in variants]))).all()
+        .join(
+            latest,
+            (latest.c.post_id == models.ReactionSnapshot.post_id)
+            & (latest.c.taken_at == models.ReactionSnapshot.taken_at),
+        )
+        .where(models.Post.variant_id.in_([v.id for v in variants]))
+    ).all()
     values: dict[int, list[float]] = defaultdict(list)
     for variant_id, value in counts:
         if value is not None:
             values[variant_id].append(float(value))
-    return [Mean(v.name, len(values[v.id]), sum(values[v.id]), sum(x * x for x in values[v.id])) for v in variants]
+    return [
+        Mean(v.name, len(values[v.id]), sum(values[v.id]), sum(x * x for x in values[v.id])) for v in variants
+    ]
 
 
 def _experiment(session: Session, name: str) -> models.Experiment:
@@ -173,14 +243,24 @@ def _experiment(session: Session, name: str) -> models.Experiment:
 
 
 def _variants(session: Session, experiment_id: int) -> list[models.Variant]:
-    return list(session.scalars(select(models.Variant).where(models.Variant.experiment_id == experiment_id)
-                                .order_by(models.Variant.position)))
+    return list(
+        session.scalars(
+            select(models.Variant)
+            .where(models.Variant.experiment_id == experiment_id)
+            .order_by(models.Variant.position)
+        )
+    )
 
 
 def _variant(session: Session, name: str, variant: str) -> models.Variant:
     experiment = _experiment(session, name)
-    found = session.scalars(select(models.Variant).where(models.Variant.experiment_id == experiment.id,
-                                                         models.Variant.name == variant)).first()
+    found = session.scalars(
+        select(models.Variant).where(
+            models.Variant.experiment_id == experiment.id, models.Variant.name == variant
+        )
+    ).first()
     if found is None:
-        raise ExperimentDataError(f"is not a variant of experiment {name!r}", variant=variant, field="variant")
+        raise ExperimentDataError(
+            f"is not a variant of experiment {name!r}", variant=variant, field="variant"
+        )
     return found

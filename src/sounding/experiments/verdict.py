@@ -15,8 +15,9 @@ A sample-ratio-mismatch p-value below 0.001 adds a warning to any verdict.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 from scipy import optimize, special
@@ -42,9 +43,17 @@ def not_enough_data(reason: str) -> Verdict:
 
 
 def decide(
-    names: Sequence[str], metric: str, p_best: np.ndarray, lift: Sequence[float | None],
-    lift_low: np.ndarray, lift_high: np.ndarray, p_adjusted: np.ndarray,
-    *, alpha: float, min_effect: float, more: int,
+    names: Sequence[str],
+    metric: str,
+    p_best: np.ndarray,
+    lift: Sequence[float | None],
+    lift_low: np.ndarray,
+    lift_high: np.ndarray,
+    p_adjusted: np.ndarray,
+    *,
+    alpha: float,
+    min_effect: float,
+    more: int,
     unit: str,
 ) -> Verdict:
     """Apply rules 2-4; index 0 is control, `more` is the keep-testing estimate per option."""
@@ -54,20 +63,35 @@ def decide(
     signed = np.array([0.0 if v is None else v for v in lift])
     if p_best[leader] >= P_BEST_THRESHOLD:
         if leader > 0 and p_adjusted[leader] < alpha and signed[leader] > 0:
-            return Verdict("winner", f"Option {names[leader]} wins on {metric} "
-                           f"(P(best) {probability(p_best[leader])}, {_lift_words(leader, lift, lift_low, lift_high, metric)})",
-                           winner=names[leader])
+            return Verdict(
+                "winner",
+                f"Option {names[leader]} wins on {metric} (P(best) {probability(p_best[leader])}, "
+                f"{_lift_words(leader, lift, lift_low, lift_high, metric)})",
+                winner=names[leader],
+            )
         if leader == 0 and all(p_adjusted[i] < alpha and signed[i] < 0 for i in challengers):
-            return Verdict("winner", f"Option {names[0]} (control) wins on {metric} "
-                           f"(P(best) {probability(p_best[0])}; best challenger {names[best_challenger]}: "
-                           f"{_lift_words(best_challenger, lift, lift_low, lift_high, metric)})",
-                           winner=names[0])
+            return Verdict(
+                "winner",
+                f"Option {names[0]} (control) wins on {metric} "
+                f"(P(best) {probability(p_best[0])}; best challenger {names[best_challenger]}: "
+                f"{_lift_words(best_challenger, lift, lift_low, lift_high, metric)})",
+                winner=names[0],
+            )
     if all(-min_effect <= lift_low[i] and lift_high[i] <= min_effect for i in challengers):
-        details = "; ".join(f"{names[i]}: {_lift_words(i, lift, lift_low, lift_high, metric)}" for i in challengers)
-        return Verdict("no_difference", f"No meaningful difference on {metric}: every option is within "
-                       f"+-{min_effect * 100:g} % of control ({details})")
-    return Verdict("keep_testing", f"Keep testing: about {more:,} more {unit} per option to decide "
-                   f"(leader {names[leader]}, P(best) {probability(p_best[leader])})", more_per_variant=more)
+        details = "; ".join(
+            f"{names[i]}: {_lift_words(i, lift, lift_low, lift_high, metric)}" for i in challengers
+        )
+        return Verdict(
+            "no_difference",
+            f"No meaningful difference on {metric}: every option is within "
+            f"+-{min_effect * 100:g} % of control ({details})",
+        )
+    return Verdict(
+        "keep_testing",
+        f"Keep testing: about {more:,} more {unit} per option to decide "
+        f"(leader {names[leader]}, P(best) {probability(p_best[leader])})",
+        more_per_variant=more,
+    )
 
 
 def _lift_words(i: int, lift: Sequence[float | None], low: np.ndarray, high: np.ndarray, metric: str) -> str:
@@ -77,20 +101,29 @@ def _lift_words(i: int, lift: Sequence[float | None], low: np.ndarray, high: np.
 
 
 def more_needed(
-    estimate: float, variance: float, units: float, total: float,
-    *, alpha: float, min_effect: float, tuning: float | None,
+    estimate: float,
+    variance: float,
+    units: float,
+    total: float,
+    *,
+    alpha: float,
+    min_effect: float,
+    tuning: float | None,
 ) -> int:
     """More units per option until the lift interval excludes 0 or fits within +-min_effect.
 
     The interval's half-width shrinks as 1/sqrt(n) (fixed horizon) or as the confidence sequence's
-    width (sequential, when `tuning` is given); we scale the current sample by the factor that brings the half-width down to
-    max(|lift|, min_effect - |lift|), assuming the current estimate holds. At least 10 % more.
+    width (sequential, when `tuning` is given). We scale the current sample by the factor that brings
+    the half-width down to max(|lift|, min_effect - |lift|), assuming the current estimate holds.
+    At least 10 % more.
     """
     target = max(abs(estimate), min_effect - abs(estimate))
     if tuning is not None:
+
         def gap(log_c: float) -> float:
             c = np.exp(log_c)
             return float(sequence_half_width(variance / c, total * c, alpha, tuning)) - target
+
         factor = np.exp(optimize.brentq(gap, -20.0, 40.0)) if gap(40.0) < 0 < gap(-20.0) else 1.0
     else:
         half = special.ndtri(1 - alpha / 2) * np.sqrt(variance)
@@ -102,5 +135,7 @@ def srm_warning(p_value: float | None) -> str | None:
     if p_value is None or p_value >= SRM_THRESHOLD:
         return None
     shown = "< 0.0001" if p_value < 1e-4 else f"= {p_value:.2g}"
-    return (f"Sample ratio mismatch (p {shown}): the options got a different share of units than "
-            "planned; check how they were posted before trusting this result.")
+    return (
+        f"Sample ratio mismatch (p {shown}): the options got a different share of units than "
+        "planned; check how they were posted before trusting this result."
+    )
