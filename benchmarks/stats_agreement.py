@@ -24,7 +24,7 @@ from gbstats.frequentist.tests import (
     SequentialTwoSidedTTest,
     TwoSidedTTest,
 )
-from gbstats.gbstats import check_srm
+from gbstats.utils import check_srm
 from gbstats.models.statistics import ProportionStatistic, SampleMeanStatistic
 from rich.console import Console
 from rich.table import Table

@@ -46,7 +46,7 @@ def median_ms(fn: Callable[[], object], repeats: int) -> tuple[float, list[float
 def gbstats_call(variants: list[Proportion]) -> Callable[[], object]:
     from gbstats.bayesian.tests import EffectBayesianABTest
     from gbstats.frequentist.tests import TwoSidedTTest
-    from gbstats.gbstats import check_srm
+    from gbstats.utils import check_srm
     from gbstats.models.statistics import ProportionStatistic
 
     def run() -> object:

@@ -1,5 +1,5 @@
 """Experiments and polls kept in the store, through `sounding test create|add-post|record|status|report`
-and `sounding poll results` (SQLite in a temporary folder)."""
+and `sounding poll results`."""
 
 from __future__ import annotations
 
@@ -12,12 +12,10 @@ from sounding.store import Store, models
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    path = tmp_path / "sounding.db"
-    monkeypatch.setenv("SOUNDING_DATABASE_URL", f"sqlite:///{path}")
-    opened = Store.open(str(path))
-    yield opened
-    opened.close()
+def db(store, store_url, monkeypatch):
+    """The project's store fixture (SQLite, and PostgreSQL when a server is given), also for the CLI."""
+    monkeypatch.setenv("SOUNDING_DATABASE_URL", store_url)
+    return store
 
 
 def _post(session, platform_id: str, replies: list[int], when: datetime) -> models.Post:
@@ -47,7 +45,7 @@ def _post(session, platform_id: str, replies: list[int], when: datetime) -> mode
     return post
 
 
-def test_create_record_and_report(cli, store, fixtures):
+def test_create_record_and_report(cli, db, fixtures):
     assert cli("test", "create", "cta", "--variants", "A,B,C", "--metric", "positive replies").exit_code == 0
     assert cli("test", "create", "cta", "--variants", "A,B").exit_code == 2  # duplicate name
     result = cli(
@@ -75,9 +73,9 @@ def test_create_record_and_report(cli, store, fixtures):
     assert bad.exit_code == 2 and "not a variant" in bad.output
 
 
-def test_report_from_linked_posts_uses_posts_as_units(cli, store):
+def test_report_from_linked_posts_uses_posts_as_units(cli, db):
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    with store.session() as session, session.begin():
+    with db.session() as session, session.begin():
         for i, replies in enumerate([3, 5, 4, 6]):
             _post(session, f"a{i}", [1, replies], start + timedelta(days=i))
         for i, replies in enumerate([9, 12, 10, 11]):
@@ -100,9 +98,9 @@ def test_report_from_linked_posts_uses_posts_as_units(cli, store):
     assert "hook" in cli("test", "status").output
 
 
-def test_poll_results_from_latest_snapshot(cli, store):
+def test_poll_results_from_latest_snapshot(cli, db):
     when = datetime(2026, 2, 1, tzinfo=UTC)
-    with store.session() as session, session.begin():
+    with db.session() as session, session.begin():
         post = _post(session, "poll1", [0], when)
         poll = models.Poll(post_id=post.id)
         session.add(poll)
