@@ -24,8 +24,8 @@ from gbstats.frequentist.tests import (
     SequentialTwoSidedTTest,
     TwoSidedTTest,
 )
-from gbstats.utils import check_srm
 from gbstats.models.statistics import ProportionStatistic, SampleMeanStatistic
+from gbstats.utils import check_srm
 from rich.console import Console
 from rich.table import Table
 

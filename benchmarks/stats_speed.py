@@ -46,8 +46,8 @@ def median_ms(fn: Callable[[], object], repeats: int) -> tuple[float, list[float
 def gbstats_call(variants: list[Proportion]) -> Callable[[], object]:
     from gbstats.bayesian.tests import EffectBayesianABTest
     from gbstats.frequentist.tests import TwoSidedTTest
-    from gbstats.utils import check_srm
     from gbstats.models.statistics import ProportionStatistic
+    from gbstats.utils import check_srm
 
     def run() -> object:
         stats = [ProportionStatistic(n=v.exposures, sum=v.successes) for v in variants]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sounding.store import Store, models
+from sounding.store import models
 
 
 @pytest.fixture
