@@ -138,28 +138,14 @@ def analyze(
             **common,
         )
 
-    dof = np.inf if kind == "rate" else None
     args = (means[0], var[0], units[0], means[1:], var[1:], units[1:])
-    if sequential:
-        test = frequentist.sequential_test(*args, relative=True, alpha=alpha, tuning=sequential_tuning)
-    else:
-        test = frequentist.ttest(*args, relative=True, alpha=alpha, dof=dof)
+    test = _frequentist(kind, args, sequential, alpha, sequential_tuning)
     p_adj = (
         frequentist.adjust_p_values(test.p_value, "holm")
         if adjusted_p is None
         else np.asarray(adjusted_p, float)
     )
-
-    if kind == "mean":
-        post = normal_posteriors(means, np.sqrt(var / units))
-        summary = bayesian.summarise_normal(post, bayesian.gaussian_effect(*args, relative=True, alpha=alpha))
-    else:
-        post = (
-            beta_posteriors([v.successes for v in variants], units)
-            if kind == "proportion"
-            else gamma_posteriors([v.count for v in variants], units)
-        )
-        summary = bayesian.summarise_exact(post, alpha)
+    summary = _bayesian(kind, variants, args, alpha)
 
     lift: list[float | None] = [0.0] + [float(e) if means[0] != 0 else None for e in test.estimate]
     low, high = summary.lift_ci_low.copy(), summary.lift_ci_high.copy()
@@ -168,7 +154,7 @@ def analyze(
         high[1:] = np.where(test.valid, test.ci_high, np.inf)
 
     more = _more_needed(
-        names, summary.p_best, means, var, units, alpha, min_effect, sequential_tuning if sequential else None
+        summary.p_best, means, var, units, alpha, min_effect, sequential_tuning if sequential else None
     )
     v = verdict.decide(
         names,
@@ -241,6 +227,31 @@ def analyze_metrics(
     ]
 
 
+def _frequentist(
+    kind: MetricKind, args: tuple, sequential: bool, alpha: float, tuning: float
+) -> frequentist.TestResult:
+    """Each challenger vs control: relative lift, Welch t (z for Poisson rates) or the sequence."""
+    if sequential:
+        return frequentist.sequential_test(*args, relative=True, alpha=alpha, tuning=tuning)
+    return frequentist.ttest(*args, relative=True, alpha=alpha, dof=np.inf if kind == "rate" else None)
+
+
+def _bayesian(
+    kind: MetricKind, variants: Sequence[VariantData], args: tuple, alpha: float
+) -> bayesian.BayesianSummary:
+    """Exact beta / gamma posteriors for counts, gbstats' normal model for means."""
+    means, units = np.r_[args[0], args[3]], np.r_[args[2], args[5]]
+    if kind == "mean":
+        var = np.r_[args[1], args[4]]
+        post = normal_posteriors(means, np.sqrt(var / units))
+        return bayesian.summarise_normal(post, bayesian.gaussian_effect(*args, relative=True, alpha=alpha))
+    if kind == "proportion":
+        post = beta_posteriors([v.successes for v in variants if isinstance(v, Proportion)], units)
+    else:
+        post = gamma_posteriors([v.count for v in variants if isinstance(v, Rate)], units)
+    return bayesian.summarise_exact(post, alpha)
+
+
 def _not_enough_data(variants: Sequence[VariantData], kind: MetricKind, metric: str) -> str | None:
     for v in variants:
         if v.units == 0:
@@ -255,7 +266,15 @@ def _not_enough_data(variants: Sequence[VariantData], kind: MetricKind, metric: 
     return None
 
 
-def _more_needed(names, p_best, means, var, units, alpha, min_effect, tuning) -> int:
+def _more_needed(
+    p_best: np.ndarray,
+    means: np.ndarray,
+    var: np.ndarray,
+    units: np.ndarray,
+    alpha: float,
+    min_effect: float,
+    tuning: float | None,
+) -> int:
     """Keep-testing estimate: the larger need of (leader vs control) and (leader vs runner-up)."""
     order = np.argsort(-p_best, kind="stable")
     leader, runner_up = int(order[0]), int(order[1])
@@ -280,7 +299,7 @@ def _more_needed(names, p_best, means, var, units, alpha, min_effect, tuning) ->
                     tuning=tuning,
                 ),
             )
-    return need or int(np.ceil(max(units.mean(), 1.0) * 0.1))
+    return need or int(np.ceil(max(units.mean(), 1.0) * 0.1))  # no valid pair (zero variance): 10 % more
 
 
 def _with_warning(v: verdict.Verdict, warning: str | None) -> verdict.Verdict:
