@@ -20,7 +20,15 @@ from sounding.analysis import reader
 from sounding.store import Store
 from sounding.store.models import Enrichment
 
-Labels = tuple[Sequence[str], np.ndarray]
+
+@dataclass
+class Labels:
+    """What the classify step says about a batch: one entry per text."""
+
+    sentiment: Sequence[str]  # negative / neutral / positive
+    sentiment_score: np.ndarray  # polarity in [-1, 1]: P(positive) - P(negative)
+    intent: Sequence[str]  # question / suggestion / problem / praise / other
+    intent_score: np.ndarray  # probability of the chosen intent
 
 
 @dataclass
@@ -28,16 +36,27 @@ class Steps:
     """The injectable steps of the pipeline and the version string that keys their results."""
 
     embed: Callable[[Sequence[str]], np.ndarray]
-    sentiment: Callable[[Sequence[str], np.ndarray], Labels]
-    intent: Callable[[Sequence[str], np.ndarray], Labels]
+    classify: Callable[[Sequence[str], np.ndarray], Labels]
     language: Callable[[Sequence[str]], Sequence[str]]
     themes: object  # sounding.analysis.themes_step.ThemeStep
     version: str
 
 
+def classify_with_heads(texts: Sequence[str], vectors: np.ndarray) -> Labels:
+    """The bundled sentiment and intent heads (intent reuses the sentiment probabilities)."""
+    from sounding.analysis import classify
+
+    sentiments, sentiment_p = classify.sentiment(texts, vectors)
+    intents, intent_p = classify.intent(texts, vectors, sentiment_scores=sentiment_p)
+    polarity = sentiment_p[:, 2] - sentiment_p[:, 0] if len(texts) else np.zeros(0)
+    return Labels(sentiments, polarity, intents, intent_p.max(axis=1) if len(texts) else np.zeros(0))
+
+
 def default_steps(mode: str = "quality") -> Steps:
     """The bundled offline models. ``fast`` truncates comments harder (see docs/models.md)."""
-    from sounding.analysis import classify, embed
+    import hashlib
+
+    from sounding.analysis import classify, embed, language
     from sounding.analysis.themes_step import ThemeStep
 
     max_length = 64 if mode == "fast" else embed.MAX_LENGTH
@@ -45,10 +64,10 @@ def default_steps(mode: str = "quality") -> Steps:
     def embed_texts(texts: Sequence[str]) -> np.ndarray:
         return embed.embed(texts, max_length=max_length)
 
-    version = f"{embed.EMBED_MODEL_VERSION}|{classify.CLASSIFIER_VERSION}"
-    if mode == "fast":
-        version += "|fast64"
-    return Steps(embed_texts, classify.sentiment, classify.intent, classify.language, ThemeStep(), version[:64])
+    parts = f"{embed.EMBED_MODEL_VERSION}|{classify.CLASSIFIER_VERSION}|{language.LANGUAGE_MODEL_VERSION}|{max_length}"
+    # readable prefix + digest of everything that can change a result, within the 64-char column
+    version = f"{mode}-{classify.CLASSIFIER_VERSION}-{hashlib.sha1(parts.encode()).hexdigest()[:12]}"
+    return Steps(embed_texts, classify_with_heads, language.language, ThemeStep(), version)
 
 
 @dataclass
@@ -73,17 +92,16 @@ def enrich(store: Store, steps: Steps, on_progress: Callable[[int], None] | None
         hashes = [h for h, _ in page]
         texts = [t for _, t in page]
         vectors = steps.embed(texts)
-        sentiments, sentiment_scores = steps.sentiment(texts, vectors)
-        intents, intent_scores = steps.intent(texts, vectors)
+        labels = steps.classify(texts, vectors)
         languages = steps.language(texts)
         rows = [
             {
                 "text_hash": hashes[i],
                 "model_version": steps.version,
-                "sentiment": sentiments[i],
-                "sentiment_score": float(sentiment_scores[i]),
-                "intent": intents[i],
-                "intent_score": float(intent_scores[i]),
+                "sentiment": labels.sentiment[i],
+                "sentiment_score": float(labels.sentiment_score[i]),
+                "intent": labels.intent[i],
+                "intent_score": float(labels.intent_score[i]),
                 "lang": languages[i],
                 "embedding": reader.encode_embedding(vectors[i]),
             }
