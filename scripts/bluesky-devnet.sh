@@ -28,6 +28,11 @@ REDIS_PORT=56379
 log() { echo "[bluesky-devnet] $*" >&2; }
 
 install() {
+  if ! command -v npm >/dev/null; then
+    log "installing npm (apt) to fetch Node 22 and the atproto packages"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
   mkdir -p "$CACHE/node22"
   if [ ! -x "$NODE_DIR/bin/node" ] || [ "$("$NODE_DIR/bin/node" --version)" != "v${NODE_PKG##*@}" ]; then
     log "installing Node ${NODE_PKG##*@} from npm into $CACHE/node22"
