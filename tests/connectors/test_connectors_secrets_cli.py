@@ -49,6 +49,14 @@ def test_connect_accounts_sync_json(mastodon_server, tmp_path):
     again = run_cli(["sync", "--account", "mastodon:alice", "--json"], env=env)
     assert json.loads(again.stdout)["new"] == {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
 
+    poll = run_cli(["publish", "-a", "alice", "--text", "Tea or coffee?", "-o", "tea", "-o", "coffee", "--json"], env=env)
+    assert poll.returncode == 0, poll.stderr
+    poll_id = json.loads(poll.stdout)["ids"][0]
+    assert [o["title"] for o in masto(url, "alice_token").status(poll_id)["poll"]["options"]] == ["tea", "coffee"]
+    variant = run_cli(["publish", "-a", "mastodon:alice", "--text", "What do you need most?", "--variant", "B",
+                       "--json"], env=env)
+    assert json.loads(variant.stdout)["variant"] == "B"
+
     secrets = tmp_path / "cfg" / "secrets.json"
     assert stat.S_IMODE(os.stat(secrets).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(secrets.parent).st_mode) == 0o700
