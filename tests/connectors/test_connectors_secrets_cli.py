@@ -125,3 +125,40 @@ def test_redactor_masks_secrets_in_messages_args_and_tracebacks(caplog):
     text = caplog.text
     assert "shh-9876" not in text and "pw-5555" not in text and "***" in text
     assert REDACTOR.redact("") == ""
+
+
+def test_system_keyring_is_used_when_one_is_usable(monkeypatch, tmp_path):
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 10
+
+        def __init__(self):
+            super().__init__()
+            self.data = {}
+
+        def get_password(self, service, username):
+            return self.data.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.data[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.data.pop((service, username), None)
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    monkeypatch.delenv("SOUNDING_SECRETS_BACKEND")
+    try:
+        store = SecretStore(directory=tmp_path / "c")
+        assert store.backend == "keyring"
+        ref = store.set("mastodon:brand@social.example", "tok-keyring-5678")
+        assert ref == "keyring:mastodon:brand@social.example"
+        assert backend.data[("sounding", "mastodon:brand@social.example")] == "tok-keyring-5678"
+        assert store.get(ref) == "tok-keyring-5678"
+        assert not (tmp_path / "c" / "secrets.json").exists()
+        assert SecretStore.describe(ref) == "•••••••• (system keyring)"
+    finally:
+        keyring.set_keyring(previous)
