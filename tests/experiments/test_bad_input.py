@@ -68,6 +68,13 @@ def test_not_enough_data_verdicts(variants, reason, roundtrip):
     assert all(v["p_best"] is None for v in data["variants"])
 
 
+def test_identical_values_with_rounding_noise_are_no_variation():
+    values = np.full(1000, 44.791)  # sum of squares minus sum^2/n leaves only rounding noise
+    noisy = Mean("B", 1000, float(values.sum()), float((values**2).sum()))
+    report = analyze([Mean("A", 50, 100.0, 300.0), noisy])
+    assert report.verdict.decision == "not_enough_data" and "option B" in report.verdict.text
+
+
 def test_no_nan_anywhere_over_edge_cases(roundtrip):
     sizes = [0, 1, 2, 10, 1000]
     for n_a, n_b, n_c in itertools.product(sizes, repeat=3):

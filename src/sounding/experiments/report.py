@@ -261,7 +261,8 @@ def _not_enough_data(variants: Sequence[VariantData], kind: MetricKind, metric: 
     if kind == "rate" and all(v.count == 0 for v in variants if isinstance(v, Rate)):
         return "no option has any events yet"
     for v in variants:
-        if isinstance(v, Mean) and (v.n < 2 or v.variance == 0):
+        # Below ~1e-12 of the raw second moment, sum_squares - sum^2/n is floating-point noise.
+        if isinstance(v, Mean) and (v.n < 2 or v.variance <= 1e-12 * v.sum_squares / (v.n - 1)):
             return f"option {v.variant} needs at least 2 different observations"
     return None
 
