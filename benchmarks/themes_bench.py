@@ -208,8 +208,13 @@ def scale_run(E_base, texts_base, n):
 
     rng = np.random.default_rng(0)
     idx = rng.integers(0, len(E_base), n)
-    E = E_base[idx] + rng.normal(0, 0.02, (n, E_base.shape[1])).astype(np.float32)
-    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    E = np.empty((n, E_base.shape[1]), dtype=np.float32)
+    for start in range(0, n, 100_000):  # chunked: no n x 384 float64 temporary
+        stop = min(n, start + 100_000)
+        chunk = E_base[idx[start:stop]] + rng.normal(0, 0.02, (stop - start, E_base.shape[1])).astype(
+            np.float32
+        )
+        E[start:stop] = chunk / np.linalg.norm(chunk, axis=1, keepdims=True)
     texts = [texts_base[i] for i in idx]
     started = time.perf_counter()
     r = fit_themes(E, texts)

@@ -147,9 +147,11 @@ class ThemeConfig:
     #: Banking77 train: every true intent >= 0.41; bags of unrelated comments: 0.02-0.11.
     min_cohesion: float = 0.3
     min_theme_size: int = 3
-    max_discovery_sample: int = 20_000
+    max_discovery_sample: int = 10_000
     max_rounds: int = 3
     n_words: int = 10
+    #: Texts per theme fed to the labeller (bounds c-TF-IDF time and memory at 1M comments).
+    label_docs_per_theme: int = 2_000
     n_representatives: int = 3
     #: Recompute top words / names of existing themes that received members (default: keep them,
     #: so names users have seen do not change under them).
@@ -289,9 +291,13 @@ def fit_themes(
     timings["cluster"] = time.perf_counter() - t0
 
     # 3. centroids, sizes, representatives
-    new_members = np.bincount(labels[labels >= 0], minlength=len(themes)) if len(themes) else np.zeros(0, int)
+    # members of theme j, in canonical (hash) order: groups[j]
+    by_label = order[np.argsort(labels[order], kind="stable")]
+    cuts = np.searchsorted(labels[by_label], np.arange(len(themes) + 1))
+    groups = [by_label[cuts[j] : cuts[j + 1]] for j in range(len(themes))]
+    new_members = [len(g) for g in groups]
     for j, theme in enumerate(themes):
-        idx = np.flatnonzero(labels == j)
+        idx = np.sort(groups[j])
         theme.batch_size = len(idx)
         if j < n_old:
             theme.size = old_sizes[j] + int(new_members[j])
@@ -315,8 +321,10 @@ def fit_themes(
 
     # 4. labels (c-TF-IDF over all themes that have texts in this call or stored quotes)
     t0 = time.perf_counter()
+    # at most label_docs_per_theme texts per theme (hash order: a deterministic, content-random sample)
     docs = [
-        [texts[i] for i in np.flatnonzero(labels == j)] + list(t.representative_texts if j < n_old else [])
+        [texts[i] for i in groups[j][: cfg.label_docs_per_theme]]
+        + list(t.representative_texts if j < n_old else [])
         for j, t in enumerate(themes)
     ]
     to_label = [

@@ -21,32 +21,48 @@ A clusterer is any object with ``fit_predict(X) -> labels`` (``-1`` = noise), so
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 
 import numpy as np
 
 
-def knn(X: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+def knn(
+    X: np.ndarray, k: int, block: int = 1024, workers: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact cosine k-NN of unit rows (self excluded): ``(indices, similarities)``, each ``(n, k)``.
 
-    Block-wise: memory is ``block x n`` floats. Ties are broken by index (deterministic).
+    Block-wise (memory ``workers x block x n`` floats); blocks run in a small thread pool because
+    numpy's matmul and argpartition release the GIL. Neighbours are listed in index order.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     X = np.ascontiguousarray(X, dtype=np.float32)
     n = len(X)
     k = int(min(k, n - 1))
-    idx = np.empty((n, k), dtype=np.int64)
-    sim = np.empty((n, k), dtype=np.float32)
+    idx = np.empty((n, max(k, 0)), dtype=np.int64)
+    sim = np.empty((n, max(k, 0)), dtype=np.float32)
     if k <= 0:
         return idx, sim
-    for start in range(0, n, block):
+
+    def one(start: int) -> None:
         stop = min(n, start + block)
         S = X[start:stop] @ X.T
         S[np.arange(stop - start), np.arange(start, stop)] = -np.inf
-        part = np.argpartition(-S, k - 1, axis=1)[:, :k]
-        part.sort(axis=1)  # deterministic order before gathering
+        part = np.argpartition(S, n - k, axis=1)[:, n - k :]
+        part.sort(axis=1)
         idx[start:stop] = part
         sim[start:stop] = np.take_along_axis(S, part, axis=1)
+
+    starts = range(0, n, block)
+    workers = workers or min(2, os.cpu_count() or 1)
+    if workers <= 1 or n <= block:
+        for start in starts:
+            one(start)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(one, starts))
     return idx, sim
 
 
