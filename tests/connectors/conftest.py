@@ -37,10 +37,12 @@ def masto(url: str, token: str) -> Any:
     return Mastodon(access_token=token, api_base_url=url, version_check_mode="none")
 
 
-def run_cli(args: list[str], *, env: dict[str, str], input: str = "", timeout: float = 120) -> subprocess.CompletedProcess:
+def run_cli(
+    args: list[str], *, env: dict[str, str], input: str = "", timeout: float = 120
+) -> subprocess.CompletedProcess:
     """Run the real ``sounding`` CLI in a subprocess (src layout, no install needed)."""
     full_env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), COLUMNS="200", **env)
-    return subprocess.run(
+    return subprocess.run(  # noqa: PLW1510 - callers check returncode
         [sys.executable, "-c", "from sounding.cli import app; app()", *args],
         input=input,
         capture_output=True,

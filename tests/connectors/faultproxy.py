@@ -20,9 +20,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import urlsplit
 
-HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization", "content-length"}
+HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-authorization",
+    "content-length",
+}
 
 
 @dataclass
@@ -33,7 +43,9 @@ class Rule:
     times: int | None = 1  # None = forever
     status: int = 503
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | Callable[[dict[str, str]], bytes] = b'{"error": "injected"}'  # callable: from request headers
+    body: bytes | Callable[[dict[str, str]], bytes] = (
+        b'{"error": "injected"}'  # callable: from request headers
+    )
     delay: float = 0.0
 
     def matches(self, method: str, path: str) -> bool:
@@ -114,7 +126,7 @@ class FaultProxy:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> FaultProxy:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -141,7 +153,9 @@ class FaultProxy:
         with self._lock:
             self.log.append((method, path, what))
 
-    def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, list, bytes]:
+    def _forward(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list, bytes]:
         conn = http.client.HTTPConnection(self.up_host, self.up_port, timeout=60)
         try:
             fwd = {k: v for k, v in headers.items() if k.lower() not in HOP and k.lower() != "host"}

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sounding.connectors import AccountRef, FetchedPost, RetryPolicy, SyncInterrupted, ThreadedConnector, Transient
+from sounding.connectors import (
+    AccountRef,
+    FetchedPost,
+    RetryPolicy,
+    SyncInterrupted,
+    ThreadedConnector,
+    Transient,
+)
 from sounding.connectors.base import order_parents_first
 from sounding.connectors.retry import Retrier, delay_from_headers, parse_retry_after
 from sounding.connectors.sync import run_connector
@@ -19,12 +26,22 @@ NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 def test_retry_after_and_reset_headers():
     now = 1_800_000_000.0
     assert parse_retry_after("7") == 7.0
-    assert parse_retry_after("Thu, 15 Jan 2027 08:00:10 GMT", now=datetime(2027, 1, 15, 8, 0, tzinfo=UTC).timestamp()) == 10
+    assert (
+        parse_retry_after(
+            "Thu, 15 Jan 2027 08:00:10 GMT", now=datetime(2027, 1, 15, 8, 0, tzinfo=UTC).timestamp()
+        )
+        == 10
+    )
     assert parse_retry_after("soon") is None
     assert delay_from_headers({"Retry-After": "3"}, now) == 3
     assert delay_from_headers({"ratelimit-reset": str(int(now) + 20)}, now) == 20  # atproto: epoch
-    assert delay_from_headers({"X-RateLimit-Reset": "2027-01-15T08:00:30.000Z"},
-                              datetime(2027, 1, 15, 8, 0, tzinfo=UTC).timestamp()) == 30  # Mastodon: ISO
+    assert (
+        delay_from_headers(
+            {"X-RateLimit-Reset": "2027-01-15T08:00:30.000Z"},
+            datetime(2027, 1, 15, 8, 0, tzinfo=UTC).timestamp(),
+        )
+        == 30
+    )  # Mastodon: ISO
     assert delay_from_headers({"x-ratelimit-reset": "42"}, now) == 42  # Reddit: seconds
     assert delay_from_headers({}, now) is None
 
@@ -45,7 +62,9 @@ def _retrier(fails, policy=None, classify=None):
 
 
 def test_backoff_is_exponential_with_jitter_and_honours_retry_after():
-    r, fn, calls, sleeps = _retrier([Transient("503"), Transient("503"), Transient("429", 5.0, True), Transient("503")])
+    r, fn, calls, sleeps = _retrier(
+        [Transient("503"), Transient("503"), Transient("429", 5.0, True), Transient("503")]
+    )
     assert r.call("thing", fn) == "ok"
     assert calls["n"] == 5
     assert 0 <= sleeps[0] <= 1 and 0 <= sleeps[1] <= 2 and sleeps[2] >= 5 and 0 <= sleeps[3] <= 8
@@ -53,13 +72,15 @@ def test_backoff_is_exponential_with_jitter_and_honours_retry_after():
 
 def test_gives_up_after_max_attempts_with_a_clear_message():
     r, fn, calls, sleeps = _retrier([Transient("HTTP 503 server error")] * 10)
-    with pytest.raises(SyncInterrupted, match=r"gave up on thing after 5 attempt\(s\): HTTP 503 server error"):
+    with pytest.raises(
+        SyncInterrupted, match=r"gave up on thing after 5 attempt\(s\): HTTP 503 server error"
+    ):
         r.call("thing", fn)
     assert calls["n"] == 5 and len(sleeps) == 4
 
 
 def test_unsafe_calls_are_only_retried_after_a_rate_limit():
-    classify = lambda e: Transient("HTTP 500") if isinstance(e, RuntimeError) else None  # noqa: E731
+    classify = lambda e: Transient("HTTP 500") if isinstance(e, RuntimeError) else None
     r, fn, calls, _ = _retrier([RuntimeError("500")], classify=classify)
     with pytest.raises(RuntimeError):
         r.call("post", fn, safe=False)
@@ -79,7 +100,9 @@ def test_order_parents_first():
     def c(i, parent):
         return CommentRecord("p", i, parent, "a", i, NOW)
 
-    ordered = order_parents_first([c("c3", "c2"), c("c2", "c1"), c("x", "gone"), c("c1", "root"), c("c4", "root")], "root")
+    ordered = order_parents_first(
+        [c("c3", "c2"), c("c2", "c1"), c("x", "gone"), c("c1", "root"), c("c4", "root")], "root"
+    )
     assert [x.id for x in ordered] == ["c1", "c4", "c2", "c3", "x"]
 
 
@@ -106,7 +129,9 @@ class FakePlatform(ThreadedConnector):
         if post.record.id == self.fail_on:
             raise SyncInterrupted("fake: outage")
         self.threads_read.append(post.record.id)
-        return [CommentRecord("fake", post.record.id + "/r", post.record.id, "you", "hi", post.record.created_at)]
+        return [
+            CommentRecord("fake", post.record.id + "/r", post.record.id, "you", "hi", post.record.created_at)
+        ]
 
 
 def test_pass_resume_and_refresh_window(sqlite_store):

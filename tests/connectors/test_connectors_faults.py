@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-
 from conftest import ROOT, masto, run_cli
 from faultproxy import FaultProxy, Rule
+from sqlalchemy import func, select
+
 from sounding.connectors import AccountRef, RetryPolicy, open_connector
 from sounding.connectors.sync import run_connector
 from sounding.store import Store, models
@@ -32,7 +32,9 @@ def _seed(url: str, posts: int = 5, replies: int = 2) -> None:
         q = alice.status_post(f"Question {i}: what do you think?")
         parent = q
         for j in range(replies):
-            parent = (bob if j % 2 == 0 else carol).status_post(f"answer {i}.{j}", in_reply_to_id=parent["id"])
+            parent = (bob if j % 2 == 0 else carol).status_post(
+                f"answer {i}.{j}", in_reply_to_id=parent["id"]
+            )
     poll = alice.status_post("Poll?", poll=alice.make_poll(["a", "b"], expires_in=3600))
     bob.poll_vote(poll["poll"]["id"], [0])
 
@@ -68,7 +70,9 @@ def seeded(mastodon_server, tmp_path):
 def test_every_kind_of_fault_is_retried_and_the_sync_completes(seeded, sqlite_store):
     url, proxy, expected = seeded
     proxy.add(
-        Rule("status", path="/api/v1/accounts/verify_credentials", status=429, headers={"Retry-After": "0.3"}),
+        Rule(
+            "status", path="/api/v1/accounts/verify_credentials", status=429, headers={"Retry-After": "0.3"}
+        ),
         Rule("status", path="/statuses", status=429),  # no Retry-After, no reset header: backoff only
         Rule("status", path="/context", status=500, times=2),
         Rule("status", path="/api/v1/polls/", status=503, headers={"Retry-After": "0"}),
@@ -78,7 +82,9 @@ def test_every_kind_of_fault_is_retried_and_the_sync_completes(seeded, sqlite_st
     )
     connector = _connector(proxy.url, timeout=0.5)
     started = time.monotonic()
-    result = run_connector(sqlite_store, sqlite_store.upsert_account("mastodon", "alice", url, "file:x"), connector)
+    result = run_connector(
+        sqlite_store, sqlite_store.upsert_account("mastodon", "alice", url, "file:x"), connector
+    )
     elapsed = time.monotonic() - started
     assert result.complete, result.error
     assert _totals(sqlite_store) == expected
@@ -94,10 +100,14 @@ def test_persistent_outage_stops_clearly_then_resumes_without_loss(seeded, sqlit
     url, proxy, expected = seeded
     aid = sqlite_store.upsert_account("mastodon", "alice", url, "file:x")
     # the 3rd thread read onwards fails for good
-    proxy.add(Rule("delay", path="/context", times=2), Rule("status", path="/context", status=503, times=None))
+    proxy.add(
+        Rule("delay", path="/context", times=2), Rule("status", path="/context", status=503, times=None)
+    )
     result = run_connector(sqlite_store, aid, _connector(proxy.url))
     assert not result.complete
-    assert result.error.startswith("mastodon: gave up on read thread after 6 attempt(s): HTTP 503 server error")
+    assert result.error.startswith(
+        "mastodon: gave up on read thread after 6 attempt(s): HTTP 503 server error"
+    )
     assert "run `sounding sync` again later to resume" in result.error
     partial = _totals(sqlite_store)
     assert partial["posts"] == 2 and partial["comments"] < expected["comments"]  # two posts fully written
@@ -119,7 +129,9 @@ def test_a_retry_after_longer_than_the_budget_stops_at_once(seeded, sqlite_store
     proxy.add(Rule("status", path="/statuses", status=429, headers={"Retry-After": "3600"}, times=None))
     policy = RetryPolicy(max_attempts=6, initial=0.01, maximum=0.1, budget=60)
     connector = _connector(proxy.url, policy=policy)
-    result = run_connector(sqlite_store, sqlite_store.upsert_account("mastodon", "alice", url, "file:x"), connector)
+    result = run_connector(
+        sqlite_store, sqlite_store.upsert_account("mastodon", "alice", url, "file:x"), connector
+    )
     assert not result.complete
     assert "HTTP 429 rate limited (the server asked to wait 3600s)" in result.error
     assert connector.retrier.retries == 0
@@ -138,16 +150,22 @@ def test_sigkill_mid_sync_resumes_without_loss_or_duplicates(mastodon_server, tm
     url = mastodon_server.base_url
     _seed(url, posts=8, replies=3)
     db = tmp_path / "kill.db"
-    env = {"SOUNDING_DATABASE_URL": f"sqlite:///{db}", "SOUNDING_CONFIG_DIR": str(tmp_path / "cfg"),
-           "SOUNDING_SECRETS_BACKEND": "file"}
+    env = {
+        "SOUNDING_DATABASE_URL": f"sqlite:///{db}",
+        "SOUNDING_CONFIG_DIR": str(tmp_path / "cfg"),
+        "SOUNDING_SECRETS_BACKEND": "file",
+    }
     with FaultProxy(url) as proxy:
         proxy.add(Rule("delay", path="/context", delay=0.4, times=None))  # slow enough to be killed mid-way
-        out = run_cli(["connect", "mastodon", "--instance", proxy.url, "--token-stdin"], env=env, input="alice_token\n")
+        out = run_cli(
+            ["connect", "mastodon", "--instance", proxy.url, "--token-stdin"], env=env, input="alice_token\n"
+        )
         assert out.returncode == 0, out.stderr
         proc = subprocess.Popen(
             [sys.executable, "-c", "from sounding.cli import app; app()", "sync", "--json"],
             env=dict(os.environ, PYTHONPATH=str(ROOT / "src"), **env),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 60
         while _count_comments(db) < 6 and time.monotonic() < deadline and proc.poll() is None:

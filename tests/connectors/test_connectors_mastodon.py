@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from conftest import masto
 from sqlalchemy import func, select
 
-from conftest import masto
 from sounding.connectors import AccountRef, PollItem, PostItem, ReplyItem, RetryPolicy, open_connector
 from sounding.connectors.sync import run_connector
 from sounding.store import models
@@ -26,7 +26,9 @@ def _conversation(url: str) -> dict:
     bob.status_favourite(q["id"])
     carol.status_reblog(q["id"])
     other = alice.status_post("Unrelated announcement")
-    bob.status_post("@carol not ours", in_reply_to_id=masto(url, "carol_token").status_post("carol's own post")["id"])
+    bob.status_post(
+        "@carol not ours", in_reply_to_id=masto(url, "carol_token").status_post("carol's own post")["id"]
+    )
     return {"q": q, "replies": [r1, r2, r3, r4, r5], "other": other}
 
 
@@ -47,8 +49,14 @@ def test_sync_thread_all_depths_then_idempotent(mastodon_server, store):
     assert first.new["reactions"] >= 2
 
     with store.engine.connect() as conn:
-        rows = conn.execute(select(models.Comment.platform_id, models.Comment.parent_comment_id, models.Comment.text,
-                                   models.Comment.ours)).all()
+        rows = conn.execute(
+            select(
+                models.Comment.platform_id,
+                models.Comment.parent_comment_id,
+                models.Comment.text,
+                models.Comment.ours,
+            )
+        ).all()
         posts = conn.execute(select(models.Post.platform_id, models.Post.ours)).all()
     by_id = {r.platform_id: r for r in rows}
     r1, r2, r3, r4, r5 = (str(r["id"]) for r in conv["replies"])
@@ -81,11 +89,15 @@ def test_incremental_picks_up_new_replies_and_reactions(mastodon_server, sqlite_
     assert again.new["posts"] == 0
     assert again.new["reactions"] >= 1  # the question's favourites went 1 -> 2: a new snapshot
     with sqlite_store.engine.connect() as conn:
-        likes = conn.execute(
-            select(models.ReactionSnapshot.likes)
-            .where(models.ReactionSnapshot.target_id == str(conv["q"]["id"]))
-            .order_by(models.ReactionSnapshot.taken_at)
-        ).scalars().all()
+        likes = (
+            conn.execute(
+                select(models.ReactionSnapshot.likes)
+                .where(models.ReactionSnapshot.target_id == str(conv["q"]["id"]))
+                .order_by(models.ReactionSnapshot.taken_at)
+            )
+            .scalars()
+            .all()
+        )
     assert likes[-2:] == [1, 2]
 
 
@@ -103,7 +115,9 @@ def test_native_poll_published_and_votes_read(mastodon_server, sqlite_store):
     result = run_connector(sqlite_store, aid, _connector(url))
     assert result.complete and result.new["polls"] == 1
     with sqlite_store.engine.connect() as conn:
-        snap = conn.execute(select(models.PollSnapshot.options, models.PollSnapshot.votes, models.PollSnapshot.voters)).one()
+        snap = conn.execute(
+            select(models.PollSnapshot.options, models.PollSnapshot.votes, models.PollSnapshot.voters)
+        ).one()
     assert snap.options == ["tea", "coffee", "water"]
     assert snap.votes == [0, 2, 0]
     again = run_connector(sqlite_store, aid, _connector(url))

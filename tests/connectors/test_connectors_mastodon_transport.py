@@ -46,9 +46,13 @@ def _status(sid: int, *, reply_to: int | None = None, account=ME, when="2026-11-
 def _link(next_max: str | None = None, prev_min: str | None = None) -> dict:
     parts = []
     if next_max:
-        parts.append(f'<{BASE}/api/v1/accounts/109/statuses?limit=40&max_id={next_max}&exclude_reblogs=true>; rel="next"')
+        parts.append(
+            f'<{BASE}/api/v1/accounts/109/statuses?limit=40&max_id={next_max}&exclude_reblogs=true>; rel="next"'
+        )
     if prev_min:
-        parts.append(f'<{BASE}/api/v1/accounts/109/statuses?limit=40&min_id={prev_min}&exclude_reblogs=true>; rel="prev"')
+        parts.append(
+            f'<{BASE}/api/v1/accounts/109/statuses?limit=40&min_id={prev_min}&exclude_reblogs=true>; rel="prev"'
+        )
     return {"Link": ", ".join(parts)} if parts else {}
 
 
@@ -99,18 +103,30 @@ def test_only_prev_link_stops_and_a_thread_with_missing_parent_is_kept_last():
     with responses.RequestsMock() as rsps:
         rsps.get(f"{BASE}/api/v1/accounts/verify_credentials", json=ME)
         rsps.get(f"{BASE}/api/v1/accounts/109/statuses", json=[_status(7)], headers=_link(None, "7"))
-        other = {"id": "5", "username": "ann", "acct": "ann@elsewhere.example", "url": "https://elsewhere.example/@ann"}
-        rsps.get(f"{BASE}/api/v1/statuses/7/context", json={
-            "ancestors": [],
-            "descendants": [
-                _status(9, reply_to=8, account=other),  # its parent (8) was deleted: not in the context
-                _status(10, reply_to=7, account=other),
-                _status(11, reply_to=10, account=ME),
-            ],
-        })
+        other = {
+            "id": "5",
+            "username": "ann",
+            "acct": "ann@elsewhere.example",
+            "url": "https://elsewhere.example/@ann",
+        }
+        rsps.get(
+            f"{BASE}/api/v1/statuses/7/context",
+            json={
+                "ancestors": [],
+                "descendants": [
+                    _status(9, reply_to=8, account=other),  # its parent (8) was deleted: not in the context
+                    _status(10, reply_to=7, account=other),
+                    _status(11, reply_to=10, account=ME),
+                ],
+            },
+        )
         connector = _connector()
         posts = list(connector.iter_posts(None))
         records = connector.fetch_thread(posts[0])
     assert [p.record.id for p in posts] == ["7"]
-    assert [(r.id, r.parent_id, r.ours) for r in records] == [("10", "7", False), ("11", "10", True), ("9", "8", False)]
+    assert [(r.id, r.parent_id, r.ours) for r in records] == [
+        ("10", "7", False),
+        ("11", "10", True),
+        ("9", "8", False),
+    ]
     assert records[0].author == "ann@elsewhere.example"

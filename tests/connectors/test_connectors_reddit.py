@@ -21,21 +21,42 @@ from sounding.connectors import AccountRef, RetryPolicy, open_connector
 from sounding.connectors.sync import run_connector
 
 OAUTH = "https://oauth.reddit.com"
-SECRET = json.dumps({"client_id": "cid-abcdef", "client_secret": "csecret-xyz987", "password": "hunter2-reddit"})
+SECRET = json.dumps(
+    {"client_id": "cid-abcdef", "client_secret": "csecret-xyz987", "password": "hunter2-reddit"}
+)
 T0 = 1_763_000_000.0
 
 
 def listing(children, after=None):
-    return {"kind": "Listing", "data": {"after": after, "before": None, "dist": len(children), "children": children,
-                                         "modhash": None}}
+    return {
+        "kind": "Listing",
+        "data": {
+            "after": after,
+            "before": None,
+            "dist": len(children),
+            "children": children,
+            "modhash": None,
+        },
+    }
 
 
 def submission(sid, title, *, author="brand", created=T0, num_comments=0, poll=None, selftext=""):
     data = {
-        "id": sid, "name": f"t3_{sid}", "title": title, "selftext": selftext, "author": author,
-        "created_utc": created, "permalink": f"/r/brand/comments/{sid}/slug/", "score": 12, "ups": 12,
-        "num_comments": num_comments, "subreddit": "brand", "subreddit_name_prefixed": "r/brand",
-        "url": f"https://www.reddit.com/r/brand/comments/{sid}/slug/", "is_self": True, "over_18": False,
+        "id": sid,
+        "name": f"t3_{sid}",
+        "title": title,
+        "selftext": selftext,
+        "author": author,
+        "created_utc": created,
+        "permalink": f"/r/brand/comments/{sid}/slug/",
+        "score": 12,
+        "ups": 12,
+        "num_comments": num_comments,
+        "subreddit": "brand",
+        "subreddit_name_prefixed": "r/brand",
+        "url": f"https://www.reddit.com/r/brand/comments/{sid}/slug/",
+        "is_self": True,
+        "over_18": False,
     }
     if poll is not None:
         data["poll_data"] = poll
@@ -43,17 +64,37 @@ def submission(sid, title, *, author="brand", created=T0, num_comments=0, poll=N
 
 
 def comment(cid, parent, link, body, *, author="ann", created=T0 + 60, replies=None, depth=0):
-    return {"kind": "t1", "data": {
-        "id": cid, "name": f"t1_{cid}", "parent_id": parent, "link_id": f"t3_{link}", "author": author,
-        "body": body, "created_utc": created, "score": 3, "depth": depth,
-        "permalink": f"/r/brand/comments/{link}/slug/{cid}/", "subreddit": "brand",
-        "replies": listing(replies) if replies else "",
-    }}
+    return {
+        "kind": "t1",
+        "data": {
+            "id": cid,
+            "name": f"t1_{cid}",
+            "parent_id": parent,
+            "link_id": f"t3_{link}",
+            "author": author,
+            "body": body,
+            "created_utc": created,
+            "score": 3,
+            "depth": depth,
+            "permalink": f"/r/brand/comments/{link}/slug/{cid}/",
+            "subreddit": "brand",
+            "replies": listing(replies) if replies else "",
+        },
+    }
 
 
 def more(mid, parent, children, count, depth=1):
-    return {"kind": "more", "data": {"count": count, "name": f"t1_{mid}", "id": mid, "parent_id": parent,
-                                      "depth": depth, "children": children}}
+    return {
+        "kind": "more",
+        "data": {
+            "count": count,
+            "name": f"t1_{mid}",
+            "id": mid,
+            "parent_id": parent,
+            "depth": depth,
+            "children": children,
+        },
+    }
 
 
 class FakeReddit:
@@ -62,49 +103,111 @@ class FakeReddit:
     def __init__(self):
         self.calls: list[str] = []
         p1 = submission("p1", "What should we build next?", num_comments=9)
-        poll = {"voting_end_timestamp": (T0 + 86400) * 1000, "total_vote_count": 13, "is_prediction": False,
-                "user_selection": None, "options": [{"id": "1", "text": "Yes", "vote_count": 10},
-                                                     {"id": "2", "text": "No", "vote_count": 3}]}
+        poll = {
+            "voting_end_timestamp": (T0 + 86400) * 1000,
+            "total_vote_count": 13,
+            "is_prediction": False,
+            "user_selection": None,
+            "options": [
+                {"id": "1", "text": "Yes", "vote_count": 10},
+                {"id": "2", "text": "No", "vote_count": 3},
+            ],
+        }
         p2 = submission("p2", "Quick poll", created=T0 - 3600, poll=poll)
         self.submissions = [p1, p2]
         deep = comment("d3", "t1_d2", "p1", "deep reply", depth=3, author="ben")
         self.thread_p1 = [
             listing([p1]),
-            listing([
-                comment("c1", "t3_p1", "p1", "A dark mode!", replies=[
-                    comment("c2", "t1_c1", "p1", "[removed]", author="[deleted]", depth=1, replies=[
-                        comment("c3", "t1_c2", "p1", "replying to a removed comment", author="cat", depth=2),
-                    ]),
-                    comment("d1", "t1_c1", "p1", "[deleted]", author="[deleted]", depth=1, replies=[
-                        comment("d2", "t1_d1", "p1", "still here", author="dan", depth=2, replies=[
-                            more("_", "t1_d2", [], 0, depth=3),  # "continue this thread"
-                        ]),
-                    ]),
-                ]),
-                more("m1", "t3_p1", ["c4", "c5"], 2, depth=0),  # "load more comments (2 replies)"
-            ]),
+            listing(
+                [
+                    comment(
+                        "c1",
+                        "t3_p1",
+                        "p1",
+                        "A dark mode!",
+                        replies=[
+                            comment(
+                                "c2",
+                                "t1_c1",
+                                "p1",
+                                "[removed]",
+                                author="[deleted]",
+                                depth=1,
+                                replies=[
+                                    comment(
+                                        "c3",
+                                        "t1_c2",
+                                        "p1",
+                                        "replying to a removed comment",
+                                        author="cat",
+                                        depth=2,
+                                    ),
+                                ],
+                            ),
+                            comment(
+                                "d1",
+                                "t1_c1",
+                                "p1",
+                                "[deleted]",
+                                author="[deleted]",
+                                depth=1,
+                                replies=[
+                                    comment(
+                                        "d2",
+                                        "t1_d1",
+                                        "p1",
+                                        "still here",
+                                        author="dan",
+                                        depth=2,
+                                        replies=[
+                                            more("_", "t1_d2", [], 0, depth=3),  # "continue this thread"
+                                        ],
+                                    ),
+                                ],
+                            ),
+                        ],
+                    ),
+                    more("m1", "t3_p1", ["c4", "c5"], 2, depth=0),  # "load more comments (2 replies)"
+                ]
+            ),
         ]
-        self.morechildren = {"things": [
-            comment("c4", "t3_p1", "p1", "Offline mode", author="eve"),
-            comment("c5", "t1_c4", "p1", "yes please", author="brand", depth=1),
-        ]}
-        self.continue_d2 = [listing([p1]), listing([comment("d2", "t1_d1", "p1", "still here", author="dan", depth=2,
-                                                             replies=[deep])])]
+        self.morechildren = {
+            "things": [
+                comment("c4", "t3_p1", "p1", "Offline mode", author="eve"),
+                comment("c5", "t1_c4", "p1", "yes please", author="brand", depth=1),
+            ]
+        }
+        self.continue_d2 = [
+            listing([p1]),
+            listing([comment("d2", "t1_d1", "p1", "still here", author="dan", depth=2, replies=[deep])]),
+        ]
         self.thread_p2 = [listing([p2]), listing([])]
 
     def install(self, rsps: responses.RequestsMock) -> None:
-        rsps.add(responses.POST, "https://www.reddit.com/api/v1/access_token",
-                 json={"access_token": "at-123", "token_type": "bearer", "expires_in": 86400, "scope": "*"})
+        rsps.add(
+            responses.POST,
+            "https://www.reddit.com/api/v1/access_token",
+            json={"access_token": "at-123", "token_type": "bearer", "expires_in": 86400, "scope": "*"},
+        )
         rsps.add_callback(responses.GET, f"{OAUTH}/user/brand/submitted", callback=self._submitted)
-        rsps.add_callback(responses.GET, f"{OAUTH}/comments/p1/", callback=lambda r: self._json(r, self.thread_p1))
-        rsps.add_callback(responses.GET, f"{OAUTH}/comments/p2/", callback=lambda r: self._json(r, self.thread_p2))
-        rsps.add_callback(responses.GET, f"{OAUTH}/comments/p1/_/d2",
-                          callback=lambda r: self._json(r, self.continue_d2))
+        rsps.add_callback(
+            responses.GET, f"{OAUTH}/comments/p1/", callback=lambda r: self._json(r, self.thread_p1)
+        )
+        rsps.add_callback(
+            responses.GET, f"{OAUTH}/comments/p2/", callback=lambda r: self._json(r, self.thread_p2)
+        )
+        rsps.add_callback(
+            responses.GET, f"{OAUTH}/comments/p1/_/d2", callback=lambda r: self._json(r, self.continue_d2)
+        )
         rsps.add_callback(responses.POST, f"{OAUTH}/api/morechildren/", callback=self._more)
 
     def _json(self, request, body):
         self.calls.append(f"{request.method} {urlsplit(request.url).path}")
-        return 200, {"x-ratelimit-remaining": "99", "x-ratelimit-used": "1", "x-ratelimit-reset": "300"}, json.dumps(body)
+        return (
+            200,
+            {"x-ratelimit-remaining": "99", "x-ratelimit-used": "1", "x-ratelimit-reset": "300"},
+            json.dumps(body),
+        )
 
     def _submitted(self, request):
         after = parse_qs(urlsplit(request.url).query).get("after", [None])[0]
@@ -146,8 +249,9 @@ def test_thread_with_more_stubs_continue_thread_and_deleted_comments(reddit, sql
 
     with sqlite_store.engine.connect() as conn:
         rows = {r.platform_id: r for r in conn.execute(select(models.Comment))}
-        snap = conn.execute(select(models.PollSnapshot.options, models.PollSnapshot.votes,
-                                   models.PollSnapshot.voters)).one()
+        snap = conn.execute(
+            select(models.PollSnapshot.options, models.PollSnapshot.votes, models.PollSnapshot.voters)
+        ).one()
     assert rows["t1_c2"].text == "[removed]" and rows["t1_d1"].text == "[deleted]"
     assert rows["t1_c3"].parent_comment_id == rows["t1_c2"].id  # kept under the removed comment
     assert rows["t1_d3"].parent_comment_id == rows["t1_d2"].id  # from "continue this thread"

@@ -9,6 +9,7 @@ import stat
 
 from conftest import masto, run_cli
 from faultproxy import FaultProxy, Rule
+
 from sounding.connectors.secrets import REDACTOR, Redactor, SecretStore
 
 TOKEN = "tok-SECRET-7f3a9c2e1d5b"
@@ -35,8 +36,15 @@ def test_connect_accounts_sync_json(mastodon_server, tmp_path):
 
     listed = run_cli(["accounts", "--json"], env=env)
     rows = json.loads(listed.stdout)
-    assert rows == [{"id": 1, "platform": "mastodon", "handle": "alice", "service_url": url,
-                     "secret": "•••••••• (secrets file)"}]
+    assert rows == [
+        {
+            "id": 1,
+            "platform": "mastodon",
+            "handle": "alice",
+            "service_url": url,
+            "secret": "•••••••• (secrets file)",
+        }
+    ]
     table = run_cli(["accounts"], env=env)
     assert "alice" in table.stdout and "alice_token" not in table.stdout
 
@@ -49,12 +57,19 @@ def test_connect_accounts_sync_json(mastodon_server, tmp_path):
     again = run_cli(["sync", "--account", "mastodon:alice", "--json"], env=env)
     assert json.loads(again.stdout)["new"] == {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
 
-    poll = run_cli(["publish", "-a", "alice", "--text", "Tea or coffee?", "-o", "tea", "-o", "coffee", "--json"], env=env)
+    poll = run_cli(
+        ["publish", "-a", "alice", "--text", "Tea or coffee?", "-o", "tea", "-o", "coffee", "--json"], env=env
+    )
     assert poll.returncode == 0, poll.stderr
     poll_id = json.loads(poll.stdout)["ids"][0]
-    assert [o["title"] for o in masto(url, "alice_token").status(poll_id)["poll"]["options"]] == ["tea", "coffee"]
-    variant = run_cli(["publish", "-a", "mastodon:alice", "--text", "What do you need most?", "--variant", "B",
-                       "--json"], env=env)
+    assert [o["title"] for o in masto(url, "alice_token").status(poll_id)["poll"]["options"]] == [
+        "tea",
+        "coffee",
+    ]
+    variant = run_cli(
+        ["publish", "-a", "mastodon:alice", "--text", "What do you need most?", "--variant", "B", "--json"],
+        env=env,
+    )
     assert json.loads(variant.stdout)["variant"] == "B"
 
     secrets = tmp_path / "cfg" / "secrets.json"
@@ -67,8 +82,20 @@ def test_failing_sync_never_shows_the_token(mastodon_server, tmp_path):
     """The server fails every call and even echoes the Authorization header in its error body."""
     env = _env(tmp_path)
     with FaultProxy(mastodon_server.base_url) as proxy:
-        out = run_cli(["connect", "mastodon", "--instance", proxy.url, "--handle", "brand", "--no-verify",
-                       "--token-stdin"], env=env, input=TOKEN + "\n")
+        out = run_cli(
+            [
+                "connect",
+                "mastodon",
+                "--instance",
+                proxy.url,
+                "--handle",
+                "brand",
+                "--no-verify",
+                "--token-stdin",
+            ],
+            env=env,
+            input=TOKEN + "\n",
+        )
         assert out.returncode == 0, out.stderr
         sent: list[str] = []
 
@@ -86,15 +113,22 @@ def test_failing_sync_never_shows_the_token(mastodon_server, tmp_path):
 
     log_text = (tmp_path / "sounding.log").read_text()
     assert "mastodon" in log_text  # the log does say what happened
-    for name, text in {"stdout": failed.stdout, "stderr": failed.stderr, "log": log_text,
-                       "db": (tmp_path / "cli.db").read_bytes().decode("latin-1")}.items():
+    for name, text in {
+        "stdout": failed.stdout,
+        "stderr": failed.stderr,
+        "log": log_text,
+        "db": (tmp_path / "cli.db").read_bytes().decode("latin-1"),
+    }.items():
         assert TOKEN not in text, f"token leaked in {name}"
 
 
 def test_wrong_token_is_refused_with_a_clear_message(mastodon_server, tmp_path):
     env = _env(tmp_path)
-    out = run_cli(["connect", "mastodon", "--instance", mastodon_server.base_url, "--token-stdin"], env=env,
-                  input=TOKEN + "\n")
+    out = run_cli(
+        ["connect", "mastodon", "--instance", mastodon_server.base_url, "--token-stdin"],
+        env=env,
+        input=TOKEN + "\n",
+    )
     assert out.returncode == 1
     assert "refused the access token" in out.stderr
     assert TOKEN not in out.stderr + out.stdout

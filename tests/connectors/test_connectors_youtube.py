@@ -25,9 +25,17 @@ KEY = "AIzaTESTKEY-very-secret-123"
 
 def _comment(cid, text, author, when, *, video="v1", parent=None, likes=0):
     sn = {
-        "authorDisplayName": f"@{author}", "authorChannelId": {"value": f"UC{author}"},
-        "channelId": CHANNEL, "videoId": video, "textDisplay": text, "textOriginal": text,
-        "canRate": True, "viewerRating": "none", "likeCount": likes, "publishedAt": when, "updatedAt": when,
+        "authorDisplayName": f"@{author}",
+        "authorChannelId": {"value": f"UC{author}"},
+        "channelId": CHANNEL,
+        "videoId": video,
+        "textDisplay": text,
+        "textOriginal": text,
+        "canRate": True,
+        "viewerRating": "none",
+        "likeCount": likes,
+        "publishedAt": when,
+        "updatedAt": when,
     }
     if parent:
         sn["parentId"] = parent
@@ -35,8 +43,13 @@ def _comment(cid, text, author, when, *, video="v1", parent=None, likes=0):
 
 
 def _error(code, reason, message="error"):
-    return code, {"error": {"code": code, "message": message, "errors": [{"message": message, "domain": "youtube",
-                                                                          "reason": reason}]}}
+    return code, {
+        "error": {
+            "code": code,
+            "message": message,
+            "errors": [{"message": message, "domain": "youtube", "reason": reason}],
+        }
+    }
 
 
 class FakeYouTube:
@@ -46,8 +59,10 @@ class FakeYouTube:
         self.calls: list[tuple[str, dict]] = []
         self.faults: list[tuple[str, int, dict, bytes]] = []  # (path part, status, headers, body)
         # 7 replies to t1, of which the thread embeds 2: the rest must come from comments.list (2 pages)
-        self.replies = [_comment(f"t1.r{i}", f"reply {i}", f"u{i}", f"2026-11-0{i}T10:00:00Z", parent="t1")
-                        for i in range(1, 8)]
+        self.replies = [
+            _comment(f"t1.r{i}", f"reply {i}", f"u{i}", f"2026-11-0{i}T10:00:00Z", parent="t1")
+            for i in range(1, 8)
+        ]
         self.replies[2]["snippet"]["authorChannelId"]["value"] = CHANNEL  # we answered too
 
     # httplib2.Http API used by googleapiclient
@@ -62,7 +77,9 @@ class FakeYouTube:
                     raise TimeoutError("timed out")
                 return httplib2.Response({"status": str(status), **hdrs}), payload
         status, data = self.route(parts.path.rsplit("/", 1)[-1], query)
-        return httplib2.Response({"status": str(status), "content-type": "application/json"}), json.dumps(data).encode()
+        return httplib2.Response({"status": str(status), "content-type": "application/json"}), json.dumps(
+            data
+        ).encode()
 
     def close(self):
         pass
@@ -70,39 +87,89 @@ class FakeYouTube:
     def route(self, name, q):
         assert q.get("key") == KEY
         if name == "channels":
-            return 200, {"kind": "youtube#channelListResponse", "items": [
-                {"kind": "youtube#channel", "id": CHANNEL,
-                 "contentDetails": {"relatedPlaylists": {"likes": "", "uploads": "UUbrand"}}}]}
+            return 200, {
+                "kind": "youtube#channelListResponse",
+                "items": [
+                    {
+                        "kind": "youtube#channel",
+                        "id": CHANNEL,
+                        "contentDetails": {"relatedPlaylists": {"likes": "", "uploads": "UUbrand"}},
+                    }
+                ],
+            }
         if name == "playlistItems":
             if q.get("pageToken") is None:
-                return 200, {"items": [{"contentDetails": {"videoId": "v1"}}], "nextPageToken": "P2",
-                             "pageInfo": {"totalResults": 2, "resultsPerPage": 1}}
+                return 200, {
+                    "items": [{"contentDetails": {"videoId": "v1"}}],
+                    "nextPageToken": "P2",
+                    "pageInfo": {"totalResults": 2, "resultsPerPage": 1},
+                }
             return 200, {"items": [{"contentDetails": {"videoId": "v2"}}], "pageInfo": {"totalResults": 2}}
         if name == "videos":
             items = []
             for vid in q["id"].split(","):
-                items.append({"kind": "youtube#video", "id": vid, "snippet": {
-                    "publishedAt": "2026-10-01T12:00:00Z" if vid == "v1" else "2026-09-01T12:00:00Z",
-                    "channelId": CHANNEL, "title": f"Video {vid}", "description": "What do you think?"},
-                    "statistics": {"viewCount": "1234", "likeCount": "56", "favoriteCount": "0", "commentCount": "9"}})
+                items.append(
+                    {
+                        "kind": "youtube#video",
+                        "id": vid,
+                        "snippet": {
+                            "publishedAt": "2026-10-01T12:00:00Z" if vid == "v1" else "2026-09-01T12:00:00Z",
+                            "channelId": CHANNEL,
+                            "title": f"Video {vid}",
+                            "description": "What do you think?",
+                        },
+                        "statistics": {
+                            "viewCount": "1234",
+                            "likeCount": "56",
+                            "favoriteCount": "0",
+                            "commentCount": "9",
+                        },
+                    }
+                )
             return 200, {"items": items}
         if name == "commentThreads":
             if q["videoId"] == "v2":
                 return _error(403, "commentsDisabled", "The video has disabled comments.")
             if q.get("pageToken") is None:
-                return 200, {"items": [{
-                    "kind": "youtube#commentThread", "id": "t1",
-                    "snippet": {"channelId": CHANNEL, "videoId": "v1", "canReply": True, "isPublic": True,
+                return 200, {
+                    "items": [
+                        {
+                            "kind": "youtube#commentThread",
+                            "id": "t1",
+                            "snippet": {
+                                "channelId": CHANNEL,
+                                "videoId": "v1",
+                                "canReply": True,
+                                "isPublic": True,
                                 "totalReplyCount": 7,
-                                "topLevelComment": _comment("t1", "Love it", "ann", "2026-10-02T10:00:00Z", likes=4)},
-                    "replies": {"comments": self.replies[:2]},
-                }], "nextPageToken": "T2"}
-            return 200, {"items": [{
-                "kind": "youtube#commentThread", "id": "t2",
-                "snippet": {"channelId": CHANNEL, "videoId": "v1", "totalReplyCount": 1,
-                            "topLevelComment": _comment("t2", "Second thread", "bob", "2026-10-03T10:00:00Z")},
-                "replies": {"comments": [_comment("t2.r1", "only reply", "cat", "2026-10-04T10:00:00Z", parent="t2")]},
-            }]}
+                                "topLevelComment": _comment(
+                                    "t1", "Love it", "ann", "2026-10-02T10:00:00Z", likes=4
+                                ),
+                            },
+                            "replies": {"comments": self.replies[:2]},
+                        }
+                    ],
+                    "nextPageToken": "T2",
+                }
+            return 200, {
+                "items": [
+                    {
+                        "kind": "youtube#commentThread",
+                        "id": "t2",
+                        "snippet": {
+                            "channelId": CHANNEL,
+                            "videoId": "v1",
+                            "totalReplyCount": 1,
+                            "topLevelComment": _comment("t2", "Second thread", "bob", "2026-10-03T10:00:00Z"),
+                        },
+                        "replies": {
+                            "comments": [
+                                _comment("t2.r1", "only reply", "cat", "2026-10-04T10:00:00Z", parent="t2")
+                            ]
+                        },
+                    }
+                ]
+            }
         if name == "comments":
             assert q["parentId"] == "t1"
             if q.get("pageToken") is None:
@@ -117,7 +184,9 @@ def fake():
 
 
 def _connector(fake, policy=None):
-    return open_connector(AccountRef("youtube", CHANNEL, None, KEY), http=fake, policy=policy or RetryPolicy.fast())
+    return open_connector(
+        AccountRef("youtube", CHANNEL, None, KEY), http=fake, policy=policy or RetryPolicy.fast()
+    )
 
 
 def test_videos_threads_and_replies_beyond_the_embedded_few(fake, sqlite_store):
@@ -136,7 +205,9 @@ def test_videos_threads_and_replies_beyond_the_embedded_few(fake, sqlite_store):
 
     with sqlite_store.engine.connect() as conn:
         rows = {r.platform_id: r for r in conn.execute(select(models.Comment))}
-        video = conn.execute(select(models.ReactionSnapshot).where(models.ReactionSnapshot.target_id == "v1")).one()
+        video = conn.execute(
+            select(models.ReactionSnapshot).where(models.ReactionSnapshot.target_id == "v1")
+        ).one()
     assert rows["t1.r7"].parent_comment_id == rows["t1"].id
     assert rows["t1.r3"].ours and not rows["t1.r1"].ours
     assert rows["t1"].parent_comment_id is None
@@ -149,9 +220,19 @@ def test_videos_threads_and_replies_beyond_the_embedded_few(fake, sqlite_store):
 def test_transient_faults_are_retried(fake, sqlite_store):
     fake.faults = [
         ("commentThreads", 503, {}, b'{"error": {"code": 503, "message": "backend"}}'),
-        ("commentThreads", 429, {"retry-after": "0.05"}, json.dumps(_error(429, "rateLimitExceeded")[1]).encode()),
+        (
+            "commentThreads",
+            429,
+            {"retry-after": "0.05"},
+            json.dumps(_error(429, "rateLimitExceeded")[1]).encode(),
+        ),
         ("comments", 0, {}, b""),  # a timeout
-        ("videos", 200, {"content-type": "application/json"}, b'{"items": [{"id": "v1", "snip'),  # cut-off JSON
+        (
+            "videos",
+            200,
+            {"content-type": "application/json"},
+            b'{"items": [{"id": "v1", "snip',
+        ),  # cut-off JSON
         ("commentThreads", 500, {}, b"<html>oops</html>"),
     ]
     aid = sqlite_store.upsert_account("youtube", CHANNEL, None, "file:youtube")
@@ -163,7 +244,9 @@ def test_transient_faults_are_retried(fake, sqlite_store):
 
 
 def test_quota_exhausted_stops_clearly_and_never_shows_the_key(fake, sqlite_store):
-    status, body = _error(403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota.")
+    status, body = _error(
+        403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota."
+    )
     fake.faults = [("comments", status, {"content-type": "application/json"}, json.dumps(body).encode())]
     aid = sqlite_store.upsert_account("youtube", CHANNEL, None, "file:youtube")
     result = run_connector(sqlite_store, aid, _connector(fake))
@@ -173,8 +256,9 @@ def test_quota_exhausted_stops_clearly_and_never_shows_the_key(fake, sqlite_stor
     # nothing of the video whose thread failed was half-written; the resumed sync gets everything
     again = run_connector(sqlite_store, aid, _connector(fake))
     assert again.complete
-    from sounding.store import models
     from sqlalchemy import func, select
+
+    from sounding.store import models
 
     with sqlite_store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(models.Comment)).scalar_one() == 10

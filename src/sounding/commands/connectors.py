@@ -61,7 +61,9 @@ def _read_secret(from_stdin: bool, prompt: str) -> str:
     elif sys.stdin.isatty():
         value = typer.prompt(prompt, hide_input=True)
     else:
-        raise typer.BadParameter(f"{prompt}: no terminal to prompt on; pass it on standard input with the *-stdin option")
+        raise typer.BadParameter(
+            f"{prompt}: no terminal to prompt on; pass it on standard input with the *-stdin option"
+        )
     if not value:
         raise typer.BadParameter(f"{prompt}: empty")
     REDACTOR.add(value)
@@ -76,18 +78,30 @@ def _fail(message: str) -> None:
 def connect(
     ctx: typer.Context,
     platform: Annotated[str, typer.Argument(help="bluesky, mastodon, reddit or youtube.")],
-    handle: Annotated[str | None, typer.Option("--handle", help="Account handle (Bluesky, Reddit username).")] = None,
-    service: Annotated[str | None, typer.Option("--service", help="Bluesky PDS URL. Default: https://bsky.social.")] = None,
+    handle: Annotated[
+        str | None, typer.Option("--handle", help="Account handle (Bluesky, Reddit username).")
+    ] = None,
+    service: Annotated[
+        str | None, typer.Option("--service", help="Bluesky PDS URL. Default: https://bsky.social.")
+    ] = None,
     instance: Annotated[str | None, typer.Option("--instance", help="Mastodon instance URL.")] = None,
     channel_id: Annotated[str | None, typer.Option("--channel-id", help="YouTube channel id (UC…).")] = None,
     client_id: Annotated[str | None, typer.Option("--client-id", help="Reddit script-app client id.")] = None,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the (app) password from stdin.")] = False,
-    token_stdin: Annotated[bool, typer.Option("--token-stdin", help="Read the access token from stdin.")] = False,
-    api_key_stdin: Annotated[bool, typer.Option("--api-key-stdin", help="Read the YouTube API key from stdin.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the (app) password from stdin.")
+    ] = False,
+    token_stdin: Annotated[
+        bool, typer.Option("--token-stdin", help="Read the access token from stdin.")
+    ] = False,
+    api_key_stdin: Annotated[
+        bool, typer.Option("--api-key-stdin", help="Read the YouTube API key from stdin.")
+    ] = False,
     secret_stdin: Annotated[
         bool, typer.Option("--secret-stdin", help="Reddit: read the JSON credentials from stdin.")
     ] = False,
-    verify: Annotated[bool, typer.Option("--verify/--no-verify", help="Log in once to check the credentials.")] = True,
+    verify: Annotated[
+        bool, typer.Option("--verify/--no-verify", help="Log in once to check the credentials.")
+    ] = True,
 ) -> None:
     """Connect an account: the secret goes to the system keyring (or a 0600 file), never the database."""
     setup_logging()
@@ -99,7 +113,9 @@ def connect(
         service_url = (service or "https://bsky.social").rstrip("/")
         secret = _read_secret(password_stdin, "App password")
     elif platform == "mastodon":
-        service_url = (instance or service or typer.prompt("Instance URL (e.g. https://mastodon.social)")).rstrip("/")
+        service_url = (
+            instance or service or typer.prompt("Instance URL (e.g. https://mastodon.social)")
+        ).rstrip("/")
         secret = _read_secret(token_stdin, "Access token")
         handle = handle or ""
     elif platform == "reddit":
@@ -165,7 +181,9 @@ def accounts(
         return
     table = Table("id", "platform", "handle", "service", "secret")
     for r in rows:
-        table.add_row(str(r["id"]), r["platform"], escape(r["handle"]), escape(r["service_url"] or ""), r["secret"])
+        table.add_row(
+            str(r["id"]), r["platform"], escape(r["handle"]), escape(r["service_url"] or ""), r["secret"]
+        )
     console.print(table)
 
 
@@ -174,10 +192,7 @@ def _select(all_accounts: list[Any], wanted: list[str]) -> list[Any]:
         return all_accounts
     chosen = []
     for w in wanted:
-        hits = [
-            a for a in all_accounts
-            if w in (str(a.id), a.handle, f"{a.platform}:{a.handle}", a.platform)
-        ]
+        hits = [a for a in all_accounts if w in (str(a.id), a.handle, f"{a.platform}:{a.handle}", a.platform)]
         if not hits:
             _fail(f"no connected account matches {w!r} (see `sounding accounts`)")
         chosen.extend(h for h in hits if h not in chosen)
@@ -188,16 +203,26 @@ def sync(
     ctx: typer.Context,
     account: Annotated[
         list[str] | None,
-        typer.Option("--account", "-a", help="Account to sync: id, handle, platform:handle or platform (repeatable). Default: all."),
+        typer.Option(
+            "--account",
+            "-a",
+            help="Account to sync: id, handle, platform:handle or platform (repeatable). Default: all.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print what was added per kind as JSON.")] = False,
-    full: Annotated[bool, typer.Option("--full", help="Walk every post again, not only the recent ones.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Walk every post again, not only the recent ones.")
+    ] = False,
     refresh_days: Annotated[
-        float | None, typer.Option("--refresh-days", help="Re-read threads of posts this recent (default 14).")
+        float | None,
+        typer.Option("--refresh-days", help="Re-read threads of posts this recent (default 14)."),
     ] = None,
-    max_posts: Annotated[int | None, typer.Option("--max-posts", help="Stop after this many posts per account.")] = None,
+    max_posts: Annotated[
+        int | None, typer.Option("--max-posts", help="Stop after this many posts per account.")
+    ] = None,
     pace: Annotated[
-        float | None, typer.Option("--pace", help="Seconds to wait between two posts' threads (gentler on servers).")
+        float | None,
+        typer.Option("--pace", help="Seconds to wait between two posts' threads (gentler on servers)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -227,8 +252,10 @@ def sync(
         for r in results:
             new = ", ".join(f"{r.new[k]:,} {k}" for k in KINDS)
             state = "[green]complete[/]" if r.complete else "[red]stopped[/]"
-            console.print(f"{escape(r.platform)} [bold]{escape(r.handle)}[/]: {state}; new: {new}"
-                          + (f"; {r.retries} retries" if r.retries else ""))
+            console.print(
+                f"{escape(r.platform)} [bold]{escape(r.handle)}[/]: {state}; new: {new}"
+                + (f"; {r.retries} retries" if r.retries else "")
+            )
     failed = [r for r in results if not r.complete]
     for r in failed:
         err.print(f"[red]{escape(r.platform)} {escape(r.handle)}:[/] {escape(r.error or 'failed')}")
@@ -240,10 +267,16 @@ def publish(
     ctx: typer.Context,
     account: Annotated[str, typer.Option("--account", "-a", help="Account: id, handle or platform:handle.")],
     text: Annotated[str, typer.Option("--text", help="The post, question, poll question or reply.")],
-    option: Annotated[list[str] | None, typer.Option("--option", "-o", help="Poll option (repeat: makes a poll).")] = None,
-    reply_to: Annotated[str | None, typer.Option("--reply-to", help="Platform id of the post/comment to answer.")] = None,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", "-o", help="Poll option (repeat: makes a poll).")
+    ] = None,
+    reply_to: Annotated[
+        str | None, typer.Option("--reply-to", help="Platform id of the post/comment to answer.")
+    ] = None,
     expires_in: Annotated[int, typer.Option("--expires-in", help="Poll duration in seconds.")] = 86400,
-    variant: Annotated[str | None, typer.Option("--variant", help="Label of this wording, for A/B questions.")] = None,
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="Label of this wording, for A/B questions.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Publish a question (or one variant of it), a poll, or a reply; prints the platform ids."""

@@ -98,8 +98,13 @@ class Connector(ABC):
     #: whether :meth:`publish` works at all
     can_publish: ClassVar[bool] = False
 
-    def __init__(self, account: AccountRef, *, policy: RetryPolicy | None = None,
-                 on_wait: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        account: AccountRef,
+        *,
+        policy: RetryPolicy | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         from sounding.connectors.secrets import REDACTOR
 
         REDACTOR.add(account.secret)
@@ -128,7 +133,7 @@ class Connector(ABC):
         """Check the credentials; return the canonical handle. Default: run nothing."""
         return self.account.handle
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release network resources."""
 
 
@@ -193,7 +198,9 @@ class ThreadedConnector(Connector):
                 since = datetime.fromisoformat(state["last_pass"]) - timedelta(days=self.refresh_days)
             pass_ = {"started": _iso(started), "since": _iso(since) if since else None, "done": []}
         else:
-            log.info("%s: resuming an interrupted sync (%d posts already done)", self.platform, len(pass_["done"]))
+            log.info(
+                "%s: resuming an interrupted sync (%d posts already done)", self.platform, len(pass_["done"])
+            )
         since = datetime.fromisoformat(pass_["since"]) if pass_.get("since") else None
         done = set(pass_["done"])
         seen = fetched = 0
@@ -217,8 +224,16 @@ class ThreadedConnector(Connector):
                     r.observed_at = observed
             done.add(key)
             pass_["done"] = sorted(done)
-            yield SyncBatch(records=records, stream="posts", cursor=_dump_cursor({"v": 1, "last_pass": state.get("last_pass"), "pass": pass_}))
-        yield SyncBatch(records=[], stream="posts", cursor=_dump_cursor({"v": 1, "last_pass": pass_["started"], "pass": None}))
+            yield SyncBatch(
+                records=records,
+                stream="posts",
+                cursor=_dump_cursor({"v": 1, "last_pass": state.get("last_pass"), "pass": pass_}),
+            )
+        yield SyncBatch(
+            records=[],
+            stream="posts",
+            cursor=_dump_cursor({"v": 1, "last_pass": pass_["started"], "pass": None}),
+        )
 
 
 def _load_cursor(raw: str | None) -> dict[str, Any]:
@@ -260,10 +275,24 @@ def order_parents_first(comments: list[CommentRecord], root_id: str) -> list[Com
     return out
 
 
-def poll_from_votes(platform: str, post_id: str, options: list[str], votes: list[int], taken_at: datetime,
-                    closes_at: datetime | None = None, voters: int | None = None) -> PollRecord:
-    return PollRecord(platform=platform, post_id=post_id, options=list(options), votes=list(votes),
-                      taken_at=taken_at, closes_at=closes_at, voters=voters)
+def poll_from_votes(
+    platform: str,
+    post_id: str,
+    options: list[str],
+    votes: list[int],
+    taken_at: datetime,
+    closes_at: datetime | None = None,
+    voters: int | None = None,
+) -> PollRecord:
+    return PollRecord(
+        platform=platform,
+        post_id=post_id,
+        options=list(options),
+        votes=list(votes),
+        taken_at=taken_at,
+        closes_at=closes_at,
+        voters=voters,
+    )
 
 
 # -- registry --------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ Authors are DIDs (stable; handles can change). Post and comment ids are ``at://`
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Iterator
@@ -86,7 +87,9 @@ class BlueskyConnector(ThreadedConnector):
     page_size: int = 50
     timeout: float = 30.0
 
-    def __init__(self, account: AccountRef, *, transport: httpx.BaseTransport | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, account: AccountRef, *, transport: httpx.BaseTransport | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(account, **kwargs)
         self.service = (account.service_url or DEFAULT_SERVICE).rstrip("/")
         http: dict[str, Any] = {"timeout": self.timeout}
@@ -110,7 +113,9 @@ class BlueskyConnector(ThreadedConnector):
             code = exc.response.status_code if exc.response is not None else None
             return Transient(f"HTTP {code}" if code else "network error")
         if isinstance(exc, RequestException) and exc.response is not None and exc.response.status_code >= 500:
-            return Transient(f"HTTP {exc.response.status_code} server error", delay_from_headers(exc.response.headers))
+            return Transient(
+                f"HTTP {exc.response.status_code} server error", delay_from_headers(exc.response.headers)
+            )
         if isinstance(exc, httpx.TransportError):
             return Transient(f"transport error ({type(exc).__name__})")
         if isinstance(exc, ValueError) and not isinstance(exc, BadRequestError):
@@ -125,18 +130,28 @@ class BlueskyConnector(ThreadedConnector):
             return super().call(what, fn, *args, safe=safe, **kwargs)
         except UnauthorizedError as exc:
             detail = exc.response.status_code if exc.response is not None else ""
-            raise AuthError(f"bluesky: {self.service} refused the login or session ({detail}); "
-                            "check the handle and app password, reconnect with `sounding connect bluesky`") from None
+            raise AuthError(
+                f"bluesky: {self.service} refused the login or session ({detail}); "
+                "check the handle and app password, reconnect with `sounding connect bluesky`"
+            ) from None
 
     # -- account ---------------------------------------------------------------------------------
     def login(self) -> str:
         if self._did is None:
             if not self.account.secret:
                 raise AuthError(f"bluesky: no app password stored for {self.account.handle}")
-            self.call("log in", self.client.login, self.account.handle, self.account.secret, fetch_bsky_profile=False)
+            self.call(
+                "log in",
+                self.client.login,
+                self.account.handle,
+                self.account.secret,
+                fetch_bsky_profile=False,
+            )
             session = self.client._session
             if self.client.me is None:  # send_post/like need `me`; fill it from the session
-                self.client.me = models.AppBskyActorDefs.ProfileViewDetailed(did=session.did, handle=session.handle)
+                self.client.me = models.AppBskyActorDefs.ProfileViewDetailed(
+                    did=session.did, handle=session.handle
+                )
             self._did = session.did
         return self._did
 
@@ -179,7 +194,9 @@ class BlueskyConnector(ThreadedConnector):
             id=post.uri,
             author=post.author.did,
             text=_value(post.record, "text", "") or "",
-            created_at=as_datetime(_value(post.record, "created_at") or _value(post.record, "createdAt") or post.indexed_at),
+            created_at=as_datetime(
+                _value(post.record, "created_at") or _value(post.record, "createdAt") or post.indexed_at
+            ),
             url=self._web_url(post),
             ours=post.author.did == self._did,
             likes=as_int(post.like_count),
@@ -212,7 +229,9 @@ class BlueskyConnector(ThreadedConnector):
 
     def _thread(self, uri: str) -> Any:
         self.queries += 1
-        resp = self.call("read thread", self.client.get_post_thread, uri, depth=self.thread_depth, parent_height=0)
+        resp = self.call(
+            "read thread", self.client.get_post_thread, uri, depth=self.thread_depth, parent_height=0
+        )
         return resp.thread
 
     def fetch_thread(self, post: FetchedPost) -> list[Record]:
@@ -262,7 +281,9 @@ class BlueskyConnector(ThreadedConnector):
                 page = self.call(
                     "list our polls",
                     self.client.com.atproto.repo.list_records,
-                    models.ComAtprotoRepoListRecords.Params(repo=did, collection=POLL_COLLECTION, cursor=cursor, limit=100),
+                    models.ComAtprotoRepoListRecords.Params(
+                        repo=did, collection=POLL_COLLECTION, cursor=cursor, limit=100
+                    ),
                 )
                 for rec in page.records:
                     value = _plain(rec.value)
@@ -351,7 +372,9 @@ class BlueskyConnector(ThreadedConnector):
             made = self.call(
                 "publish poll record",
                 self.client.com.atproto.repo.create_record,
-                models.ComAtprotoRepoCreateRecord.Data(repo=did, collection=POLL_COLLECTION, record=record, validate=False),
+                models.ComAtprotoRepoCreateRecord.Data(
+                    repo=did, collection=POLL_COLLECTION, record=record, validate=False
+                ),
                 safe=False,
             )
             self._polls = None
@@ -359,10 +382,14 @@ class BlueskyConnector(ThreadedConnector):
         if isinstance(item, ReplyItem):
             parent = self._strong_ref(item.parent_id)
             root_ref = parent
-            rec = self.call("read parent", self.client.get_post_thread, item.parent_id, depth=0, parent_height=0)
+            rec = self.call(
+                "read parent", self.client.get_post_thread, item.parent_id, depth=0, parent_height=0
+            )
             reply_meta = _value(rec.thread.post.record, "reply")
             if reply_meta is not None:
-                root_ref = models.ComAtprotoRepoStrongRef.Main(uri=reply_meta.root.uri, cid=reply_meta.root.cid)
+                root_ref = models.ComAtprotoRepoStrongRef.Main(
+                    uri=reply_meta.root.uri, cid=reply_meta.root.cid
+                )
             ref = models.AppBskyFeedPost.ReplyRef(parent=parent, root=root_ref)
             return [self._send("publish reply", item.text, reply_to=ref).uri]
         raise PublishNotSupported(f"bluesky: cannot publish {type(item).__name__}")
@@ -379,7 +406,5 @@ class BlueskyConnector(ThreadedConnector):
         return models.ComAtprotoRepoStrongRef.Main(uri=got.uri, cid=got.cid)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.client.request.close()
-        except Exception:  # noqa: BLE001
-            pass

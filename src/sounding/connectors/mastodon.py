@@ -74,14 +74,22 @@ class MastodonConnector(ThreadedConnector):
     # -- errors ----------------------------------------------------------------------------------
     def classify(self, exc: BaseException) -> Transient | None:
         if isinstance(exc, MastodonRatelimitError):
-            return Transient("HTTP 429 rate limited", delay_from_headers(self._last_headers), rate_limited=True)
+            return Transient(
+                "HTTP 429 rate limited", delay_from_headers(self._last_headers), rate_limited=True
+            )
         if isinstance(exc, MastodonServerError):
             code = exc.args[1] if len(exc.args) > 1 else "5xx"
             return Transient(f"HTTP {code} server error", delay_from_headers(self._last_headers))
         if isinstance(exc, MastodonNetworkError):
-            kind = "timeout" if "timed out" in str(exc).lower() or "timeout" in type(exc).__name__.lower() else "network error"
+            kind = (
+                "timeout"
+                if "timed out" in str(exc).lower() or "timeout" in type(exc).__name__.lower()
+                else "network error"
+            )
             return Transient(kind)
-        if isinstance(exc, MastodonAPIError) and "Could not parse response as JSON" in str(exc.args[0] if exc.args else ""):
+        if isinstance(exc, MastodonAPIError) and "Could not parse response as JSON" in str(
+            exc.args[0] if exc.args else ""
+        ):
             return Transient("truncated or invalid JSON response")
         return None
 
@@ -89,8 +97,10 @@ class MastodonConnector(ThreadedConnector):
         try:
             return super().call(what, fn, *args, safe=safe, **kwargs)
         except MastodonUnauthorizedError:
-            raise AuthError(f"mastodon: {self.account.service_url} refused the access token (HTTP 401); "
-                            "reconnect with `sounding connect mastodon`") from None
+            raise AuthError(
+                f"mastodon: {self.account.service_url} refused the access token (HTTP 401); "
+                "reconnect with `sounding connect mastodon`"
+            ) from None
 
     # -- account ---------------------------------------------------------------------------------
     def me(self) -> dict:
@@ -104,7 +114,9 @@ class MastodonConnector(ThreadedConnector):
     # -- sync ------------------------------------------------------------------------------------
     def iter_posts(self, since: datetime | None) -> Iterator[FetchedPost]:
         me = self.me()
-        page = self.call("list our statuses", self.api.account_statuses, me["id"], exclude_reblogs=True, limit=PAGE)
+        page = self.call(
+            "list our statuses", self.api.account_statuses, me["id"], exclude_reblogs=True, limit=PAGE
+        )
         while page:
             oldest = None
             for status in page:
@@ -178,10 +190,17 @@ class MastodonConnector(ThreadedConnector):
             status = self.call("publish post", self.api.status_post, item.text, idempotency_key=key)
         elif isinstance(item, PollItem):
             poll = self.api.make_poll(item.options, expires_in=item.expires_in, multiple=item.multiple)
-            status = self.call("publish poll", self.api.status_post, item.question, poll=poll, idempotency_key=key)
+            status = self.call(
+                "publish poll", self.api.status_post, item.question, poll=poll, idempotency_key=key
+            )
         elif isinstance(item, ReplyItem):
-            status = self.call("publish reply", self.api.status_post, item.text, in_reply_to_id=item.parent_id,
-                               idempotency_key=key)
+            status = self.call(
+                "publish reply",
+                self.api.status_post,
+                item.text,
+                in_reply_to_id=item.parent_id,
+                idempotency_key=key,
+            )
         else:  # pragma: no cover - typed union
             raise PublishNotSupported(f"mastodon: cannot publish {type(item).__name__}")
         return [str(status["id"])]

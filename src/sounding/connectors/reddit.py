@@ -53,14 +53,21 @@ class RedditConnector(ThreadedConnector):
     platform = "reddit"
     timeout: float = 30.0
 
-    def __init__(self, account: AccountRef, *, session: requests.Session | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, account: AccountRef, *, session: requests.Session | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(account, **kwargs)
         try:
             creds = json.loads(account.secret or "{}")
         except ValueError:
-            raise ConnectorError("reddit: the stored secret is not the expected JSON "
-                                 "(client_id, client_secret, password or refresh_token)") from None
-        auth: dict[str, Any] = {"client_id": creds.get("client_id"), "client_secret": creds.get("client_secret")}
+            raise ConnectorError(
+                "reddit: the stored secret is not the expected JSON "
+                "(client_id, client_secret, password or refresh_token)"
+            ) from None
+        auth: dict[str, Any] = {
+            "client_id": creds.get("client_id"),
+            "client_secret": creds.get("client_secret"),
+        }
         if creds.get("refresh_token"):
             auth["refresh_token"] = creds["refresh_token"]
         else:
@@ -81,12 +88,22 @@ class RedditConnector(ThreadedConnector):
     # -- errors ----------------------------------------------------------------------------------
     def classify(self, exc: BaseException) -> Transient | None:
         if isinstance(exc, prawcore.TooManyRequests):
-            return Transient("HTTP 429 rate limited", delay_from_headers(exc.response.headers), rate_limited=True)
+            return Transient(
+                "HTTP 429 rate limited", delay_from_headers(exc.response.headers), rate_limited=True
+            )
         if isinstance(exc, prawcore.ServerError):
-            return Transient(f"HTTP {exc.response.status_code} server error", delay_from_headers(exc.response.headers))
+            return Transient(
+                f"HTTP {exc.response.status_code} server error", delay_from_headers(exc.response.headers)
+            )
         if isinstance(exc, prawcore.BadJSON):
             return Transient("truncated or invalid JSON response")
-        if isinstance(exc, prawcore.ResponseException) and exc.response.status_code in (408, 500, 502, 503, 504):
+        if isinstance(exc, prawcore.ResponseException) and exc.response.status_code in (
+            408,
+            500,
+            502,
+            503,
+            504,
+        ):
             return Transient(f"HTTP {exc.response.status_code}")
         if isinstance(exc, prawcore.RequestException):
             original = exc.original_exception
@@ -101,7 +118,9 @@ class RedditConnector(ThreadedConnector):
         try:
             return super().call(what, fn, *args, safe=safe, **kwargs)
         except prawcore.OAuthException as exc:
-            raise AuthError(f"reddit: login refused ({exc.error}); check the app credentials and reconnect") from None
+            raise AuthError(
+                f"reddit: login refused ({exc.error}); check the app credentials and reconnect"
+            ) from None
         except (prawcore.InvalidToken, prawcore.Forbidden) as exc:
             raise AuthError(f"reddit: access refused (HTTP {exc.response.status_code})") from None
 

@@ -13,6 +13,7 @@ records), so the next ``sounding sync`` resumes from there.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import random
 import time
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_any, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_any
 
 log = logging.getLogger("sounding.connectors")
 
@@ -70,8 +71,12 @@ class RetryPolicy:
     def from_env(cls) -> RetryPolicy:
         """Defaults, overridden by ``SOUNDING_RETRY_MAX_ATTEMPTS`` / ``_INITIAL`` / ``_MAX`` / ``_BUDGET``."""
         p = cls()
-        for attr, name, kind in (("max_attempts", "MAX_ATTEMPTS", int), ("initial", "INITIAL", float),
-                                 ("maximum", "MAX", float), ("budget", "BUDGET", float)):
+        for attr, name, kind in (
+            ("max_attempts", "MAX_ATTEMPTS", int),
+            ("initial", "INITIAL", float),
+            ("maximum", "MAX", float),
+            ("budget", "BUDGET", float),
+        ):
             if (value := os.environ.get(f"SOUNDING_RETRY_{name}")) is not None:
                 setattr(p, attr, kind(value))
         return p
@@ -98,7 +103,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
             when = when.replace(tzinfo=UTC)
         now_dt = datetime.fromtimestamp(now, UTC) if now is not None else datetime.now(UTC)
         return max((when - now_dt).total_seconds(), 0.0)
-    return max(seconds, 0.0) if seconds == seconds and seconds != float("inf") else None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
 def delay_from_headers(headers: Mapping[str, Any] | None, now: float | None = None) -> float | None:
@@ -177,7 +182,7 @@ class Retrier:
                 return fn(*args, **kwargs)
             except Transient:
                 raise
-            except Exception as exc:  # noqa: BLE001 - classified below
+            except Exception as exc:
                 transient = self.classify(exc)
                 if transient is None or (not safe and not transient.rate_limited):
                     raise

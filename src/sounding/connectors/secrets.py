@@ -52,7 +52,9 @@ class Redactor(logging.Filter):
                 pass
         if secret and len(secret) >= 4 and secret not in self._secrets:
             self._secrets.add(secret)
-            self._pattern = re.compile("|".join(re.escape(s) for s in sorted(self._secrets, key=len, reverse=True)))
+            self._pattern = re.compile(
+                "|".join(re.escape(s) for s in sorted(self._secrets, key=len, reverse=True))
+            )
 
     def redact(self, text: str) -> str:
         if self._pattern is None or not text:

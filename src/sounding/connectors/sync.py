@@ -89,13 +89,17 @@ def run_connector(
             for kind in KINDS:
                 result.new[kind] += int(counts.get(kind, 0))
             if counts.get("unresolved"):
-                log.warning("%s: %d record(s) of a batch had no parent in the store", acct.platform, counts["unresolved"])
+                log.warning(
+                    "%s: %d record(s) of a batch had no parent in the store",
+                    acct.platform,
+                    counts["unresolved"],
+                )
             if on_batch:
                 on_batch(result, counts)
         result.complete = True
     except ConnectorError as exc:
         result.error = REDACTOR.redact(str(exc))
-    except Exception as exc:  # noqa: BLE001 - an SDK error we did not classify: report it, redacted
+    except Exception as exc:
         result.error = REDACTOR.redact(f"{acct.platform}: unexpected {type(exc).__name__}: {exc}")
         log.debug("sync of %s %s failed", acct.platform, acct.handle, exc_info=True)
     finally:

@@ -18,6 +18,7 @@ time, so the sync stops with that message and resumes on the next run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 from collections.abc import Iterator
@@ -30,7 +31,13 @@ from googleapiclient.errors import HttpError
 
 from sounding.connectors._util import as_datetime, as_int
 from sounding.connectors.base import AccountRef, FetchedPost, ThreadedConnector, order_parents_first
-from sounding.connectors.retry import AuthError, ConnectorError, SyncInterrupted, Transient, delay_from_headers
+from sounding.connectors.retry import (
+    AuthError,
+    ConnectorError,
+    SyncInterrupted,
+    Transient,
+    delay_from_headers,
+)
 from sounding.records import CommentRecord, PostRecord, Record
 
 PAGE = 50
@@ -69,7 +76,9 @@ class YouTubeConnector(ThreadedConnector):
         if isinstance(exc, HttpError):
             status = int(exc.resp.status)
             if status == 429:
-                return Transient("HTTP 429 rate limited", delay_from_headers(dict(exc.resp)), rate_limited=True)
+                return Transient(
+                    "HTTP 429 rate limited", delay_from_headers(dict(exc.resp)), rate_limited=True
+                )
             if status >= 500:
                 return Transient(f"HTTP {status} server error", delay_from_headers(dict(exc.resp)))
             return None
@@ -87,12 +96,23 @@ class YouTubeConnector(ThreadedConnector):
         except HttpError as exc:
             # never str(exc): its text carries the request URI, which carries the API key
             status, reason = int(exc.resp.status), _reason(exc)
-            if reason in ("quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded", "userRateLimitExceeded"):
+            if reason in (
+                "quotaExceeded",
+                "dailyLimitExceeded",
+                "rateLimitExceeded",
+                "userRateLimitExceeded",
+            ):
                 raise SyncInterrupted(
                     f"youtube: API quota exhausted ({reason}) during {what}; the daily quota resets at midnight "
                     "Pacific time. What was synced so far is saved; run `sounding sync` again then."
                 ) from None
-            if status in (401, 403) and reason in ("keyInvalid", "forbidden", "unauthorized", "accessNotConfigured", ""):
+            if status in (401, 403) and reason in (
+                "keyInvalid",
+                "forbidden",
+                "unauthorized",
+                "accessNotConfigured",
+                "",
+            ):
                 raise AuthError(f"youtube: the API key was refused (HTTP {status} {reason})") from None
             raise ConnectorError(f"youtube: {what} failed (HTTP {status} {reason})") from None
 
@@ -112,7 +132,9 @@ class YouTubeConnector(ThreadedConnector):
 
     # -- sync ------------------------------------------------------------------------------------
     def _uploads_playlist(self) -> str:
-        data = self._execute("read channel", self.api.channels().list(part="contentDetails", id=self.channel_id))
+        data = self._execute(
+            "read channel", self.api.channels().list(part="contentDetails", id=self.channel_id)
+        )
         items = data.get("items") or []
         if not items:
             raise ConnectorError(f"youtube: channel {self.channel_id} not found")
@@ -132,7 +154,8 @@ class YouTubeConnector(ThreadedConnector):
             oldest = None
             if ids:
                 videos = self._execute(
-                    "read videos", self.api.videos().list(part="snippet,statistics", id=",".join(ids), maxResults=PAGE)
+                    "read videos",
+                    self.api.videos().list(part="snippet,statistics", id=",".join(ids), maxResults=PAGE),
                 )
                 by_id = {v["id"]: v for v in videos.get("items", [])}
                 for vid in ids:  # keep the playlist's order (newest first)
@@ -175,7 +198,9 @@ class YouTubeConnector(ThreadedConnector):
             author=author,
             text=sn.get("textOriginal") if sn.get("textOriginal") is not None else sn.get("textDisplay", ""),
             created_at=as_datetime(sn["publishedAt"]),
-            url=f"https://www.youtube.com/watch?v={sn.get('videoId', '')}&lc={c['id']}" if sn.get("videoId") else None,
+            url=f"https://www.youtube.com/watch?v={sn.get('videoId', '')}&lc={c['id']}"
+            if sn.get("videoId")
+            else None,
             ours=author == self.channel_id,
             likes=as_int(sn.get("likeCount")),
         )
@@ -189,8 +214,12 @@ class YouTubeConnector(ThreadedConnector):
                 page = self._execute(
                     "list comment threads",
                     self.api.commentThreads().list(
-                        part="snippet,replies", videoId=video_id, maxResults=100, pageToken=token,
-                        textFormat="plainText", order="time",
+                        part="snippet,replies",
+                        videoId=video_id,
+                        maxResults=100,
+                        pageToken=token,
+                        textFormat="plainText",
+                        order="time",
                     ),
                 )
             except ConnectorError as exc:
@@ -222,7 +251,11 @@ class YouTubeConnector(ThreadedConnector):
             page = self._execute(
                 "list replies",
                 self.api.comments().list(
-                    part="snippet", parentId=parent_id, maxResults=100, pageToken=token, textFormat="plainText"
+                    part="snippet",
+                    parentId=parent_id,
+                    maxResults=100,
+                    pageToken=token,
+                    textFormat="plainText",
                 ),
             )
             yield from page.get("items", [])
@@ -231,7 +264,5 @@ class YouTubeConnector(ThreadedConnector):
                 return
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.api.close()
-        except Exception:  # noqa: BLE001
-            pass

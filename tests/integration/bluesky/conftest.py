@@ -12,6 +12,7 @@ When neither is possible the tests are skipped, or fail when ``SOUNDING_REQUIRE_
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -37,7 +38,9 @@ class Network:
 
 def _unavailable(reason: str) -> None:
     if os.environ.get("SOUNDING_REQUIRE_DEVNET") == "1":
-        pytest.fail(f"SOUNDING_REQUIRE_DEVNET=1 but the Bluesky devnet is not available: {reason}", pytrace=False)
+        pytest.fail(
+            f"SOUNDING_REQUIRE_DEVNET=1 but the Bluesky devnet is not available: {reason}", pytrace=False
+        )
     pytest.skip(f"Bluesky devnet not available ({reason}); run `scripts/bluesky-devnet.sh install`")
 
 
@@ -55,7 +58,7 @@ def _parse_env(text: str) -> dict[str, str]:
     out = {}
     for line in text.splitlines():
         if line.startswith("export ") and "=" in line:
-            key, _, value = line[len("export "):].partition("=")
+            key, _, value = line[len("export ") :].partition("=")
             out[key] = value
     return out
 
@@ -65,10 +68,14 @@ def bluesky_net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
     if url := os.environ.get("SOUNDING_BSKY_PDS_URL"):
         yield Network(url, os.environ.get("SOUNDING_BSKY_APPVIEW_URL"))
         return
-    running = subprocess.run(["bash", str(SCRIPT), "env"], capture_output=True, text=True, timeout=30)
+    running = subprocess.run(  # noqa: PLW1510 - returncode checked
+        ["bash", str(SCRIPT), "env"], capture_output=True, text=True, timeout=30
+    )
     values = _parse_env(running.stdout) if running.returncode == 0 else {}
     if "SOUNDING_BSKY_PDS_URL" in values and _reachable(values["SOUNDING_BSKY_PDS_URL"]):
-        yield Network(values["SOUNDING_BSKY_PDS_URL"], values.get("SOUNDING_BSKY_APPVIEW_URL"))  # started by hand
+        yield Network(
+            values["SOUNDING_BSKY_PDS_URL"], values.get("SOUNDING_BSKY_APPVIEW_URL")
+        )  # started by hand
         return
     if not (HERE / "node_modules" / "@atproto" / "dev-env").is_dir():
         _unavailable(f"{HERE / 'node_modules'} is not installed")
@@ -76,14 +83,18 @@ def bluesky_net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
         _unavailable("starting PostgreSQL for the AppView needs root (su postgres)")
     state = tmp_path_factory.mktemp("devnet")
     env = dict(os.environ, SOUNDING_DEVNET_STATE=str(state))
-    started = subprocess.run(["bash", str(SCRIPT), "start"], capture_output=True, text=True, env=env, timeout=240)
+    started = subprocess.run(  # noqa: PLW1510 - returncode checked below
+        ["bash", str(SCRIPT), "start"], capture_output=True, text=True, env=env, timeout=240
+    )
     if started.returncode != 0:
         _unavailable(f"start failed: {started.stderr[-2000:]}")
     values = _parse_env(started.stdout)
     try:
         yield Network(values["SOUNDING_BSKY_PDS_URL"], values.get("SOUNDING_BSKY_APPVIEW_URL"))
     finally:
-        subprocess.run(["bash", str(SCRIPT), "stop"], capture_output=True, text=True, env=env, timeout=120)
+        subprocess.run(  # noqa: PLW1510 - best-effort teardown
+            ["bash", str(SCRIPT), "stop"], capture_output=True, text=True, env=env, timeout=120
+        )
 
 
 @dataclass
@@ -105,11 +116,15 @@ def people(bluesky_net: Network):
     def make(name: str) -> Person:
         handle = f"{name}{suffix}.test"
         Client(base_url=bluesky_net.pds).com.atproto.server.create_account(
-            models.ComAtprotoServerCreateAccount.Data(handle=handle, email=f"{handle}@example.test", password=PASSWORD)
+            models.ComAtprotoServerCreateAccount.Data(
+                handle=handle, email=f"{handle}@example.test", password=PASSWORD
+            )
         )
         client = Client(base_url=bluesky_net.pds)
         client.login(handle, PASSWORD, fetch_bsky_profile=False)
-        client.me = models.AppBskyActorDefs.ProfileViewDetailed(did=client._session.did, handle=client._session.handle)
+        client.me = models.AppBskyActorDefs.ProfileViewDetailed(
+            did=client._session.did, handle=client._session.handle
+        )
         return Person(handle, client._session.did, client)
 
     return make
@@ -120,7 +135,9 @@ def reply(person: Person, parent: Any, root: Any, text: str) -> Any:
 
     return person.client.send_post(
         text=text,
-        reply_to=models.AppBskyFeedPost.ReplyRef(parent=models.create_strong_ref(parent), root=models.create_strong_ref(root)),
+        reply_to=models.AppBskyFeedPost.ReplyRef(
+            parent=models.create_strong_ref(parent), root=models.create_strong_ref(root)
+        ),
     )
 
 
@@ -128,11 +145,9 @@ def wait_indexed(check, timeout: float = 15.0) -> None:
     """The AppView indexes writes a moment later: poll until ``check()`` holds."""
     deadline = time.monotonic() + timeout
     while True:
-        try:
+        with contextlib.suppress(Exception):  # not indexed yet
             if check():
                 return
-        except Exception:  # noqa: BLE001 - not indexed yet
-            pass
         if time.monotonic() > deadline:
             raise AssertionError("the AppView did not index the writes in time")
         time.sleep(0.2)

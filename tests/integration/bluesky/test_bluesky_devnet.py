@@ -36,6 +36,7 @@ def _thread_complete(person, uri, replies):
                 count += 1
                 stack.append(r)
         return count >= replies
+
     return check
 
 
@@ -70,9 +71,12 @@ def test_question_thread_reactions_sync_then_nothing_new(bluesky_net, people, tm
     with store.engine.connect() as conn:
         rows = {r.platform_id: r for r in conn.execute(select(models.Comment))}
         post = conn.execute(select(models.Post)).one()
-        snap = conn.execute(select(models.ReactionSnapshot).where(models.ReactionSnapshot.target_id == q.uri)).one()
-        a1_snap = conn.execute(select(models.ReactionSnapshot.likes).where(
-            models.ReactionSnapshot.target_id == a1.uri)).scalar_one()
+        snap = conn.execute(
+            select(models.ReactionSnapshot).where(models.ReactionSnapshot.target_id == q.uri)
+        ).one()
+        a1_snap = conn.execute(
+            select(models.ReactionSnapshot.likes).where(models.ReactionSnapshot.target_id == a1.uri)
+        ).scalar_one()
     assert post.platform_id == q.uri and post.ours
     assert rows[a1.uri].parent_comment_id is None and rows[other.uri].parent_comment_id is None
     assert rows[b1.uri].parent_comment_id == rows[a1.uri].id
@@ -92,7 +96,9 @@ def test_question_thread_reactions_sync_then_nothing_new(bluesky_net, people, tm
     third = run_connector(store, aid, _connector(bluesky_net, brand))
     assert third.new["comments"] == 1 and third.new["reactions"] >= 1
     with store.engine.connect() as conn:
-        assert conn.execute(select(models.Comment.id).where(models.Comment.platform_id == late.uri)).scalar_one()
+        assert conn.execute(
+            select(models.Comment.id).where(models.Comment.platform_id == late.uri)
+        ).scalar_one()
     store.close()
 
 
@@ -122,10 +128,13 @@ def test_publish_poll_and_variants_then_votes_are_counted(bluesky_net, people, t
     assert result.complete, result.error
     assert result.new["posts"] == 3 and result.new["polls"] == 1
     with store.engine.connect() as conn:
-        snap = conn.execute(select(models.PollSnapshot.options, models.PollSnapshot.votes,
-                                   models.PollSnapshot.voters)).one()
+        snap = conn.execute(
+            select(models.PollSnapshot.options, models.PollSnapshot.votes, models.PollSnapshot.voters)
+        ).one()
         posts = set(conn.execute(select(models.Post.platform_id)).scalars())
-        ours = conn.execute(select(models.Comment.ours).where(models.Comment.platform_id == answer)).scalar_one()
+        ours = conn.execute(
+            select(models.Comment.ours).where(models.Comment.platform_id == answer)
+        ).scalar_one()
     assert (snap.options, snap.votes, snap.voters) == (["tea", "coffee"], [1, 2], 3)
     assert posts == {poll_uri, variant_a, variant_b}
     assert ours is True
@@ -143,9 +152,14 @@ def _comments(db: Path) -> int:
 
 
 def _cli(args, env, input=""):
-    return subprocess.run([sys.executable, "-c", "from sounding.cli import app; app()", *args], input=input,
-                          capture_output=True, text=True, timeout=180,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT / "src"), **env))
+    return subprocess.run(  # noqa: PLW1510 - callers check returncode
+        [sys.executable, "-c", "from sounding.cli import app; app()", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=dict(os.environ, PYTHONPATH=str(ROOT / "src"), **env),
+    )
 
 
 def test_sigkilled_sync_resumes_without_loss_or_duplicates(bluesky_net, people, tmp_path):
@@ -159,15 +173,25 @@ def test_sigkilled_sync_resumes_without_loss_or_duplicates(bluesky_net, people, 
     wait_indexed(lambda: all(_thread_complete(brand, p.uri, 2)() for p in posts))
 
     db = tmp_path / "kill.db"
-    env = {"SOUNDING_DATABASE_URL": f"sqlite:///{db}", "SOUNDING_CONFIG_DIR": str(tmp_path / "cfg"),
-           "SOUNDING_SECRETS_BACKEND": "file", "SOUNDING_LOG_FILE": str(tmp_path / "sync.log")}
-    out = _cli(["connect", "bluesky", "--service", bluesky_net.pds, "--handle", brand.handle, "--password-stdin"],
-               env, input=PASSWORD + "\n")
+    env = {
+        "SOUNDING_DATABASE_URL": f"sqlite:///{db}",
+        "SOUNDING_CONFIG_DIR": str(tmp_path / "cfg"),
+        "SOUNDING_SECRETS_BACKEND": "file",
+        "SOUNDING_LOG_FILE": str(tmp_path / "sync.log"),
+    }
+    out = _cli(
+        ["connect", "bluesky", "--service", bluesky_net.pds, "--handle", brand.handle, "--password-stdin"],
+        env,
+        input=PASSWORD + "\n",
+    )
     assert out.returncode == 0, out.stderr
 
-    proc = subprocess.Popen([sys.executable, "-c", "from sounding.cli import app; app()", "sync", "--pace", "0.5",
-                             "--json"], env=dict(os.environ, PYTHONPATH=str(ROOT / "src"), **env),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from sounding.cli import app; app()", "sync", "--pace", "0.5", "--json"],
+        env=dict(os.environ, PYTHONPATH=str(ROOT / "src"), **env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 90
     while _comments(db) < 4 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
@@ -182,7 +206,10 @@ def test_sigkilled_sync_resumes_without_loss_or_duplicates(bluesky_net, people, 
     again = _cli(["sync", "--json"], env)
     assert json.loads(again.stdout)["new"] == {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
     with sqlite3.connect(db) as conn:
-        assert conn.execute("select count(*), count(distinct platform_id) from comments").fetchone() == (16, 16)
+        assert conn.execute("select count(*), count(distinct platform_id) from comments").fetchone() == (
+            16,
+            16,
+        )
         assert conn.execute("select count(*), count(distinct platform_id) from posts").fetchone() == (8, 8)
     for text in (resumed.stdout, resumed.stderr, (tmp_path / "sync.log").read_text()):
         assert PASSWORD not in text
@@ -190,10 +217,16 @@ def test_sigkilled_sync_resumes_without_loss_or_duplicates(bluesky_net, people, 
 
 def test_wrong_password_is_a_clear_error(bluesky_net, people, tmp_path):
     brand = people("brand")
-    env = {"SOUNDING_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SOUNDING_CONFIG_DIR": str(tmp_path / "cfg"),
-           "SOUNDING_SECRETS_BACKEND": "file"}
-    out = _cli(["connect", "bluesky", "--service", bluesky_net.pds, "--handle", brand.handle, "--password-stdin"],
-               env, input="wrong-password-4711\n")
+    env = {
+        "SOUNDING_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "SOUNDING_CONFIG_DIR": str(tmp_path / "cfg"),
+        "SOUNDING_SECRETS_BACKEND": "file",
+    }
+    out = _cli(
+        ["connect", "bluesky", "--service", bluesky_net.pds, "--handle", brand.handle, "--password-stdin"],
+        env,
+        input="wrong-password-4711\n",
+    )
     assert out.returncode == 1
     assert "refused the login" in out.stderr
     assert "wrong-password-4711" not in out.stderr + out.stdout

@@ -39,8 +39,16 @@ class FaultTransport(httpx.BaseTransport):
             return httpx.Response(429, headers={"Retry-After": "0.2"}, json=error)
         if action == "429-reset":  # atproto's own headers, no Retry-After
             reset = str(int(time.time()) + 1)
-            return httpx.Response(429, headers={"ratelimit-limit": "3000", "ratelimit-remaining": "0",
-                                                "ratelimit-reset": reset, "ratelimit-policy": "3000;w=300"}, json=error)
+            return httpx.Response(
+                429,
+                headers={
+                    "ratelimit-limit": "3000",
+                    "ratelimit-remaining": "0",
+                    "ratelimit-reset": reset,
+                    "ratelimit-policy": "3000;w=300",
+                },
+                json=error,
+            )
         if action in ("500", "502", "503"):
             return httpx.Response(int(action), json={"error": "InternalServerError", "message": "injected"})
         if action == "timeout":
@@ -48,14 +56,21 @@ class FaultTransport(httpx.BaseTransport):
         if action == "truncate":
             real = self.inner.handle_request(request)
             body = real.read()
-            headers = [(k, v) for k, v in real.headers.items() if k.lower() not in ("content-length", "content-encoding")]
+            headers = [
+                (k, v)
+                for k, v in real.headers.items()
+                if k.lower() not in ("content-length", "content-encoding")
+            ]
             return httpx.Response(real.status_code, headers=headers, content=body[: len(body) // 2])
         raise AssertionError(action)
 
 
 def _connector(net, person, transport=None):
-    return open_connector(AccountRef("bluesky", person.handle, net.pds, PASSWORD), transport=transport,
-                          policy=RetryPolicy(max_attempts=6, initial=0.05, maximum=0.5, budget=10))
+    return open_connector(
+        AccountRef("bluesky", person.handle, net.pds, PASSWORD),
+        transport=transport,
+        policy=RetryPolicy(max_attempts=6, initial=0.05, maximum=0.5, budget=10),
+    )
 
 
 def _count(store, model):
@@ -75,17 +90,19 @@ def test_sync_through_429_5xx_timeouts_and_truncated_json(bluesky_net, people, t
     ref_id = reference.upsert_account("bluesky", brand.handle, bluesky_net.pds, "file:x")
     assert run_connector(reference, ref_id, _connector(bluesky_net, brand)).complete
 
-    transport = FaultTransport([
-        ("createSession", "503"),
-        ("getAuthorFeed", "429-retry-after"),
-        ("getAuthorFeed", "truncate"),
-        ("getPostThread", "429-reset"),
-        ("getPostThread", "500"),
-        ("getPostThread", "timeout"),
-        ("getPostThread", "502"),
-        ("getPostThread", "truncate"),
-        ("listRecords", "truncate"),
-    ])
+    transport = FaultTransport(
+        [
+            ("createSession", "503"),
+            ("getAuthorFeed", "429-retry-after"),
+            ("getAuthorFeed", "truncate"),
+            ("getPostThread", "429-reset"),
+            ("getPostThread", "500"),
+            ("getPostThread", "timeout"),
+            ("getPostThread", "502"),
+            ("getPostThread", "truncate"),
+            ("listRecords", "truncate"),
+        ]
+    )
     store = Store.open(str(tmp_path / "faults.db"))
     aid = store.upsert_account("bluesky", brand.handle, bluesky_net.pds, "file:x")
     connector = _connector(bluesky_net, brand, transport)
@@ -105,8 +122,12 @@ def test_outage_stops_with_a_message_and_the_next_sync_completes(bluesky_net, pe
     for i in range(3):
         q = brand.client.send_post(text=f"Q{i}?")
         reply(ann, q, q, f"a{i}")
-    wait_indexed(lambda: all(p.post.reply_count == 1 for p in brand.client.get_author_feed(brand.did).feed)
-                 and len(brand.client.get_author_feed(brand.did).feed) == 3)
+    wait_indexed(
+        lambda: (
+            all(p.post.reply_count == 1 for p in brand.client.get_author_feed(brand.did).feed)
+            and len(brand.client.get_author_feed(brand.did).feed) == 3
+        )
+    )
     store = Store.open(str(tmp_path / "outage.db"))
     aid = store.upsert_account("bluesky", brand.handle, bluesky_net.pds, "file:x")
     # the second thread read fails for good (more 503s than attempts)
@@ -120,4 +141,3 @@ def test_outage_stops_with_a_message_and_the_next_sync_completes(bluesky_net, pe
     assert resumed.complete
     assert resumed.new["posts"] == 2 and resumed.new["comments"] == 2
     assert _count(store, models.Comment) == 3
-
