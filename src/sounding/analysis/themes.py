@@ -168,6 +168,8 @@ def _unit_rows(embeddings: np.ndarray) -> np.ndarray:
     if X.ndim != 2:
         raise ValueError(f"embeddings must be 2-d, got shape {X.shape}")
     norms = np.linalg.norm(X, axis=1, keepdims=True)
+    if len(X) and np.all(np.abs(norms - 1.0) < 1e-3):
+        return X  # already unit rows (embed() output): no copy
     return X / np.maximum(norms, 1e-12)
 
 
@@ -179,28 +181,42 @@ def _centroid_matrix(themes: Sequence[Theme], dim: int) -> np.ndarray:
 
 
 def nearest(
-    embeddings: np.ndarray, themes: Sequence[Theme], block: int = 65_536
+    embeddings: np.ndarray,
+    themes: Sequence[Theme],
+    rows: np.ndarray | None = None,
+    block: int = 65_536,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the nearest theme centroid and its cosine similarity, per row (block-wise)."""
-    X = _unit_rows(embeddings)
-    n = len(X)
+    """Index of the nearest theme centroid and its cosine similarity, per row (or per ``rows``).
+
+    Block-wise: memory is ``block x dim`` plus ``block x themes``, whatever the number of rows.
+    """
+    E = np.asarray(embeddings, dtype=np.float32)
+    if E.ndim != 2:
+        raise ValueError(f"embeddings must be 2-d, got shape {E.shape}")
+    rows = np.arange(len(E)) if rows is None else np.asarray(rows)
+    n = len(rows)
     best = np.full(n, -1, dtype=np.int64)
     sim = np.full(n, -np.inf, dtype=np.float32)
     if not themes or n == 0:
         return best, sim
-    C = _centroid_matrix(themes, X.shape[1])
+    C = _centroid_matrix(themes, E.shape[1])
     for start in range(0, n, block):
-        S = X[start : start + block] @ C.T
+        B = E[rows[start : start + block]]
+        B = B / np.maximum(np.linalg.norm(B, axis=1, keepdims=True), 1e-12)
+        S = B @ C.T
         best[start : start + block] = S.argmax(axis=1)
         sim[start : start + block] = S.max(axis=1)
     return best, sim
 
 
 def assign(
-    embeddings: np.ndarray, existing: Sequence[Theme], threshold: float = ASSIGN_THRESHOLD
+    embeddings: np.ndarray,
+    existing: Sequence[Theme],
+    threshold: float = ASSIGN_THRESHOLD,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per row: index into ``existing`` of the nearest centroid if cosine >= ``threshold``, else -1."""
-    best, sim = nearest(embeddings, existing)
+    """Per row (or ``rows``): nearest centroid index in ``existing`` if cosine >= threshold, or -1."""
+    best, sim = nearest(embeddings, existing, rows)
     return np.where(sim >= threshold, best, -1).astype(np.int64)
 
 
@@ -286,7 +302,7 @@ def fit_themes(
         # comments not in this round's sample: nearest theme when close enough, else next round
         outside = rest[len(sample) :]
         if len(outside):
-            got = assign(X[outside], themes, cfg.assign_threshold)
+            got = assign(X, themes, cfg.assign_threshold, rows=outside)
             labels[outside] = got
     timings["cluster"] = time.perf_counter() - t0
 
