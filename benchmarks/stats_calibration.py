@@ -128,6 +128,22 @@ def ab_power(experiments: int, arms: int, seed: int, lift: float = 0.10) -> dict
     }
 
 
+def sequential_power_at(
+    experiments: int, factor: float, seed: int = 7, lift: float = 0.10
+) -> dict[str, float]:
+    """Two arms, `factor` x the planner's fixed-horizon sample: power of the sequential test (any day)."""
+    per_day = int(np.ceil(sample_size(BASELINE, lift) * factor / DAYS))
+    successes, units = simulate(experiments, 2, per_day, np.array([0.0, lift]), seed)
+    mean = successes / units
+    var = mean * (1 - mean)
+    args = (mean[..., :1], var[..., :1], units[..., :1], mean[..., 1:], var[..., 1:], units[..., 1:])
+    out = {"per_arm": per_day * DAYS}
+    for name, tuning in (("default_tuning", 5000.0), ("tuned", 2.0 * per_day * DAYS)):
+        p = sequential_test(*args, alpha=ALPHA, tuning=tuning).p_value
+        out[name] = float((p[:, :, 0] < ALPHA).any(axis=1).mean())
+    return out
+
+
 def run(experiments: int, verdict_experiments: int) -> dict[str, Any]:
     out: dict[str, Any] = {
         "experiments": experiments,
@@ -143,6 +159,7 @@ def run(experiments: int, verdict_experiments: int) -> dict[str, Any]:
             verdict_experiments, arms, 200, 100 + arms
         )
         out["ab"][str(arms)] = ab_power(experiments, arms, seed=10 + arms)
+    out["sequential_sample_factor"] = {str(f): sequential_power_at(experiments, f) for f in (1.5, 2.0)}
     out["sequential_ok"] = all(
         v["sequential_holm_any_day"] <= ALPHA and v["analyze_sequential_verdict_any_day"] <= ALPHA
         for v in out["aa"].values()
@@ -221,6 +238,11 @@ def main() -> None:
         "sequential: gbstats' default tuning (5,000 units); tuned: --tuning set to the planned total "
         "(2 arms x units/arm), which the docs recommend."
     )
+    for factor, v in result["sequential_sample_factor"].items():
+        console.print(
+            f"sequential mode, 2 arms at {factor} x the planned sample ({v['per_arm']:,} per arm): power "
+            f"{v['default_tuning'] * 100:.1f} % (default tuning), {v['tuned'] * 100:.1f} % (tuned)"
+        )
     console.print(
         f"sequential FPR <= 5 %: {result['sequential_ok']}; power within 5 points: {result['power_ok']}; "
         f"{result['seconds']:.0f} s (load average {result['load_average'][0]:.1f}, shared machine)"
