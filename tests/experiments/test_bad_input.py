@@ -36,6 +36,17 @@ def test_invalid_values_name_variant_and_field(make, field):
     assert "'B'" in str(error) and field in str(error)
 
 
+def test_numpy_scalars_are_accepted_and_strings_are_not():
+    report = analyze(
+        [Proportion("A", np.int64(1000), np.int64(100)), Proportion("B", np.int64(1000), np.int32(130))]
+    )
+    assert report.variants[1].lift == pytest.approx(0.3)
+    with pytest.raises(ExperimentDataError, match="must be a number"):
+        Proportion("A", "1000", 100)
+    with pytest.raises(ExperimentDataError, match="must be a number"):
+        Proportion("A", True, 1)
+
+
 def test_single_variant_is_an_error():
     with pytest.raises(ExperimentDataError, match="at least two variants"):
         analyze([Proportion("A", 100, 10)])

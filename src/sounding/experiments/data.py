@@ -8,6 +8,7 @@ itself so a bad spreadsheet cell fails loudly, naming the variant and the field.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -18,7 +19,7 @@ MetricKind = Literal["proportion", "mean", "rate"]
 
 
 def _check_number(variant: str, field: str, value: float, *, integer: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy and pandas scalars too
         raise ExperimentDataError(f"must be a number, got {value!r}", variant=variant, field=field)
     if not math.isfinite(value):
         raise ExperimentDataError(f"must be finite, got {value!r}", variant=variant, field=field)
