@@ -188,7 +188,36 @@ def stability(E, texts, y):
     ids: dict[str, int] = {}
     codes = np.array([-1 if k is None else ids.setdefault(k, len(ids)) for k in keys])
     joined = float(np.mean([label >= 0 and r2.themes[label].key not in r2.new_keys for label in r2.labels]))
+    # novel topics: 10 intents held out of the first batch, then sent with as many known-intent comments
+    rng = np.random.default_rng(2)
+    held = set(rng.choice(sorted(set(y.tolist())), 10, replace=False).tolist())
+    known = np.array([i for i in range(len(y)) if y[i] not in held])
+    novel = np.array([i for i in range(len(y)) if y[i] in held])
+    extra = rng.choice(known, len(novel), replace=False)
+    base = np.setdiff1d(known, extra)
+    n1 = fit_themes(E[base], [texts[i] for i in base])
+    batch = np.concatenate([novel, extra])
+    n2 = fit_themes(E[batch], [texts[i] for i in batch], existing=n1.themes)
+    is_new = np.array([label >= 0 and n2.themes[label].key in set(n2.new_keys) for label in n2.labels])
+    novel_topics = {
+        "held_out_intents": 10,
+        "novel_comments_in_new_themes": round(float(is_new[: len(novel)].mean()), 4),
+        "known_comments_in_new_themes": round(float(is_new[len(novel) :].mean()), 4),
+        "known_comments_in_existing_themes": round(
+            float(
+                np.mean(
+                    [
+                        label >= 0 and not new
+                        for label, new in zip(n2.labels[len(novel) :], is_new[len(novel) :])
+                    ]
+                )
+            ),
+            4,
+        ),
+        "new_themes": len(n2.new_keys),
+    }
     return {
+        "novel_topics": novel_topics,
         "rerun_identical_keys": [t.key for t in a.themes] == [t.key for t in b.themes]
         and bool(np.array_equal(a.labels, b.labels)),
         "shuffled_input_same_keys": sorted(t.key for t in a.themes) == sorted(t.key for t in c.themes),
@@ -235,7 +264,7 @@ def main() -> None:
     ap.add_argument("--bertopic-python", default=str(ROOT / ".venv-bench" / "bin" / "python"))
     ap.add_argument("--no-bertopic", action="store_true")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--scale", type=int, nargs="*", default=[50_000])
+    ap.add_argument("--scale", type=int, nargs="*", default=[50_000, 1_000_000])
     ap.add_argument("--out", default=str(RESULTS / "themes_bench.json"))
     args = ap.parse_args()
     if args.bertopic_worker:
@@ -355,6 +384,13 @@ def main() -> None:
         f"joined existing {100 * inc['second_half_joined_existing_share']:.1f}%, "
         f"new themes {inc['second_half_new_themes']}, old keys kept={inc['old_keys_kept']}, "
         f"NMI {inc['nmi']} ARI {inc['ari']}"
+    )
+    nt = st["novel_topics"]
+    print(
+        f"novel topics (10 intents held out, then sent with as many known comments): "
+        f"{100 * nt['novel_comments_in_new_themes']:.1f}% of novel comments in new themes, "
+        f"{100 * nt['known_comments_in_existing_themes']:.1f}% of known ones in existing themes, "
+        f"{nt['new_themes']} new themes"
     )
     for s in report.get("scale", []):
         print(

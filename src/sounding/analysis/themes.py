@@ -140,6 +140,9 @@ class ThemeConfig:
     assign_threshold: float = ASSIGN_THRESHOLD
     #: A newly found group whose centroid is at least this similar to an existing theme joins it.
     merge_threshold: float = 0.85
+    #: With ``existing`` themes: cluster the whole batch first and match groups to existing themes
+    #: by centroid (True), or first assign comment by comment and cluster only the rest (False).
+    joint_discovery: bool = True
     #: A member whose cosine to the mean of the other members is below this is unclustered
     #: (Banking77 train, true intents: 1 % of members are below 0.39; unrelated comments: 0.1-0.4).
     min_member_similarity: float = 0.35
@@ -260,18 +263,21 @@ def fit_themes(
     labels = np.full(n, -1, dtype=np.int64)
     timings = {"assign": 0.0, "cluster": 0.0, "label": 0.0}
 
-    # 1. join existing themes
+    # 1. pointwise pre-assignment to existing themes (only when joint discovery is off)
     t0 = time.perf_counter()
-    if themes and n:
+    if themes and n and not cfg.joint_discovery:
         labels = assign(X, themes, cfg.assign_threshold)
     timings["assign"] = time.perf_counter() - t0
 
-    # 2. discover new themes among the rest (bounded sample per round)
+    # 2. discovery (bounded sample per round). A found group whose centroid is close to an existing
+    # theme's (>= merge_threshold) joins it; the others become new themes. So a new topic next to an
+    # old one is not swallowed comment by comment.
     t0 = time.perf_counter()
+    t_assign = 0.0
     tried = np.zeros(n, dtype=bool)
     for _ in range(max(1, cfg.max_rounds)):
         rest = order[(labels[order] < 0) & ~tried[order]]
-        if len(rest) < max(2, cfg.min_theme_size):
+        if len(rest) < max(3, cfg.min_theme_size):
             break
         sample = rest[: cfg.max_discovery_sample]
         tried[sample] = True
@@ -280,9 +286,7 @@ def fit_themes(
             Z = np.asarray(reducer.fit_transform(Z), dtype=np.float32)
         raw = drop_small(np.asarray(clusterer.fit_predict(Z)), cfg.min_theme_size)
         raw = _prune(X[sample], raw, cfg)
-        if raw.max(initial=-1) < 0:
-            continue
-        C_new = centroids(X[sample], raw).astype(np.float32)
+        C_new = centroids(X[sample], raw).astype(np.float32) if raw.max(initial=-1) >= 0 else []
         C_all = _centroid_matrix(themes, X.shape[1])
         for c in range(len(C_new)):
             members = sample[raw == c]
@@ -299,12 +303,24 @@ def fit_themes(
                 themes.append(Theme(key=key, centroid=C_new[c], size=0, top_words=[], name=""))
                 target = len(themes) - 1
             labels[members] = target
+        t1 = time.perf_counter()
+        # the sample's leftovers may still join a theme that existed before this call
+        noise = sample[raw < 0]
+        if len(noise) and n_old:
+            labels[noise] = assign(X, themes[:n_old], cfg.assign_threshold, rows=noise)
         # comments not in this round's sample: nearest theme when close enough, else next round
         outside = rest[len(sample) :]
-        if len(outside):
-            got = assign(X, themes, cfg.assign_threshold, rows=outside)
-            labels[outside] = got
-    timings["cluster"] = time.perf_counter() - t0
+        if len(outside) and themes:
+            labels[outside] = assign(X, themes, cfg.assign_threshold, rows=outside)
+        t_assign += time.perf_counter() - t1
+    # never sampled (a remainder too small to cluster, or rounds exhausted): nearest theme if close enough
+    left = order[(labels[order] < 0) & ~tried[order]]
+    if len(left) and themes:
+        t1 = time.perf_counter()
+        labels[left] = assign(X, themes, cfg.assign_threshold, rows=left)
+        t_assign += time.perf_counter() - t1
+    timings["assign"] += t_assign
+    timings["cluster"] = time.perf_counter() - t0 - t_assign
 
     # 3. centroids, sizes, representatives
     # members of theme j, in canonical (hash) order: groups[j]
