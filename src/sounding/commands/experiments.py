@@ -12,10 +12,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from sounding.experiments import (
     ExperimentReport,
@@ -29,6 +32,7 @@ from sounding.experiments import (
 from sounding.experiments.csv_input import read_metrics, read_variants
 from sounding.experiments.data import MetricKind
 from sounding.experiments.formatting import compact_lift, probability, signed_percent
+from sounding.experiments.reply_mapping import DEFAULT_MARGIN, DEFAULT_THRESHOLD
 
 console = Console()
 errors = Console(stderr=True)
@@ -52,6 +56,17 @@ def register(app: typer.Typer) -> None:
     poll_app = typer.Typer(help='Results of polls ("option 1, 2 or 3?") in the store.', no_args_is_help=True)
     poll_app.command("results")(poll_results_command)
     app.add_typer(poll_app, name="poll")
+    ask_app = typer.Typer(
+        cls=_AskGroup,
+        help="Ask the community a question with options on several platforms, then pool the answers:\n\n"
+        'sounding ask "Which should we build next?" --option "Dark mode" --option "Widgets" '
+        "--on bluesky,mastodon\n\nsounding ask results QUESTION_ID",
+        no_args_is_help=True,
+    )
+    ask_app.command("new", help="Publish a question (the default: `sounding ask QUESTION ...`).")(ask_command)
+    ask_app.command("results")(ask_results_command)
+    ask_app.command("list")(ask_list_command)
+    app.add_typer(ask_app, name="ask")
 
 
 def analyze_command(
@@ -325,14 +340,52 @@ def report_command(
     sequential: Annotated[bool, typer.Option("--sequential")] = False,
     alpha: Annotated[float, typer.Option()] = 0.05,
     min_effect: Annotated[float, typer.Option()] = 0.05,
+    comments: Annotated[
+        bool,
+        typer.Option(
+            "--comments/--no-comments",
+            help="Also report the share of positive replies, suggestions and questions per variant "
+            "(needs `sounding analyze`); corrected together with the main metric.",
+        ),
+    ] = True,
+    correction: Annotated[
+        str, typer.Option(help="Correction across the metrics: holm (family-wise) or bh (FDR).")
+    ] = "holm",
 ) -> None:
-    """Analyse a stored experiment (same report and JSON as `test analyze`)."""
+    """Analyse a stored experiment (same report and JSON as `test analyze`, plus comment metrics)."""
+    from sounding.experiments.comment_outcomes import comment_outcomes
     from sounding.experiments.stored import load_variants
 
+    if correction not in ("holm", "bh"):
+        errors.print("[red]Error:[/red] --correction is holm or bh")
+        raise typer.Exit(code=2)
+    options = dict(sequential=sequential, alpha=alpha, min_effect=min_effect)
     with _clear_errors():
-        variants, label = load_variants(_store(ctx), name, metric)
-        report = analyze(variants, metric=label, sequential=sequential, alpha=alpha, min_effect=min_effect)
-    _show(report, as_json, experiment=name)
+        store = _store(ctx)
+        variants, label = load_variants(store, name, metric)
+        extra = comment_outcomes(store, name) if comments else {}
+        extra = {k: v for k, v in extra.items() if k != label}
+        if extra:
+            report, *others = analyze_metrics({label: variants, **extra}, method=correction, **options)
+        else:
+            report, others = analyze(variants, metric=label, **options), []
+    if as_json:
+        payload = {"experiment": name, **report.to_dict()}
+        if comments:
+            payload["comment_metrics"] = [r.to_dict() for r in others]
+            payload["correction"] = correction if others else None
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    _print_report(report)
+    if others:
+        console.print(
+            f"\n[bold]What the replies said[/bold] (share of analysed replies; {correction.upper()} across "
+            f"all {1 + len(others)} metrics)"
+        )
+        for r in others:
+            _print_report(r)
+    elif comments:
+        console.print("(Comment metrics appear once the replies are analysed: `sounding analyze`.)")
 
 
 def poll_results_command(
@@ -377,3 +430,171 @@ def poll_results_command(
                 probability(o.p_most_preferred),
             )
         console.print(table)
+
+
+# -- asking the community ------------------------------------------------------------------------
+class _AskGroup(TyperGroup):
+    """`sounding ask "Question?" --option ...` is `sounding ask new ...`: the first word that is not
+    a sub-command (results, list) starts a question."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["new", *args]
+        return super().parse_args(ctx, args)
+
+
+def ask_command(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The question, e.g. 'Which should we build next?'.")],
+    option: Annotated[
+        list[str], typer.Option("--option", "-o", help="An answer option (repeat, 2 or more).")
+    ],
+    on: Annotated[str, typer.Option("--on", help="Comma-separated platforms, e.g. bluesky,mastodon.")],
+    account: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--account", "-a", help="Account (id, handle, platform:handle) where a platform has several."
+        ),
+    ] = None,
+    expires_in: Annotated[int, typer.Option("--expires-in", help="Poll duration in seconds.")] = 86400,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be posted; publish nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Record a question and publish it as a poll on each platform; prints the platform ids."""
+    from sounding.commands.connectors import setup_logging
+    from sounding.connectors.secrets import REDACTOR
+    from sounding.experiments import ask as asking
+
+    setup_logging()
+    with _clear_errors():
+        text, options = asking.validate_question(question, option)
+        store = _store(ctx)
+        targets = asking.choose_targets(
+            store.list_accounts(), _split(on), account or [], allow_missing=dry_run
+        )
+    if dry_run:
+        plan = asking.preview(targets, text, options, expires_in)
+        if as_json:
+            typer.echo(
+                json.dumps({"dry_run": True, "question": text, "options": options, "posts": plan}, indent=2)
+            )
+            return
+        for p in plan:
+            console.print(
+                f"[bold]{escape(p['platform'])}[/bold] ({escape(p['account'] or 'no account connected')}), "
+                f"{p['poll']}, {len(p['text'])} characters:"
+            )
+            console.print(escape(p["text"]), highlight=False)
+            if p["poll"] == "native poll":
+                console.print("options: " + " | ".join(escape(o) for o in options), highlight=False)
+            console.print()
+        console.print("Dry run: nothing was recorded or published.")
+        return
+    question_id = asking.create_question(store, text, options)
+    published = asking.publish_question(store, question_id, targets, expires_in=expires_in)
+    rows = [
+        {
+            "platform": p.target.platform,
+            "account": p.target.handle,
+            "ids": p.ids,
+            "post_id": p.post_id,
+            "error": None if p.error is None else REDACTOR.redact(p.error),
+        }
+        for p in published
+    ]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"question_id": question_id, "question": text, "options": options, "published": rows},
+                indent=2,
+            )
+        )
+    else:
+        console.print(f"Question {question_id}: {escape(text)}", highlight=False)
+        for r in rows:
+            if r["error"]:
+                errors.print(f"[red]{escape(r['platform'])}: not published:[/red] {escape(r['error'])}")
+            else:
+                console.print(f"{escape(r['platform'])}: {escape(' '.join(r['ids']))}", highlight=False)
+        console.print(f"Pool the answers with: sounding ask results {question_id}")
+    if any(r["error"] for r in rows):
+        raise typer.Exit(code=1)
+
+
+def ask_results_command(
+    ctx: typer.Context,
+    question_id: Annotated[
+        int, typer.Argument(help="The id printed by `sounding ask` (see `sounding ask list`).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    threshold: Annotated[
+        float, typer.Option(help="Minimum cosine similarity for a reply to count for an option.")
+    ] = DEFAULT_THRESHOLD,
+    margin: Annotated[
+        float, typer.Option(help="Minimum lead of the best option over the second.")
+    ] = DEFAULT_MARGIN,
+    quotes: Annotated[int, typer.Option(help="How many 'other' replies to quote (JSON: all).")] = 10,
+) -> None:
+    """Pool a question's answers: native poll votes plus replies read by meaning, one per person."""
+    from sounding.experiments.answers import question_results
+
+    with _clear_errors():
+        result = question_results(_store(ctx), question_id, threshold=threshold, margin=margin)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    data = result.to_dict(quotes=quotes)
+    console.print(f"[bold]Question {question_id}:[/bold] {escape(result.text)}", highlight=False)
+    for p in data["posts"]:
+        console.print(f"  {escape(p['platform'])}: {escape(p['id'])}", highlight=False)
+    table = Table(
+        "option", "poll votes", "reply votes", "share [95 %]", "P(most preferred)", box=box.SIMPLE_HEAD
+    )
+    for o in data["options"]:
+        table.add_row(
+            escape(o["option"]),
+            f"{o['poll_votes']:,}",
+            f"{o['reply_votes']:,}",
+            f"{o['share']:.0%} [{o['share_ci_low']:.0%}, {o['share_ci_high']:.0%}]",
+            probability(o["p_most_preferred"]),
+        )
+    console.print(table)
+    other = data["other"]
+    console.print(
+        f"Other: {other['people']} {'person' if other['people'] == 1 else 'people'} "
+        f"({other['replies']} replies matched no option)"
+    )
+    for q in other["quotes"]:
+        console.print(f'  [dim]{escape(q["platform"])}[/dim] "{escape(q["text"])}"', highlight=False)
+    if other["replies"] > len(other["quotes"]):
+        console.print(f"  … and {other['replies'] - len(other['quotes'])} more (--quotes N, or --json)")
+    note = f"{data['replies_read']} replies read"
+    if data["embedded_now"]:
+        note += f"; {data['embedded_now']} embedded now (not analysed yet, or with an @mention)"
+    console.print(
+        f"[dim]{note}; one vote per person (latest answer); threshold {threshold:g}, margin {margin:g}[/dim]"
+    )
+
+
+def ask_list_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Every question asked, with its id and where it was published."""
+    from sounding.experiments.ask import list_questions
+
+    items = list_questions(_store(ctx))
+    if as_json:
+        typer.echo(json.dumps(items, indent=2))
+        return
+    if not items:
+        console.print('No questions yet: sounding ask "Question?" --option A --option B --on mastodon')
+        return
+    table = Table("id", "question", "options", "posts", box=box.SIMPLE_HEAD)
+    for q in items:
+        table.add_row(
+            str(q["id"]),
+            escape(q["question"]),
+            escape(" | ".join(q["options"])),
+            escape("\n".join(q["posts"])),
+        )
+    console.print(table)
