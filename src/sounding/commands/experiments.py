@@ -359,7 +359,7 @@ def report_command(
     if correction not in ("holm", "bh"):
         errors.print("[red]Error:[/red] --correction is holm or bh")
         raise typer.Exit(code=2)
-    options = dict(sequential=sequential, alpha=alpha, min_effect=min_effect)
+    options = {"sequential": sequential, "alpha": alpha, "min_effect": min_effect}
     with _clear_errors():
         store = _store(ctx)
         variants, label = load_variants(store, name, metric)

@@ -38,10 +38,10 @@ from sounding.experiments.reply_mapping import (
     DEFAULT_MARGIN,
     DEFAULT_THRESHOLD,
     Match,
-    normalize,
     clean_reply,
     exact_choice,
     match_by_meaning,
+    normalize,
 )
 from sounding.store import Store, models
 
