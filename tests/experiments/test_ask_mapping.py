@@ -33,6 +33,9 @@ T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
         ("DARK MODE 🙏", 0),
         ("widgets please", 1),
         ("dark mode for sure, thanks", 0),
+        ("hmm, option B actually", 1),
+        ("#2 for me", 1),
+        ("option 1 or option 2, can't decide", None),
         ("3", None),  # no third option
         ("option C", None),
         ("Dark mode or widgets, both fine", None),  # two options named: left to the meaning step
@@ -72,7 +75,15 @@ def test_replies_mapped_by_meaning_with_the_real_model():
     matches, fresh = map_replies(replies, OPTIONS)
     assert [m.option for m in matches] == [0, 1, None, 0, 1, 1, None]
     # "widgets on the home screen" names the option: literal; the others are read by meaning
-    assert [m.method for m in matches] == ["meaning", "exact", "other", "meaning", "exact", "meaning", "other"]
+    assert [m.method for m in matches] == [
+        "meaning",
+        "exact",
+        "other",
+        "meaning",
+        "exact",
+        "meaning",
+        "other",
+    ]
     assert fresh == 5  # every non-literal reply embedded now (nothing stored)
     assert matches[0].similarity is not None and matches[0].similarity >= 0.35
 

@@ -56,6 +56,8 @@ _LETTER = re.compile(
     r"(?:\s+(?:please|pls|for\s+sure))?$"
 )
 
+_REFERENCE = re.compile(r"(?:(?<!\w)(?:option|choice|number)\s+|#\s*)(?P<ref>\d{1,2}|[a-z])(?!\w)")
+
 
 def clean_reply(text: str) -> str:
     """The reply without @mentions and links (Mastodon replies start with "@brand", which would
@@ -76,7 +78,8 @@ def exact_choice(text: str, options: Sequence[str]) -> int | None:
 
     Accepted: the option's number ("2", "#2", "2.", "option 2", "I vote 2"), its letter ("B",
     "option b"; letters only up to the number of options), the option's text alone ("dark mode!"),
-    or a reply mentioning exactly one option's text as whole words ("dark mode for sure, thanks").
+    a reply mentioning exactly one option's text as whole words ("dark mode for sure, thanks"), or
+    referring to exactly one option explicitly ("hmm, option B actually", "#2 for me").
     A reply naming two or more options is left to the meaning step.
     """
     t = normalize(clean_reply(text))
@@ -95,7 +98,13 @@ def exact_choice(text: str, options: Sequence[str]) -> int | None:
     named = [i for i, o in enumerate(normal_options) if o and re.search(rf"(?<!\w){re.escape(o)}(?!\w)", t)]
     # An option contained in another ("mode" / "dark mode") counts once, as the longer one.
     named = [i for i in named if not any(j != i and normal_options[i] in normal_options[j] for j in named)]
-    return named[0] if len(named) == 1 else None
+    # "hmm, option B actually", "#2 for me": an explicit reference anywhere in the reply.
+    for m in _REFERENCE.finditer(t):
+        ref = m.group("ref")
+        i = int(ref) - 1 if ref.isdigit() else ord(ref) - ord("a")
+        if 0 <= i < len(options):
+            named.append(i)
+    return named[0] if len(set(named)) == 1 else None
 
 
 def match_by_meaning(
