@@ -1,8 +1,10 @@
 """Themes benchmark: our clustering vs BERTopic defaults vs KMeans told k, on the SAME embeddings.
 
 Data (``../shared/data``): Banking77 *test* split (3,080 customer messages, 77 intents; the number is
-NOT given to our algorithm or BERTopic), TwACS (491 labelled airline tweets, 14 intents) as a second
-dataset, and the Banking77 *train* split (10,003) on which our parameters were chosen, shown as such.
+NOT given to our algorithm or BERTopic), TwACS (491 labelled airline tweets, 14 intents) and the
+negative tweets of Twitter US Airline Sentiment (about 9k, 10 coarse "negative reasons", @handles and
+links removed) as further datasets, and the Banking77 *train* split (10,003) on which our
+parameters were chosen, shown as such.
 Embeddings: :func:`sounding.analysis.embed.embed` (all-MiniLM-L6-v2 int8), cached in /tmp as .npy.
 
 Metrics: NMI and ARI (scikit-learn, x100) against the true intents. Unclustered comments (label -1)
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import html
 import json
 import os
 import platform
@@ -78,7 +81,18 @@ def load_dataset(name: str) -> tuple[list[str], np.ndarray]:
     if name == "twacs":
         df = pd.read_csv(DATA / "twacs-airlines" / "airlines_500onlyb.csv")
         return [clean_twacs(t) for t in df["first_utterance"].astype(str)], df["tag"].to_numpy()
+    if name == "airline-negative":
+        df = pd.read_csv(DATA / "twitter-airline-sentiment" / "Tweets.csv")
+        df = df[(df["airline_sentiment"] == "negative") & df["negativereason"].notna()]
+        df = df.assign(text=[clean_tweet(t) for t in df["text"].astype(str)]).drop_duplicates("text")
+        return df["text"].tolist(), df["negativereason"].to_numpy()
     raise ValueError(name)
+
+
+def clean_tweet(text: str) -> str:
+    """Drop @handles (the airline's name would otherwise dominate) and links."""
+    text = re.sub(r"@\w+|https?://\S+", " ", html.unescape(text))
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def embeddings_for(name: str, texts: list[str]) -> tuple[np.ndarray, float | None]:
@@ -292,6 +306,7 @@ def main() -> None:
     for name, k_true, with_bertopic in (
         ("banking77-test", 77, True),
         ("twacs", 14, True),
+        ("airline-negative", 10, True),
         ("banking77-train", 77, False),
     ):
         texts, y = load_dataset(name)
