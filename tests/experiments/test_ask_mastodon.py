@@ -17,7 +17,7 @@ from sounding.connectors.secrets import SecretStore
 from sounding.connectors.sync import run_connector
 from sounding.store import models
 
-PEOPLE = ["alice", "bob", "carol", "dan", "erin", "frank", "gina"]
+PEOPLE = ["alice", "bob", "carol", "dan", "erin", "frank", "gina", "hank"]
 
 
 @pytest.fixture
@@ -102,6 +102,7 @@ def test_ask_on_mastodon_then_pooled_results(cli, db, mastodon):
     _client(url, "gina").status_post("@alice hmm, option B actually", in_reply_to_id=status_id)
     _client(url, "alice").status_post("@dan noted, thanks!", in_reply_to_id=dan["id"])
     _client(url, "frank").status_post("@dan +1 for the offline part", in_reply_to_id=dan["id"])
+    _client(url, "hank").status_post("[bold red]free[/] stuff", in_reply_to_id=status_id)  # not markup
 
     _sync(db, account_id, url)
     result = cli("ask", "results", str(question_id), "--json")
@@ -113,12 +114,13 @@ def test_ask_on_mastodon_then_pooled_results(cli, db, mastodon):
     assert (by_option["Dark mode"]["poll_votes"], by_option["Dark mode"]["reply_votes"]) == (1, 1)
     assert (by_option["Widgets"]["poll_votes"], by_option["Widgets"]["reply_votes"]) == (1, 2)
     assert by_option["Dark mode"]["votes"] == 2 and by_option["Widgets"]["votes"] == 3
-    assert data["other"]["people"] == 1
+    assert data["other"]["people"] == 2
     assert {q["text"] for q in data["other"]["quotes"]} == {
         "what about offline sync?",
         "@dan +1 for the offline part",
+        "[bold red]free[/] stuff",
     }
-    assert data["replies_read"] == 6  # our own reply is not an answer
+    assert data["replies_read"] == 7  # our own reply is not an answer
     assert data["embedded_now"] >= 2  # nothing analysed yet: embedded on the fly
     assert sum(o["p_most_preferred"] for o in data["options"]) == pytest.approx(1, abs=1e-6)
     assert by_option["Widgets"]["p_most_preferred"] > by_option["Dark mode"]["p_most_preferred"]
@@ -145,6 +147,7 @@ def test_ask_on_mastodon_then_pooled_results(cli, db, mastodon):
     table = cli("ask", "results", str(question_id))
     assert table.exit_code == 0 and "P(most preferred)" in table.output
     assert "what about offline sync?" in table.output
+    assert "[bold red]free[/] stuff" in table.output  # escaped, shown as typed
     listing = json.loads(cli("ask", "list", "--json").output)
     assert listing[0]["id"] == question_id and listing[0]["posts"] == [f"mastodon:{status_id}"]
 
