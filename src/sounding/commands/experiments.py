@@ -106,13 +106,13 @@ def analyze_command(
     """Analyse a test run elsewhere (e.g. in a spreadsheet) and say which option won."""
     with _clear_errors():
         planned = [float(w) for w in weights.split(",")] if weights else None
-        options = dict(
-            sequential=sequential,
-            alpha=alpha,
-            min_effect=min_effect,
-            weights=planned,
-            sequential_tuning=tuning,
-        )
+        options = {
+            "sequential": sequential,
+            "alpha": alpha,
+            "min_effect": min_effect,
+            "weights": planned,
+            "sequential_tuning": tuning,
+        }
         metrics = read_metrics(data)
         if len(metrics) == 1:
             report = analyze(
@@ -206,7 +206,7 @@ def plan_command(
         )
         raise typer.Exit(code=2)
     metric_kind: MetricKind = kind  # type: ignore[assignment]
-    options = dict(kind=metric_kind, sd=sd, alpha=alpha, variants=variants)
+    options = {"kind": metric_kind, "sd": sd, "alpha": alpha, "variants": variants}
     with _clear_errors():
         if lift is not None:
             n = sample_size(baseline, lift, power_target=target_power, **options)

@@ -114,15 +114,15 @@ def analyze(
         else frequentist.srm_p_value(units, None if weights is None else np.asarray(weights))
     )
     warning = verdict.srm_warning(srm)
-    common = dict(
-        metric=metric,
-        kind=kind,
-        sequential=sequential,
-        alpha=alpha,
-        min_effect=min_effect,
-        srm_p_value=srm,
-        warnings=(warning,) if warning else (),
-    )
+    common = {
+        "metric": metric,
+        "kind": kind,
+        "sequential": sequential,
+        "alpha": alpha,
+        "min_effect": min_effect,
+        "srm_p_value": srm,
+        "warnings": (warning,) if warning else (),
+    }
 
     reason = _not_enough_data(variants, kind, metric)
     if reason:
