@@ -115,3 +115,11 @@ def test_counts_per_platform(store):
     assert counts["posts"] == 2 and counts["comments"] == 3
     assert counts["platforms"]["bluesky"] == {"posts": 1, "comments": 3, "reactions": 1}
     assert counts["platforms"]["mastodon"] == {"posts": 1}
+
+
+def test_a_late_url_fills_a_published_post_without_counting_as_new(store):
+    store.write_records([PostRecord("mastodon", "42", "brand", "Which one?", T0, ours=True)])
+    later = PostRecord("mastodon", "42", "brand", "Which one?", T0, ours=True, url="https://social.example/@brand/42")
+    assert store.write_records([later]).new["posts"] == 0
+    with store.engine.connect() as conn:
+        assert conn.execute(select(models.Post.url)).scalar_one() == "https://social.example/@brand/42"

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sounding.records import CommentRecord, PollRecord, PostRecord, ReactionSnapshot, Record
@@ -182,6 +182,18 @@ class RecordWriter:
             self._remember((platform_of[pid], pid), (None, post_id))
             self._fresh.add((platform_of[pid], pid))
         self._lookup(conn, {(p.platform, p.id) for p in posts})  # the ones that already existed
+        new_ids = {pid for _, pid in inserted}
+        late_urls = [
+            {"u": p.url, "p": p.platform, "i": p.id} for p in posts if p.url and p.id not in new_ids
+        ]
+        if late_urls:  # a post we published before the platform told us its URL: fill it, nothing else
+            table = models.Post.__table__
+            conn.execute(
+                update(table)
+                .where(table.c.platform == bindparam("p"), table.c.platform_id == bindparam("i"), table.c.url.is_(None))
+                .values(url=bindparam("u")),
+                late_urls,
+            )
         return len(inserted)
 
     COMMENT_COLUMNS = ("platform", "platform_id", "post_id", "parent_comment_id", "ours", "author", "text",
