@@ -1,10 +1,10 @@
 """Themes in the store: fit on a bounded sample, assign the rest page by page, keep keys stable.
 
 The clustering itself is :mod:`sounding.analysis.themes` (pure functions). This module decides what
-to feed it: texts without a theme decision are assigned to the nearest existing theme when close
-enough; the ones left over (up to ``sample_size``) are clustered into new themes next to the
-existing ones. Memory is bounded by the sample, not by the store, and a re-run on unchanged data
-has nothing to do.
+to feed it: a bounded sample of the texts without a theme decision is clustered together with the
+existing themes (joining them or forming new ones); the rest is assigned page by page to the nearest
+theme. Memory is bounded by the sample, not by the store, and a re-run on unchanged data has
+nothing to do.
 """
 
 from __future__ import annotations
@@ -61,39 +61,48 @@ def _load_themes(store: Store) -> tuple[list, list[int]]:
 
 
 def update_themes(store: Store, step: ThemeStep, version: str) -> tuple[int, int, int]:
-    """Give every analysed text a theme or an explicit "unclustered"; returns (themed, new themes, unclustered)."""
-    themes, ids = _load_themes(store)
-    leftovers: list[tuple[list[str], np.ndarray]] = []
-    left = themed = unclustered = 0
+    """Give every analysed text a theme or an explicit "unclustered"; returns (themed, new themes, unclustered).
+
+    A sample of texts without a theme decision (the first ``sample_size`` in hash order, i.e. a
+    pseudo-random sample) is clustered together with the existing themes, so a new topic close to an
+    old one can still form its own theme; every text beyond the sample is then assigned to the nearest
+    theme when close enough, else marked unclustered.
+    """
+    existing, ids = _load_themes(store)
+    sample_hashes: list[str] = []
+    sample_vectors: list[np.ndarray] = []
     for hashes, vectors in reader.unthemed_embeddings(store, version):
-        if themes:
-            labels = step.assign(vectors, themes)
-            members = [(h, ids[label]) for h, label in zip(hashes, labels, strict=True) if label >= 0]
-            _write_members(store, members)
-            themed += len(members)
-            keep = np.asarray(labels) < 0
-            hashes = [h for h, k in zip(hashes, keep, strict=True) if k]
-            vectors = vectors[keep]
-        room = step.sample_size - left
-        if room > 0 and hashes:
-            leftovers.append((hashes[:room], vectors[:room]))
-            left += min(room, len(hashes))
-            hashes, vectors = hashes[room:], vectors[room:]
-        if hashes:  # beyond the sample and near no theme: explicitly unclustered
-            _write_members(store, [(h, None) for h in hashes])
-            unclustered += len(hashes)
-    if not leftovers:
-        return themed, 0, unclustered
-    hashes = [h for chunk, _ in leftovers for h in chunk]
-    vectors = np.vstack([v for _, v in leftovers])
-    texts_by_hash = reader.texts_for(store, hashes)
-    result = step.fit(vectors, [texts_by_hash.get(h, "") for h in hashes], themes)
-    known = {theme.key: theme_id for theme, theme_id in zip(themes, ids, strict=True)}
+        room = step.sample_size - len(sample_hashes)
+        sample_hashes += hashes[:room]
+        sample_vectors.append(vectors[:room])
+        if len(sample_hashes) >= step.sample_size:
+            break
+    if not sample_hashes:
+        return 0, 0, 0
+    texts_by_hash = reader.texts_for(store, sample_hashes)
+    result = step.fit(np.vstack(sample_vectors), [texts_by_hash.get(h, "") for h in sample_hashes], existing)
+    theme_ids = _save_themes(store, result.themes, dict(zip((t.key for t in existing), ids, strict=True)), version)
+    representatives = {sample_hashes[i] for theme in result.themes for i in theme.representatives}
+    members = [(h, theme_ids[int(label)] if label >= 0 else None) for h, label in zip(sample_hashes, result.labels, strict=True)]
+    _write_members(store, members, representatives)
+    unclustered = sum(1 for _, theme_id in members if theme_id is None)
+    themed = len(members) - unclustered
+    for hashes, vectors in reader.unthemed_embeddings(store, version):  # beyond the sample
+        labels = step.assign(vectors, result.themes)
+        members = [(h, theme_ids[int(label)] if label >= 0 else None) for h, label in zip(hashes, labels, strict=True)]
+        _write_members(store, members)
+        lost = sum(1 for _, theme_id in members if theme_id is None)
+        unclustered += lost
+        themed += len(members) - lost
+    return themed, len(result.themes) - len(existing), unclustered
+
+
+def _save_themes(store: Store, themes: list, known: dict[str, int], version: str) -> list[int]:
+    """Insert new themes, update existing ones in place (ids and keys never change)."""
     now = datetime.now(UTC)
-    new_themes = 0
-    index_to_id: dict[int, int] = {}
+    theme_ids = []
     with store.transaction() as conn:
-        for index, theme in enumerate(result.themes):
+        for theme in themes:
             values = {
                 "name": theme.name,
                 "top_words": list(theme.top_words),
@@ -104,19 +113,12 @@ def update_themes(store: Store, step: ThemeStep, version: str) -> tuple[int, int
             }
             if theme.key in known:
                 conn.execute(update(ThemeRow).where(ThemeRow.id == known[theme.key]).values(**values))
-                index_to_id[index] = known[theme.key]
+                theme_ids.append(known[theme.key])
             else:
-                index_to_id[index] = conn.execute(
-                    insert(ThemeRow).values(key=theme.key, **values).returning(ThemeRow.id)
-                ).scalar_one()
-                new_themes += 1
-    representatives = {hashes[i] for theme in result.themes for i in theme.representatives}
-    members = []
-    for h, label in zip(hashes, result.labels, strict=True):
-        members.append((h, index_to_id[int(label)] if label >= 0 else None))
-    _write_members(store, members, representatives)
-    fitted_unclustered = sum(1 for _, theme_id in members if theme_id is None)
-    return themed + len(members) - fitted_unclustered, new_themes, unclustered + fitted_unclustered
+                theme_ids.append(
+                    conn.execute(insert(ThemeRow).values(key=theme.key, **values).returning(ThemeRow.id)).scalar_one()
+                )
+    return theme_ids
 
 
 def _write_members(store: Store, members: list[tuple[str, int | None]], representatives: set[str] = frozenset()) -> None:

@@ -19,7 +19,7 @@ from sounding.importers.base import Row, RowError, record_from_fields
 
 
 def open_binary(path: Path) -> BinaryIO:
-    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
 
 
 def _stem_suffix(path: Path) -> str:
@@ -97,7 +97,7 @@ def _csv_line(values: list[str]) -> str:
     return out.getvalue().rstrip("\r\n")
 
 
-class _located_lines:  # noqa: N801 - used like a generator
+class _located_lines:
     """Decodes lines for the csv module, remembering the line number and any undecodable line."""
 
     def __init__(self, handle: BinaryIO) -> None:
