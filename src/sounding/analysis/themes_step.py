@@ -9,6 +9,7 @@ nothing to do.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -21,6 +22,9 @@ from sounding.store.models import Theme as ThemeRow
 from sounding.store.models import ThemeMember
 
 
+MENTION_OR_LINK = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+", re.I)
+
+
 @dataclass
 class ThemeStep:
     """Default theme step; swap ``fit``/``assign`` for another clustering (BERTopic-style)."""
@@ -30,7 +34,9 @@ class ThemeStep:
     def fit(self, embeddings: np.ndarray, texts: list[str], existing: list):
         from sounding.analysis import themes
 
-        return themes.fit_themes(embeddings, texts, existing=existing or None)
+        # @handles and links say who was addressed, not what about: keep them out of theme words
+        cleaned = [" ".join(MENTION_OR_LINK.sub(" ", text).split()) for text in texts]
+        return themes.fit_themes(embeddings, cleaned, existing=existing or None)
 
     def assign(self, embeddings: np.ndarray, existing: list) -> np.ndarray:
         from sounding.analysis import themes
