@@ -19,10 +19,11 @@ import math
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, case, delete, func, insert, literal, select, union_all, update
+from sqlalchemy import and_, case, delete, func, insert, select, update
 
 from sounding.store import Store
-from sounding.store.models import Comment, Enrichment, Lesson, Post, Theme, ThemeMember
+from sounding.analysis.audience import audience
+from sounding.store.models import Lesson, Theme
 
 INTENT_WEIGHTS = {"problem": 1.0, "suggestion": 1.0, "question": 0.8, "praise": 0.5, "other": 0.3}
 VERBS = {
@@ -33,49 +34,6 @@ VERBS = {
     "other": "talk about",
 }
 WINDOW = timedelta(days=30)
-
-
-def audience(version: str):
-    """Every audience item (comment or post, not ours) with its analysis and theme, as a subquery."""
-    comments = select(
-        literal("comment").label("kind"),
-        Comment.id.label("item_id"),
-        Comment.platform,
-        Comment.platform_id,
-        Comment.post_id.label("thread_id"),
-        Comment.author,
-        Comment.text,
-        Comment.text_hash,
-        Comment.url,
-        Comment.created_at,
-    ).where(Comment.ours.is_(False))
-    posts = select(
-        literal("post").label("kind"),
-        Post.id.label("item_id"),
-        Post.platform,
-        Post.platform_id,
-        Post.id.label("thread_id"),
-        Post.author,
-        Post.text,
-        Post.text_hash,
-        Post.url,
-        Post.created_at,
-    ).where(Post.ours.is_(False))
-    items = union_all(comments, posts).subquery("items")
-    return (
-        select(
-            items,
-            Enrichment.sentiment,
-            Enrichment.sentiment_score,
-            Enrichment.intent,
-            Enrichment.intent_score,
-            Enrichment.lang,
-            ThemeMember.theme_id,
-        )
-        .outerjoin(Enrichment, and_(Enrichment.text_hash == items.c.text_hash, Enrichment.model_version == version))
-        .outerjoin(ThemeMember, ThemeMember.text_hash == items.c.text_hash)
-        .subquery("audience")
-    )
 
 
 def newest_audience_time(store: Store, version: str) -> datetime | None:

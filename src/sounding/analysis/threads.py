@@ -8,11 +8,12 @@ run (see ``sounding analyze``), its intent label decides.
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import and_, exists, func, literal, or_, select, union_all
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from sounding.store import Store
-from sounding.store.models import Comment, Enrichment, Post
+from sounding.analysis.audience import audience
+from sounding.store.models import Comment, Post
 
 
 def most_discussed(store: Store, limit: int = 10) -> pd.DataFrame:
@@ -54,53 +55,31 @@ def most_discussed(store: Store, limit: int = 10) -> pd.DataFrame:
         return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys()))
 
 
-def _is_question(text_column, hash_column, model_version: str | None):
-    """Intent label when analysed with ``model_version``, else the question-mark rule."""
-    heuristic = text_column.like("%?%")
-    if model_version is None:
-        return heuristic
-    analysed = select(Enrichment.intent).where(
-        Enrichment.text_hash == hash_column, Enrichment.model_version == model_version
-    ).scalar_subquery()
-    return or_(analysed == "question", and_(analysed.is_(None), heuristic))
-
-
 def unanswered_questions(store: Store, model_version: str | None = None, limit: int | None = None) -> pd.DataFrame:
-    """Audience questions with no reply of ours in their thread after them, oldest first."""
+    """Audience questions with no reply of ours in their thread after them, oldest first.
+
+    With ``model_version`` the intent label decides (texts not analysed yet fall back to "?").
+    """
+    a = audience(model_version)
     reply = aliased(Comment)
-
-    def not_answered(thread_id, asked_at):
-        return ~exists().where(reply.post_id == thread_id, reply.ours.is_(True), reply.created_at > asked_at)
-
-    comments = select(
-        literal("comment").label("kind"),
-        Comment.platform,
-        Comment.platform_id.label("id"),
-        Post.platform_id.label("thread_id"),
-        Comment.author,
-        Comment.text,
-        Comment.created_at,
-    ).join(Post, Post.id == Comment.post_id).where(
-        Comment.ours.is_(False),
-        _is_question(Comment.text, Comment.text_hash, model_version),
-        not_answered(Comment.post_id, Comment.created_at),
+    is_question = or_(a.c.intent == "question", and_(a.c.intent.is_(None), a.c.text.like("%?%")))
+    answered = exists().where(reply.post_id == a.c.thread_id, reply.ours.is_(True), reply.created_at > a.c.created_at)
+    query = (
+        select(
+            a.c.kind,
+            a.c.platform,
+            a.c.platform_id.label("id"),
+            Post.platform_id.label("thread_id"),
+            a.c.author,
+            a.c.text,
+            a.c.created_at,
+        )
+        .join(Post, Post.id == a.c.thread_id)
+        .where(is_question, ~answered)
+        .order_by(a.c.created_at, a.c.platform_id)
     )
-    posts = select(
-        literal("post").label("kind"),
-        Post.platform,
-        Post.platform_id.label("id"),
-        Post.platform_id.label("thread_id"),
-        Post.author,
-        Post.text,
-        Post.created_at,
-    ).where(
-        Post.ours.is_(False),
-        _is_question(Post.text, Post.text_hash, model_version),
-        not_answered(Post.id, Post.created_at),
-    )
-    both = union_all(comments, posts).subquery()
-    query = select(both).order_by(both.c.created_at, both.c.id)
     if limit:
         query = query.limit(limit)
     with store.engine.connect() as conn:
-        return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(both.c.keys()))
+        result = conn.execute(query)
+        return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import and_, case, func, or_, over, select
 
-from sounding.analysis.lessons import audience
+from sounding.analysis.audience import audience
 from sounding.store import Store
 from sounding.store.models import Lesson, Meta, Post, ReactionSnapshot, Theme, ThemeMember
 
