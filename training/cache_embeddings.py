@@ -1,4 +1,5 @@
 """Embed every training/evaluation dataset once (MiniLM int8) into the cache. Run first."""
+import sys
 import time
 
 import common as C
@@ -15,8 +16,12 @@ jobs = [
     ("goemotions_train", lambda: C.goemotions("train")[0]),
     ("goemotions_dev", lambda: C.goemotions("dev")[0]),
 ]
+mode = sys.argv[1] if len(sys.argv) > 1 else "full"
+names = set(sys.argv[2:])
 for name, fn in jobs:
+    if names and name not in names:
+        continue
     t0 = time.time()
     texts = [normalize_text(t) for t in fn()]
-    X = C.cached_embed(name, texts)
+    X = C.cached_embed(name, texts, mode)
     print(f"{name}: {X.shape} {time.time() - t0:.0f}s", flush=True)

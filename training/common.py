@@ -141,7 +141,7 @@ def marc(split: str = "train") -> tuple[list[str], list[str]]:
 def cached_embed(name: str, texts: list[str], mode: str = "full") -> np.ndarray:
     from sounding.analysis import embed as E
 
-    version = E.EMBED_MODEL_VERSION if mode == "full" else f"{mode}"
+    version = E.EMBED_MODEL_VERSION if mode == "full" else E.EMBED_FAST_MODEL_VERSION
     h = hashlib.sha1((version + "\x00" + "\x01".join(texts)).encode("utf-8")).hexdigest()[:12]
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"{name}.{mode}.{h}.npy"
@@ -149,6 +149,8 @@ def cached_embed(name: str, texts: list[str], mode: str = "full") -> np.ndarray:
         return np.load(path)
     if mode == "full":
         X = E.embed(texts, batch_size=64)
+    elif mode == "fast":
+        X = E.embed_fast(texts)
     else:
         raise ValueError(mode)
     np.save(path, X)

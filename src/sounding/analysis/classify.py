@@ -1,15 +1,257 @@
-"""Per-comment classifiers (placeholder; heads are being trained)."""
+"""Per-comment classifiers: sentiment and intent (pure batch functions over columns).
+
+    sentiment(texts, embeddings) -> (labels, scores)   labels in SENTIMENT_LABELS, scores (n, 3)
+    intent(texts, embeddings)    -> (labels, scores)   labels in INTENT_LABELS,    scores (n, 5)
+    language(texts)              -> ISO 639-1 codes     (re-exported from .language)
+
+``embeddings`` are the vectors of the same texts from :mod:`sounding.analysis.embed`: either the
+default MiniLM vectors (n, 384) from ``embed()`` or the fast-mode static vectors (n, 64) from
+``embed_fast()``; the head trained for that embedding is picked by the vector width.
+
+Each head is one multinomial logistic regression over
+  * the (scaled) sentence embedding,
+  * VADER 3.3.2 scores (neg, neu, pos, compound), punctuation counts and 11 hand-written intent
+    cue patterns (question words, "please", "add", "would be", "crash", "doesn't work", ...),
+  * hashed TF-IDF word 1-2-grams and char 2-5-grams (sklearn ``HashingVectorizer``, stateless;
+    the idf vector and the weights are in ``weights/heads_<mode>.npz``).
+Texts are normalised first (URLs dropped, @handles masked as ``@user``). The heads are trained by
+``training/train_heads.py`` (seeded, reproducible); see ``docs/models.md`` for data and licences.
+
+Intent is a 4-class head trained on ARdoc app-review sentences (+ MARC): question, suggestion,
+problem, other (= ARdoc "information giving"). ``praise`` has no labelled data: a comment the head
+calls ``other`` whose sentiment head says positive (P(positive) > 0.5) is ``praise``. In the scores
+the ``other`` probability is split accordingly: praise = P(other)·P(pos), other = P(other)·(1-P(pos)).
+"""
+
 from __future__ import annotations
 
 import re
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .language import language  # noqa: F401  (part of this module's API)
+
+CLASSIFIER_VERSION = "sounding-heads-v1"
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+INTENT_LABELS = ("question", "suggestion", "problem", "praise", "other")
+INTENT_BASE_LABELS = ("question", "suggestion", "problem", "other")
+#: P(positive) above which an ``other`` comment is called ``praise``.
+PRAISE_THRESHOLD = 0.5
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+N_HASH = 2**18  # per analyzer (word, char)
 
 _HANDLE = re.compile(r"(?<![\w@])@\w+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _WS = re.compile(r"\s+")
+_WORD_TOKENS = r"(?u)\b\w[\w']*\b|[!?]+|[:;]-?[()DPp/]"
 
 
 def normalize_text(text: str) -> str:
-    """Mask @handles as ``@user`` and drop URLs (TweetEval convention), collapse whitespace."""
-    text = _URL.sub(" ", text or "")
+    """Drop URLs, mask @handles as ``@user`` (TweetEval convention), collapse whitespace."""
+    text = _URL.sub(" ", "" if text is None else str(text))
     text = _HANDLE.sub("@user", text)
     return _WS.sub(" ", text).strip()
+
+
+# ----------------------------------------------------------------------------- features
+_vec_lock = threading.Lock()
+_vectorizers = None
+_vader = None
+
+
+def _get_vectorizers():
+    global _vectorizers, _vader
+    with _vec_lock:
+        if _vectorizers is None:
+            from sklearn.feature_extraction.text import HashingVectorizer
+            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+            kw = dict(n_features=N_HASH, alternate_sign=False, norm=None, lowercase=True, dtype=np.float32)
+            _vectorizers = (
+                HashingVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=_WORD_TOKENS, **kw),
+                HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **kw),
+            )
+            _vader = SentimentIntensityAnalyzer()
+        return _vectorizers, _vader
+
+
+def lexical_counts(texts: Sequence[str]):
+    """Raw hashed n-gram counts (sparse CSR, n × 2·N_HASH); idf and scaling are applied by the head."""
+    import scipy.sparse as sp
+
+    (hw, hc), _ = _get_vectorizers()
+    return sp.hstack([hw.transform(texts), hc.transform(texts)], format="csr", dtype=np.float32)
+
+
+#: Hand-written intent cues (question / request / problem / praise / experience), counted 0, 1, 2+.
+_CUE_PATTERNS = [re.compile(p) for p in (
+    r"\?",
+    r"^\W*(how|what|why|when|where|which|who|whom|whose|is|are|am|do|does|did|can|could|will|would|should|may|has|have|was)\b",
+    r"\b(anyone|anybody|someone|somebody) (know|knows|help|tell)|\bis there (a|any)\b|\bhow (do|can|to)\b"
+    r"|\bwhy (is|does|do|did|can't|cant|won't)\b",
+    r"\b(please|pls|plz|pleas)\b",
+    r"\b(add|adding|added|include|bring back|put back|make it|let (me|us)|allow|enable|give (us|me)|option to|ability to"
+    r"|able to)\b",
+    r"\b(would|it'd|wud) (be|love|like)|\b(wish|hope|hoping|suggest\w*|feature|request)\b|\bi want\b|\bwe want\b"
+    r"|\b(need|needs) (a|an|to|more|the|some)\b|\bshould\b|\bif only\b|\bwhy not\b|\binstead of\b"
+    r"|\bmore (levels|options|features|characters|stuff)\b",
+    r"\b(crash\w*|bug|bugs|buggy|error\w*|broken|freez\w*|froze|glitch\w*|lag\w*|force clos\w*)\b",
+    r"\b(doesn'?t|does not|don'?t|do not|won'?t|will not|can'?t|cannot|couldn'?t|isn'?t|is not|not) (work|load|open|start"
+    r"|play|let|show|sync|connect|download|respond)\w*|\bnot working\b|\bstopped working\b|\bunable to\b|\bno longer\b"
+    r"|\bnothing happens\b|\bblack screen\b",
+    r"\b(fix|fixed|fixing|problem\w*|issue\w*|fail\w*|slow|keeps?|every ?time|after (the|this|last|latest|new)? ?update"
+    r"|since (the|this|last|latest|new)? ?update|lost|deleted|disappear\w*|annoying|uninstall\w*)\b",
+    r"\b(love|great|best|awesome|amazing|excellent|good|nice|fun|addictive|perfect|favorite|favourite|recommend|thank\w*"
+    r"|5 stars?|five stars?)\b",
+    r"\b(i|my|we) (use|have|had|play|played|bought|paid|downloaded|got)\b",
+)]
+N_CUES = 7 + len(_CUE_PATTERNS)
+
+
+def dense_cues(texts: Sequence[str]) -> np.ndarray:
+    """VADER neg/neu/pos/compound, punctuation cues and the intent cue patterns, (n, N_CUES) float32."""
+    _, vader = _get_vectorizers()
+    out = np.zeros((len(texts), N_CUES), dtype=np.float32)
+    for i, t in enumerate(texts):
+        d = vader.polarity_scores(t)
+        out[i, 0:4] = (d["neg"], d["neu"], d["pos"], d["compound"])
+        out[i, 4] = min(t.count("?"), 3) / 3.0
+        out[i, 5] = min(t.count("!"), 3) / 3.0
+        out[i, 6] = 1.0 if t.rstrip().endswith("?") else 0.0
+        tl = t.lower()
+        for j, pat in enumerate(_CUE_PATTERNS):
+            out[i, 7 + j] = min(sum(1 for _ in pat.finditer(tl)), 2) / 2.0
+    return out
+
+
+def assemble_features(counts, cues: np.ndarray, embeddings: np.ndarray, idf: np.ndarray, emb_scale: float, cue_scale: float):
+    """[tf-idf n-grams (sublinear tf, L2-normalised) | embedding·emb_scale | cues·cue_scale] as CSR."""
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    counts = counts.copy()
+    counts.data = np.log1p(counts.data)  # sublinear tf
+    tfidf = normalize(counts.multiply(idf[None, :]).tocsr(), norm="l2", copy=False)
+    dense = np.hstack([np.asarray(embeddings, dtype=np.float32) * emb_scale, cues * cue_scale])
+    return sp.hstack([tfidf, sp.csr_matrix(dense)], format="csr", dtype=np.float32)
+
+
+def build_features(texts: Sequence[str], embeddings: np.ndarray, idf: np.ndarray, emb_scale: float, cue_scale: float):
+    """The design matrix of a head for normalised ``texts``."""
+    return assemble_features(lexical_counts(texts), dense_cues(texts), embeddings, idf, emb_scale, cue_scale)
+
+
+# ----------------------------------------------------------------------------- heads
+class _Head:
+    def __init__(self, data: dict, prefix: str):
+        self.labels = [str(x) for x in data[f"{prefix}_labels"]]
+        self.idf = data[f"{prefix}_idf"].astype(np.float32)
+        self.cols = data[f"{prefix}_cols"].astype(np.int64)  # active feature columns
+        self.coef = data[f"{prefix}_coef"].astype(np.float32)  # (k, len(cols))
+        self.intercept = data[f"{prefix}_intercept"].astype(np.float32)
+        self.emb_scale = float(data[f"{prefix}_emb_scale"])
+        self.cue_scale = float(data[f"{prefix}_cue_scale"])
+
+    def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        counts, cues = _shared_inputs(texts)
+        X = assemble_features(counts, cues, embeddings, self.idf, self.emb_scale, self.cue_scale)
+        z = np.asarray(X[:, self.cols] @ self.coef.T) + self.intercept
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+_inputs_lock = threading.Lock()
+_last_inputs: tuple | None = None
+
+
+def _shared_inputs(texts: Sequence[str]):
+    """Hashed counts and cues of normalised texts; the last batch is memoised so that sentiment()
+    followed by intent() on the same texts computes the lexical features once."""
+    global _last_inputs
+    key = tuple(texts)
+    with _inputs_lock:
+        if _last_inputs is not None and _last_inputs[0] == key:
+            return _last_inputs[1], _last_inputs[2]
+    counts, cues = lexical_counts(key), dense_cues(key)
+    with _inputs_lock:
+        _last_inputs = (key, counts, cues)
+    return counts, cues
+
+
+_heads_lock = threading.Lock()
+_heads: dict[str, dict[str, _Head]] = {}
+_MODES = {384: "full", 64: "fast"}
+
+
+def _mode_for(embeddings: np.ndarray) -> str:
+    dim = int(np.asarray(embeddings).shape[1])
+    if dim not in _MODES:
+        raise ValueError(f"no classifier head for {dim}-d embeddings (expected 384 or 64)")
+    return _MODES[dim]
+
+
+def load_heads(mode: str = "full") -> dict[str, _Head]:
+    """Load (once) the sentiment and intent heads of an embedding mode from weights/heads_<mode>.npz."""
+    with _heads_lock:
+        if mode not in _heads:
+            with np.load(WEIGHTS_DIR / f"heads_{mode}.npz", allow_pickle=False) as z:
+                data = {k: z[k] for k in z.files}
+                _heads[mode] = {"sentiment": _Head(data, "sentiment"), "intent": _Head(data, "intent")}
+        return _heads[mode]
+
+
+def _prep(texts: Sequence[str], embeddings) -> tuple[list[str], np.ndarray]:
+    texts = [normalize_text(t) for t in texts]
+    emb = np.asarray(embeddings, dtype=np.float32)
+    if emb.ndim != 2 or emb.shape[0] != len(texts):
+        raise ValueError(f"embeddings shape {emb.shape} does not match {len(texts)} texts")
+    return texts, emb
+
+
+def sentiment(texts: Sequence[str], embeddings) -> tuple[list[str], np.ndarray]:
+    """Sentiment per text: labels in (negative, neutral, positive); scores (n, 3) probabilities in that order."""
+    texts, emb = _prep(texts, embeddings)
+    if not texts:
+        return [], np.zeros((0, 3), dtype=np.float32)
+    head = load_heads(_mode_for(emb))["sentiment"]
+    p = head.predict_proba(texts, emb)
+    p = p[:, [head.labels.index(l) for l in SENTIMENT_LABELS]]
+    return [SENTIMENT_LABELS[i] for i in p.argmax(axis=1)], p
+
+
+def intent_base(texts: Sequence[str], embeddings) -> np.ndarray:
+    """4-class intent probabilities (n, 4) in INTENT_BASE_LABELS order (ARdoc classes, no praise)."""
+    texts, emb = _prep(texts, embeddings)
+    if not texts:
+        return np.zeros((0, 4), dtype=np.float32)
+    head = load_heads(_mode_for(emb))["intent"]
+    p = head.predict_proba(texts, emb)
+    return p[:, [head.labels.index(l) for l in INTENT_BASE_LABELS]]
+
+
+def intent(texts: Sequence[str], embeddings, sentiment_scores: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
+    """Intent per text: labels in (question, suggestion, problem, praise, other); scores (n, 5) in that order.
+
+    ``sentiment_scores`` (from :func:`sentiment`) may be passed to avoid computing sentiment twice.
+    """
+    base = intent_base(texts, embeddings)
+    n = base.shape[0]
+    if n == 0:
+        return [], np.zeros((0, 5), dtype=np.float32)
+    if sentiment_scores is None:
+        sentiment_scores = sentiment(texts, embeddings)[1]
+    p_pos = np.asarray(sentiment_scores, dtype=np.float32)[:, 2]
+    q, s, pr, o = base[:, 0], base[:, 1], base[:, 2], base[:, 3]
+    scores = np.stack([q, s, pr, o * p_pos, o * (1.0 - p_pos)], axis=1).astype(np.float32)
+    labels = []
+    for i, k in enumerate(base.argmax(axis=1)):
+        if INTENT_BASE_LABELS[k] != "other":
+            labels.append(INTENT_BASE_LABELS[k])
+        else:
+            labels.append("praise" if p_pos[i] > PRAISE_THRESHOLD else "other")
+    return labels, scores

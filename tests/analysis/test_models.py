@@ -1,0 +1,100 @@
+"""Fast checks of the per-comment models (embedding, sentiment, intent, language).
+
+They load the real shipped weights, offline, and assert behaviour on unambiguous comments only;
+benchmark numbers live in benchmarks/, not here.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import numpy as np
+import pytest
+
+from sounding.analysis import classify, embed as E
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Any attempt to open a network connection fails the test."""
+
+    def guard(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", guard)
+    monkeypatch.setattr(socket, "create_connection", guard)
+
+
+QUESTION = "How do I change my password in the app?"
+PROBLEM = "The app crashes every time I open it and I lost all my data. Terrible."
+SUGGESTION = "Please add a dark mode option, it would be great to have it."
+PRAISE = "I absolutely love this app, it is amazing and the team did a fantastic job!"
+
+
+def test_embed_shape_norm_determinism():
+    texts = [QUESTION, PROBLEM, SUGGESTION, PRAISE, ""]
+    a = E.embed(texts)
+    assert a.shape == (5, 384) and a.dtype == np.float32
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
+    b = E.embed(list(reversed(texts)), batch_size=2)[::-1]
+    assert np.allclose(a, b, atol=1e-5)  # same vectors whatever the order / batch size
+    assert E.embed([]).shape == (0, 384)
+    assert isinstance(E.EMBED_MODEL_VERSION, str) and E.EMBED_MODEL_VERSION
+
+
+def test_embed_semantics():
+    a = E.embed(["The app keeps crashing on startup", "It crashes whenever I launch the application", "My cat likes fish"])
+    assert a[0] @ a[1] > a[0] @ a[2] + 0.2
+
+
+def test_embed_truncates_long_text():
+    long = "word " * 2000
+    a = E.embed([long])
+    assert a.shape == (1, 384) and np.isfinite(a).all()
+
+
+def test_embed_fast_mode():
+    a = E.embed_fast([QUESTION, PRAISE])
+    assert a.shape == (2, 64) and np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_intent_and_sentiment_clear_cases(fast):
+    texts = [QUESTION, PROBLEM, SUGGESTION, PRAISE]
+    emb = E.embed_fast(texts) if fast else E.embed(texts)
+    s_labels, s_scores = classify.sentiment(texts, emb)
+    assert s_scores.shape == (4, 3) and np.allclose(s_scores.sum(axis=1), 1.0, atol=1e-4)
+    assert set(s_labels) <= set(classify.SENTIMENT_LABELS)
+    assert s_labels[1] == "negative"
+    assert s_labels[3] == "positive"
+
+    labels, scores = classify.intent(texts, emb, sentiment_scores=s_scores)
+    assert scores.shape == (4, 5) and np.allclose(scores.sum(axis=1), 1.0, atol=1e-4)
+    assert labels == ["question", "problem", "suggestion", "praise"]
+    # without precomputed sentiment the result is the same
+    assert classify.intent(texts, emb)[0] == labels
+
+
+def test_empty_and_mismatch():
+    assert classify.sentiment([], np.zeros((0, 384), np.float32))[0] == []
+    assert classify.intent([], np.zeros((0, 384), np.float32))[0] == []
+    with pytest.raises(ValueError):
+        classify.sentiment(["a", "b"], np.zeros((1, 384), np.float32))
+
+
+def test_language():
+    out = classify.language(
+        ["Ceci est une phrase en français, et l'application est très bien.", "This is an English sentence about the app.", "👍"]
+    )
+    assert out == ["fr", "en", "und"]
+
+
+def test_weights_load_offline():
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+    heads = classify.load_heads("full")
+    assert set(heads) == {"sentiment", "intent"}
+    assert isinstance(classify.CLASSIFIER_VERSION, str) and classify.CLASSIFIER_VERSION
