@@ -72,6 +72,7 @@ def main() -> int:
     best_full = min(r["seconds"] for r in rows if r["mode"] == "full")
 
     def classify_all(e):
+        K.clear_cache()  # no reuse of the previous run's features
         _, s = K.sentiment(texts, e)
         K.intent(texts, e, sentiment_scores=s)
 

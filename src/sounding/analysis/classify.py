@@ -183,6 +183,13 @@ def _shared_inputs(texts: Sequence[str]):
     return counts, cues
 
 
+def clear_cache() -> None:
+    """Forget the memoised features of the last batch (benchmarks call this between runs)."""
+    global _last_inputs
+    with _inputs_lock:
+        _last_inputs = None
+
+
 _heads_lock = threading.Lock()
 _heads: dict[str, dict[str, _Head]] = {}
 _MODES = {384: "full", 64: "fast"}
