@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sounding.cli import app
+from sounding.importers import BATCH_SIZE
 from sounding.store import Store
 
 runner = CliRunner()
@@ -158,8 +159,9 @@ def test_reddit_export(tmp_path):
 
 @pytest.mark.slow
 def test_sigkill_mid_import_then_rerun_completes_without_duplicates(tmp_path):
+    pairs = 2 * BATCH_SIZE  # four batches of post + reply pairs
     rows = []
-    for t in range(20_000):
+    for t in range(pairs):
         rows.append(row("post", f"p{t}"))
         rows.append(row("comment", f"c{t}", f"p{t}"))
     data = write_jsonl(tmp_path / "big.jsonl", rows)
@@ -170,18 +172,18 @@ def test_sigkill_mid_import_then_rerun_completes_without_duplicates(tmp_path):
     store = Store.open(str(db))
     try:
         while time.time() < deadline:  # kill once some, but not all, batches are durable
-            if 0 < store.counts()["posts"] < 20_000:
+            if 0 < store.counts()["posts"] < pairs:
                 break
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         partial = store.counts()
-        assert 0 < partial["posts"] < 20_000, "the kill should land mid-import"
-        # batches (5,000 rows = 2,500 post+reply pairs) are atomic: never a post without its reply
-        assert partial["posts"] == partial["comments"] and partial["posts"] % 2_500 == 0
+        assert 0 < partial["posts"] < pairs, "the kill should land mid-import"
+        # batches (BATCH_SIZE rows = BATCH_SIZE / 2 post+reply pairs) are atomic: never a post without its reply
+        assert partial["posts"] == partial["comments"] and partial["posts"] % (BATCH_SIZE // 2) == 0
         done = subprocess.run(command, capture_output=True, timeout=300)
         assert done.returncode == 0, done.stderr
         final = store.counts()
-        assert (final["posts"], final["comments"]) == (20_000, 20_000)
+        assert (final["posts"], final["comments"]) == (pairs, pairs)
     finally:
         store.close()

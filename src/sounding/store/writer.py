@@ -21,7 +21,23 @@ from sounding.records import CommentRecord, PollRecord, PostRecord, ReactionSnap
 from sounding.store import models
 
 CHUNK = 500  # bound parameters per IN (...) lookup: well under every backend's limit
-CACHE_SIZE = 200_000  # recently written ids kept so replies find their parents without a query
+CACHE_SIZE = 100_000  # recently written ids kept so replies find their parents without a query
+
+
+def _statement_sizes(rows: int, columns: int) -> list[int]:
+    """Rows per multi-row INSERT: a fixed power of two, the rest in smaller powers of two.
+
+    The driver caches prepared statements by their SQL; a handful of fixed sizes keeps that cache
+    (and memory) bounded, where "whatever is left over" would prepare a new large statement per batch.
+    """
+    largest = 1 << ((30_000 // columns).bit_length() - 1)
+    sizes = [largest] * (rows // largest)
+    rest = rows % largest
+    while rest:
+        size = 1 << (rest.bit_length() - 1)
+        sizes.append(size)
+        rest -= size
+    return sizes
 
 
 def text_hash(text: str) -> str:
@@ -68,7 +84,7 @@ class RecordWriter:
     # -- helpers ---------------------------------------------------------------------------
     def _time(self, value: datetime) -> datetime | str:
         """UTC; on SQLite already in SQLAlchemy's DATETIME storage format (the driver gets it as is)."""
-        if value.tzinfo is not None and value.utcoffset():
+        if value.tzinfo is not UTC and value.tzinfo is not None and value.utcoffset():
             value = value.astimezone(UTC)
         if self.dialect == "sqlite":  # always 6 fraction digits, so stored and bound values compare right
             return value.replace(tzinfo=None).isoformat(" ", "microseconds")
@@ -106,11 +122,12 @@ class RecordWriter:
         placeholders = "(" + ",".join("?" * len(columns)) + ")"
         head = f"INSERT INTO {table.name} ({','.join(columns)}) VALUES "
         tail = f" ON CONFLICT DO NOTHING RETURNING {','.join(returned)}"
-        per_statement = max(1, 30_000 // len(columns))
         out: list[tuple] = []
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            cursor.execute(head + ",".join([placeholders] * len(chunk)) + tail, [v for row in chunk for v in row])
+        start = 0
+        for size in _statement_sizes(len(rows), len(columns)):
+            chunk = rows[start : start + size]
+            start += size
+            cursor.execute(head + ",".join([placeholders] * size) + tail, [v for row in chunk for v in row])
             out.extend(cursor.fetchall())
         cursor.close()
         return out
