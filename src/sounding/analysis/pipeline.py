@@ -53,18 +53,20 @@ def classify_with_heads(texts: Sequence[str], vectors: np.ndarray) -> Labels:
 
 
 def default_steps(mode: str = "quality") -> Steps:
-    """The bundled offline models. ``fast`` truncates comments harder (see docs/models.md)."""
+    """The bundled offline models: ``quality`` (MiniLM int8 ONNX, 384-d) or ``fast`` (static 64-d).
+
+    Fast mode is several times quicker and weaker (see docs/models.md for both modes' numbers).
+    """
     import hashlib
 
     from sounding.analysis import classify, embed, language
     from sounding.analysis.themes_step import ThemeStep
 
-    max_length = 64 if mode == "fast" else embed.MAX_LENGTH
-
-    def embed_texts(texts: Sequence[str]) -> np.ndarray:
-        return embed.embed(texts, max_length=max_length)
-
-    parts = f"{embed.EMBED_MODEL_VERSION}|{classify.CLASSIFIER_VERSION}|{language.LANGUAGE_MODEL_VERSION}|{max_length}"
+    if mode not in ("quality", "fast"):
+        raise ValueError(f"mode must be 'quality' or 'fast', not {mode!r}")
+    embed_texts = embed.embed_fast if mode == "fast" else embed.embed
+    embedder = embed.EMBED_FAST_MODEL_VERSION if mode == "fast" else embed.EMBED_MODEL_VERSION
+    parts = f"{embedder}|{classify.CLASSIFIER_VERSION}|{language.LANGUAGE_MODEL_VERSION}"
     # readable prefix + digest of everything that can change a result, within the 64-char column
     version = f"{mode}-{classify.CLASSIFIER_VERSION}-{hashlib.sha1(parts.encode()).hexdigest()[:12]}"
     return Steps(embed_texts, classify_with_heads, language.language, ThemeStep(), version)
