@@ -58,12 +58,15 @@ def test_embed_truncates_long_text():
 
 
 def test_embed_fast_mode():
+    pytest.importorskip("static_model")  # tokenlearn-static-model: optional, fast mode only
     a = E.embed_fast([QUESTION, PRAISE])
     assert a.shape == (2, 64) and np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
 
 
 @pytest.mark.parametrize("fast", [False, True])
 def test_intent_and_sentiment_clear_cases(fast):
+    if fast:
+        pytest.importorskip("static_model")
     texts = [QUESTION, PROBLEM, SUGGESTION, PRAISE]
     emb = E.embed_fast(texts) if fast else E.embed(texts)
     s_labels, s_scores = classify.sentiment(texts, emb)

@@ -34,7 +34,7 @@ import numpy as np
 
 from .language import language  # noqa: F401  (part of this module's API)
 
-CLASSIFIER_VERSION = "sounding-heads-v1"
+CLASSIFIER_VERSION = "sounding-heads-v2"
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 INTENT_LABELS = ("question", "suggestion", "problem", "praise", "other")
 INTENT_BASE_LABELS = ("question", "suggestion", "problem", "other")
@@ -99,12 +99,16 @@ _CUE_PATTERNS = [re.compile(p) for p in (
     r"\b(would|it'd|wud) (be|love|like)|\b(wish|hope|hoping|suggest\w*|feature|request)\b|\bi want\b|\bwe want\b"
     r"|\b(need|needs) (a|an|to|more|the|some)\b|\bshould\b|\bif only\b|\bwhy not\b|\binstead of\b"
     r"|\bmore (levels|options|features|characters|stuff)\b",
-    r"\b(crash\w*|bug|bugs|buggy|error\w*|broken|freez\w*|froze|glitch\w*|lag\w*|force clos\w*)\b",
+    r"\b(crash\w*|bug|bugs|buggy|error\w*|broke|broken|freez\w*|froze|glitch\w*|lag\w*|force clos\w*|damaged"
+    r"|defective|faulty|leak\w*|ripped|torn|scratched|stopped)\b",
     r"\b(doesn'?t|does not|don'?t|do not|won'?t|will not|can'?t|cannot|couldn'?t|isn'?t|is not|not) (work|load|open|start"
     r"|play|let|show|sync|connect|download|respond)\w*|\bnot working\b|\bstopped working\b|\bunable to\b|\bno longer\b"
-    r"|\bnothing happens\b|\bblack screen\b",
+    r"|\bnothing happens\b|\bblack screen\b|\bnever (arrived|came|received|got|showed up|shipped)\b"
+    r"|\b(didn'?t|did not|hasn'?t|has not|haven'?t|have not) (arrive|come|receive|get|ship)\w*|\bstill (waiting|no|not)\b"
+    r"|\bno (response|reply|answer|refund)\b|\bwrong (item|size|order|colou?r|product|address)\b",
     r"\b(fix|fixed|fixing|problem\w*|issue\w*|fail\w*|slow|keeps?|every ?time|after (the|this|last|latest|new)? ?update"
-    r"|since (the|this|last|latest|new)? ?update|lost|deleted|disappear\w*|annoying|uninstall\w*)\b",
+    r"|since (the|this|last|latest|new)? ?update|lost|deleted|disappear\w*|annoying|uninstall\w*|refund\w*|overcharg\w*"
+    r"|charged (me )?twice|scam|missing|late|delayed|cancel\w*|complain\w*)\b",
     r"\b(love|great|best|awesome|amazing|excellent|good|nice|fun|addictive|perfect|favorite|favourite|recommend|thank\w*"
     r"|5 stars?|five stars?)\b",
     r"\b(i|my|we) (use|have|had|play|played|bought|paid|downloaded|got)\b",
