@@ -45,9 +45,9 @@ def _norm_key(s: str) -> str:
     """Matching key used to find SemEval pool tweets that are in TweetEval val."""
     from sounding.analysis.classify import normalize_text
 
-    s = normalize_text(html.unescape(_decode_u(s)))
-    s = s.strip().strip('"').strip()
-    return re.sub(r"\s+", " ", s).lower()
+    s = normalize_text(html.unescape(_decode_u(s))).lower()
+    s = re.sub(r"^rt\b", "", s)
+    return re.sub(r"[^0-9a-z]+", "", s)  # letters and digits only: quotes, ellipses, spacing differ
 
 
 # ---------------------------------------------------------------- sentiment
@@ -147,11 +147,24 @@ def cached_embed(name: str, texts: list[str], mode: str = "full") -> np.ndarray:
     path = CACHE / f"{name}.{mode}.{h}.npy"
     if path.exists():
         return np.load(path)
-    if mode == "full":
-        X = E.embed(texts, batch_size=64)
-    elif mode == "fast":
-        X = E.embed_fast(texts)
-    else:
+    # reuse rows of other caches of the same dataset/mode/model version (sidecar .texts.json)
+    import json
+
+    known: dict[str, np.ndarray] = {}
+    for other in CACHE.glob(f"{name}.{mode}.*.npy"):
+        side = other.with_suffix(".texts.json")
+        if side.exists():
+            meta = json.loads(side.read_text(encoding="utf-8"))
+            old = np.load(other)
+            if meta.get("version") == version and len(meta.get("texts", [])) == len(old):
+                known.update(zip(meta["texts"], old))
+    missing = sorted({t for t in texts if t not in known})
+    embed_fn = (lambda ts: E.embed(ts, batch_size=64)) if mode == "full" else E.embed_fast
+    if mode not in ("full", "fast"):
         raise ValueError(mode)
+    if missing:
+        known.update(zip(missing, embed_fn(missing)))
+    X = np.stack([known[t] for t in texts]).astype(np.float32) if texts else np.zeros((0, 384 if mode == "full" else 64), np.float32)
     np.save(path, X)
+    path.with_suffix(".texts.json").write_text(json.dumps({"version": version, "texts": texts}), encoding="utf-8")
     return X

@@ -34,7 +34,7 @@ import numpy as np
 
 from .language import language  # noqa: F401  (part of this module's API)
 
-CLASSIFIER_VERSION = "sounding-heads-v2"
+CLASSIFIER_VERSION = "sounding-heads-v3"
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 INTENT_LABELS = ("question", "suggestion", "problem", "praise", "other")
 INTENT_BASE_LABELS = ("question", "suggestion", "problem", "other")
