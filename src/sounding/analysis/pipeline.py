@@ -110,7 +110,7 @@ def enrich(store: Store, steps: Steps, on_progress: Callable[[int], None] | None
             for i in range(len(page))
         ]
         with store.transaction() as conn:
-            conn.execute(store.writer._insert(table).on_conflict_do_nothing(), rows)
+            conn.execute(store.insert(table).on_conflict_do_nothing(), rows)
         done += len(rows)
         if on_progress:
             on_progress(len(rows))

@@ -21,8 +21,7 @@ from sounding.store import Store
 from sounding.store.models import Theme as ThemeRow
 from sounding.store.models import ThemeMember
 
-
-MENTION_OR_LINK = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+", re.I)
+MENTION_OR_LINK = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+", re.IGNORECASE)
 
 
 @dataclass
@@ -132,4 +131,4 @@ def _write_members(store: Store, members: list[tuple[str, int | None]], represen
         return
     rows = [{"text_hash": h, "theme_id": t, "representative": h in representatives} for h, t in members]
     with store.transaction() as conn:
-        conn.execute(store.writer._insert(ThemeMember.__table__).on_conflict_do_nothing(), rows)
+        conn.execute(store.insert(ThemeMember.__table__).on_conflict_do_nothing(), rows)

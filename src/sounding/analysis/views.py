@@ -31,7 +31,7 @@ def current_version(store: Store) -> str | None:
 def set_current_version(store: Store, version: str) -> None:
     table = Meta.__table__
     with store.transaction() as conn:
-        statement = store.writer._insert(table).values(key=VERSION_KEY, value=version)
+        statement = store.insert(table).values(key=VERSION_KEY, value=version)
         conn.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"value": version}))
 
 

@@ -11,14 +11,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, Table, func, select
 from sqlalchemy.orm import Session
 
 from sounding.config import database_url
 from sounding.records import Record, SyncBatch
 from sounding.store import models
 from sounding.store.engine import make_engine, upgrade
-from sounding.store.writer import RecordWriter, WriteResult
+from sounding.store.writer import RecordWriter, WriteResult, dialect_insert
 
 __all__ = ["Store", "WriteResult", "models"]
 
@@ -48,6 +48,10 @@ class Store:
     def session(self) -> Session:
         """An ORM session for the read/write paths that are not bulk (experiments, decisions…)."""
         return Session(self.engine, expire_on_commit=False)
+
+    def insert(self, table: Table):
+        """An INSERT for this backend that supports ``on_conflict_do_nothing`` / ``_do_update``."""
+        return dialect_insert(self.dialect)(table)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -128,7 +132,7 @@ class Store:
     def _set_cursor(self, conn: Connection, account_id: int, stream: str, cursor: str) -> None:
         table = models.SyncCursor.__table__
         values = {"account_id": account_id, "stream": stream, "cursor": cursor, "updated_at": datetime.now(UTC)}
-        statement = self.writer._insert(table).values(**values)
+        statement = self.insert(table).values(**values)
         conn.execute(
             statement.on_conflict_do_update(
                 index_elements=["account_id", "stream"],

@@ -40,6 +40,11 @@ def _statement_sizes(rows: int, columns: int) -> list[int]:
     return sizes
 
 
+def dialect_insert(dialect: str):
+    """``insert`` of the backend, for ``on_conflict_do_nothing`` / ``on_conflict_do_update``."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 def text_hash(text: str) -> str:
     """Stable 128-bit hash of a text: enrichment and theme caches are keyed by it."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
@@ -60,10 +65,6 @@ class WriteResult:
     )
     unresolved: list[tuple[int, str]] = field(default_factory=list)
 
-    def add(self, other: WriteResult) -> None:
-        for key, value in other.new.items():
-            self.new[key] += value
-
 
 class RecordWriter:
     """Writes batches of records on a connection; keeps a bounded id cache across batches."""
@@ -71,7 +72,7 @@ class RecordWriter:
     def __init__(self, dialect: str, salt: bytes) -> None:
         self.dialect = dialect
         self.salt = salt
-        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._insert = dialect_insert(dialect)
         # (platform, platform_id) -> (comment id or None for a post, thread root post id)
         self._ids: OrderedDict[tuple[str, str], tuple[int | None, int]] = OrderedDict()
         self._authors: dict[tuple[str, str], str] = {}
