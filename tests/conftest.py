@@ -6,8 +6,11 @@ database on it. With ``SOUNDING_REQUIRE_POSTGRES=1`` a missing server fails inst
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -16,6 +19,16 @@ from sqlalchemy.engine import make_url
 from sounding.store import Store
 
 PG_URL = os.environ.get("SOUNDING_TEST_POSTGRES_URL")
+
+# The local Bluesky network: one session fixture for every test that needs it (connectors, ask),
+# so it starts at most once. Registered under its own module name, which no conftest shadows.
+_spec = importlib.util.spec_from_file_location(
+    "devnet_helpers", Path(__file__).parent / "integration" / "bluesky" / "devnet_helpers.py"
+)
+devnet_helpers = sys.modules.setdefault("devnet_helpers", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(devnet_helpers)
+bluesky_net = devnet_helpers.bluesky_net
+people = devnet_helpers.people
 
 
 def _postgres_database() -> str:

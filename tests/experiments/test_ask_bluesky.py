@@ -2,22 +2,15 @@
 listing numbered options, replies are the answers (numbers, option texts, or free text read by
 meaning); asking on Bluesky and Mastodon at once pools both.
 
-Uses the devnet fixture's helpers. The network is the one given by SOUNDING_BSKY_PDS_URL, one
-started by hand (`scripts/bluesky-devnet.sh start`), or one this module starts (and exports, so the
-integration tests of the same session reuse it). Skipped when none can be had, unless
-SOUNDING_REQUIRE_DEVNET=1.
+Uses the session's devnet fixture (tests/integration/bluesky/devnet_helpers.py, registered in
+tests/conftest.py). Skipped when no network can be had, unless SOUNDING_REQUIRE_DEVNET=1.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 
+import devnet_helpers as devnet  # loaded by tests/conftest.py, which also provides bluesky_net and people
 import pytest
 from sqlalchemy import select
 
@@ -25,52 +18,6 @@ from sounding.connectors import AccountRef, RetryPolicy, open_connector
 from sounding.connectors.secrets import SecretStore
 from sounding.connectors.sync import run_connector
 from sounding.store import models
-
-_CONFTEST = Path(__file__).resolve().parents[1] / "integration" / "bluesky" / "conftest.py"
-_spec = importlib.util.spec_from_file_location("sounding_bluesky_devnet_fixture", _CONFTEST)
-devnet = sys.modules.setdefault(_spec.name, importlib.util.module_from_spec(_spec))
-_spec.loader.exec_module(devnet)  # type: ignore[union-attr]
-
-
-@pytest.fixture(scope="session")
-def bluesky_net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """The devnet, reused when running; when this module starts it, it exports its URLs so the
-    integration tests' fixture (same session) reuses it instead of starting a second one on the
-    same ports."""
-    if url := os.environ.get("SOUNDING_BSKY_PDS_URL"):
-        yield devnet.Network(url, os.environ.get("SOUNDING_BSKY_APPVIEW_URL"))
-        return
-    running = subprocess.run(  # noqa: PLW1510 - returncode checked
-        ["bash", str(devnet.SCRIPT), "env"], capture_output=True, text=True, timeout=30
-    )
-    values = devnet._parse_env(running.stdout) if running.returncode == 0 else {}
-    if "SOUNDING_BSKY_PDS_URL" in values and devnet._reachable(values["SOUNDING_BSKY_PDS_URL"]):
-        yield devnet.Network(values["SOUNDING_BSKY_PDS_URL"], values.get("SOUNDING_BSKY_APPVIEW_URL"))
-        return
-    if not (devnet.HERE / "node_modules" / "@atproto" / "dev-env").is_dir():
-        devnet._unavailable(f"{devnet.HERE / 'node_modules'} is not installed")
-    if os.geteuid() != 0:
-        devnet._unavailable("starting PostgreSQL for the AppView needs root (su postgres)")
-    env = dict(os.environ, SOUNDING_DEVNET_STATE=str(tmp_path_factory.mktemp("devnet")))
-    started = subprocess.run(  # noqa: PLW1510 - returncode checked below
-        ["bash", str(devnet.SCRIPT), "start"], capture_output=True, text=True, env=env, timeout=240
-    )
-    if started.returncode != 0:
-        devnet._unavailable(f"start failed: {started.stderr[-2000:]}")
-    values = devnet._parse_env(started.stdout)
-    exported = {k: v for k, v in values.items() if k.startswith("SOUNDING_BSKY_")}
-    os.environ.update(exported)
-    try:
-        yield devnet.Network(values["SOUNDING_BSKY_PDS_URL"], values.get("SOUNDING_BSKY_APPVIEW_URL"))
-    finally:
-        for key in exported:
-            os.environ.pop(key, None)
-        subprocess.run(  # noqa: PLW1510 - best-effort teardown
-            ["bash", str(devnet.SCRIPT), "stop"], capture_output=True, text=True, env=env, timeout=120
-        )
-
-
-people = devnet.people  # the integration fixture: fresh .test accounts on the network above
 
 
 @pytest.fixture

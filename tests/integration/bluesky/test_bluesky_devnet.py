@@ -1,4 +1,4 @@
-"""The Bluesky connector against a real AT Protocol network on loopback (see conftest.py)."""
+"""The Bluesky connector against a real AT Protocol network on loopback (see devnet_helpers.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import PASSWORD, ROOT, reply, wait_indexed
+from devnet_helpers import PASSWORD, ROOT, reply, wait_indexed
 from sqlalchemy import func, select
 
 from sounding.connectors import AccountRef, PollItem, PostItem, ReplyItem, RetryPolicy, open_connector

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 import httpx
-from conftest import PASSWORD, reply, wait_indexed
+from devnet_helpers import PASSWORD, reply, wait_indexed
 from sqlalchemy import func, select
 
 from sounding.connectors import AccountRef, RetryPolicy, open_connector
