@@ -7,7 +7,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -154,22 +153,12 @@ def show_summary(api: Sounding, limit: int = 5) -> None:
     for column in ("people", "comments", "our_replies", "text"):
         table.add_column(column, overflow="fold")
     for row in threads.itertuples():
-        table.add_row(str(row.people), str(row.comments), str(row.our_replies), escape(_short(row.text)))
+        table.add_row(str(row.people), str(row.comments), str(row.our_replies), analysis.short(row.text, 90))
     console.print(table)
     questions = api.unanswered_questions()
     rule = "the intent model" if api.analysed else "a question mark (run `sounding analyze` for the intent model)"
     console.rule(f"[bold]{len(questions):,} questions nobody answered[/] (question = {rule}); oldest first")
-    _print_quotes(questions.head(limit))
-
-
-def _print_quotes(frame: pd.DataFrame) -> None:
-    for row in frame.itertuples():
-        console.print(f"  [dim]{row.created_at:%Y-%m-%d} {row.kind} {escape(str(row.id))}[/]  “{escape(_short(row.text, 140))}”")
-
-
-def _short(text: str, width: int = 90) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    analysis.print_questions(questions.head(limit))
 
 
 def register(app: typer.Typer) -> None:
