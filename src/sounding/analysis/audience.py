@@ -11,33 +11,39 @@ from sqlalchemy import and_, literal, select, union_all
 from sounding.store.models import Comment, Enrichment, Post, ThemeMember
 
 
-def audience(version: str | None):
-    """Every audience item (comment or post, not ours) with its analysis and theme, as a subquery."""
-    comments = select(
-        literal("comment").label("kind"),
-        Comment.id.label("item_id"),
-        Comment.platform,
-        Comment.platform_id,
-        Comment.post_id.label("thread_id"),
-        Comment.author,
-        Comment.text,
-        Comment.text_hash,
-        Comment.url,
-        Comment.created_at,
-    ).where(Comment.ours.is_(False))
-    posts = select(
-        literal("post").label("kind"),
-        Post.id.label("item_id"),
-        Post.platform,
-        Post.platform_id,
-        Post.id.label("thread_id"),
-        Post.author,
-        Post.text,
-        Post.text_hash,
-        Post.url,
-        Post.created_at,
-    ).where(Post.ours.is_(False))
-    items = union_all(comments, posts).subquery("items")
+ITEM_COLUMNS = ("kind", "item_id", "platform", "platform_id", "thread_id", "author", "text", "text_hash", "url",
+                "created_at")
+
+
+def _items(model, kind: str, thread_id, names: tuple[str, ...]):
+    available = {
+        "kind": literal(kind).label("kind"),
+        "item_id": model.id.label("item_id"),
+        "platform": model.platform,
+        "platform_id": model.platform_id,
+        "thread_id": thread_id.label("thread_id"),
+        "author": model.author,
+        "text": model.text,
+        "text_hash": model.text_hash,
+        "url": model.url,
+        "created_at": model.created_at,
+    }
+    return select(*(available[name] for name in names)).where(model.ours.is_(False))
+
+
+def audience(version: str | None, columns: tuple[str, ...] = ITEM_COLUMNS, hash_order: bool = False):
+    """Every audience item (comment or post, not ours) with its analysis and theme, as a subquery.
+
+    ``columns`` narrows the item columns (an aggregate over a million comments needs no text).
+    ``hash_order`` feeds the items in text-hash order: SQLite then merges the two tables' hash
+    indexes and probes the enrichment and theme tables in key order, which made the lesson
+    aggregate 2x faster (random probes into 32-character keys were most of its time).
+    """
+    names = columns if "text_hash" in columns else (*columns, "text_hash")  # the joins need the hash
+    items = union_all(_items(Comment, "comment", Comment.post_id, names), _items(Post, "post", Post.id, names))
+    if hash_order:
+        items = items.order_by("text_hash")
+    items = items.subquery("items")
     return (
         select(
             items,

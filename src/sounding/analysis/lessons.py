@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, delete, func, insert, select, update
 
 from sounding.store import Store
 from sounding.analysis.audience import audience
-from sounding.store.models import Lesson, Theme
+from sounding.store.models import Comment, Lesson, Post, Theme
 
 INTENT_WEIGHTS = {"problem": 1.0, "suggestion": 1.0, "question": 0.8, "praise": 0.5, "other": 0.3}
 VERBS = {
@@ -36,16 +36,24 @@ VERBS = {
 WINDOW = timedelta(days=30)
 
 
-def newest_audience_time(store: Store, version: str) -> datetime | None:
-    a = audience(version)
+EVIDENCE_COLUMNS = ("author", "created_at")
+
+
+def newest_audience_time(store: Store) -> datetime | None:
+    """Newest audience comment or post: two plain scans, no joins."""
     with store.engine.connect() as conn:
-        return conn.execute(select(func.max(a.c.created_at))).scalar()
+        times = [
+            conn.execute(select(func.max(model.created_at)).where(model.ours.is_(False))).scalar()
+            for model in (Comment, Post)
+        ]
+    times = [t for t in times if t is not None]
+    return max(times) if times else None
 
 
 def theme_evidence(store: Store, version: str) -> pd.DataFrame:
     """Per theme: comments, distinct people, intent and sentiment counts, recent vs previous month."""
-    a = audience(version)
-    now = newest_audience_time(store, version)
+    a = audience(version, EVIDENCE_COLUMNS, hash_order=store.dialect == "sqlite")
+    now = newest_audience_time(store)
     if now is None:
         return pd.DataFrame()
     recent_from, previous_from = now - WINDOW, now - 2 * WINDOW

@@ -67,10 +67,15 @@ def comments(store: Store, version: str, limit: int | None = None) -> pd.DataFra
 def themes(store: Store, version: str, quotes: int = 3) -> pd.DataFrame:
     """Themes by size, with their distinctive words and representative quotes linked to their thread."""
     a = audience(version)
+    counted = audience(version, ("author",), hash_order=store.dialect == "sqlite")
     sizes = (
-        select(a.c.theme_id, func.count().label("comments"), func.count(func.distinct(a.c.author)).label("people"))
-        .where(a.c.theme_id.is_not(None))
-        .group_by(a.c.theme_id)
+        select(
+            counted.c.theme_id,
+            func.count().label("comments"),
+            func.count(func.distinct(counted.c.author)).label("people"),
+        )
+        .where(counted.c.theme_id.is_not(None))
+        .group_by(counted.c.theme_id)
         .subquery()
     )
     frame = _frame(
