@@ -1,6 +1,6 @@
 """Shared fixtures: a fresh store per test, on SQLite and (when a server is given) PostgreSQL.
 
-``SOUNDING_TEST_POSTGRES_URL`` names a server (``make test`` starts one); each test gets its own
+``SOUNDING_TEST_POSTGRES_URL`` names a server (``scripts/test.sh`` starts one); each test gets its own
 database on it. With ``SOUNDING_REQUIRE_POSTGRES=1`` a missing server fails instead of skipping.
 """
 
@@ -35,7 +35,7 @@ def _postgres_database() -> str:
     if not PG_URL:
         if os.environ.get("SOUNDING_REQUIRE_POSTGRES") == "1":
             pytest.fail("SOUNDING_REQUIRE_POSTGRES=1 but SOUNDING_TEST_POSTGRES_URL is not set")
-        pytest.skip("no PostgreSQL server (set SOUNDING_TEST_POSTGRES_URL; `make test` starts one)")
+        pytest.skip("no PostgreSQL server (set SOUNDING_TEST_POSTGRES_URL; ./scripts/test.sh starts one)")
     name = f"sounding_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

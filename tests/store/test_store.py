@@ -123,3 +123,49 @@ def test_a_late_url_fills_a_published_post_without_counting_as_new(store):
     assert store.write_records([later]).new["posts"] == 0
     with store.engine.connect() as conn:
         assert conn.execute(select(models.Post.url)).scalar_one() == "https://social.example/@brand/42"
+
+
+def test_inline_counts_become_the_first_snapshot_then_only_changes(store):
+    seen = T0 + timedelta(days=1)
+    first = [
+        PostRecord("x", "p", "brand", "Which one?", T0, ours=True, likes=2, observed_at=seen),
+        CommentRecord("x", "c", "p", "ann", "Blue", T0 + timedelta(minutes=1), likes=1),
+    ]
+    assert store.write_records(first).new["reactions"] == 2
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(models.ReactionSnapshot.target_id, models.ReactionSnapshot.taken_at, models.ReactionSnapshot.likes,
+                   models.ReactionSnapshot.post_id, models.ReactionSnapshot.comment_id)
+            .order_by(models.ReactionSnapshot.target_id)
+        ).all()
+    assert [(r[0], r[1].replace(tzinfo=None), r[2]) for r in rows] == [
+        ("c", (T0 + timedelta(minutes=1)).replace(tzinfo=None), 1),
+        ("p", seen.replace(tzinfo=None), 2),
+    ]
+    assert rows[0][3] is None and rows[0][4] is not None and rows[1][3] is not None and rows[1][4] is None
+    assert store.write_records(first).new["reactions"] == 0  # same counts again: nothing new
+    grown = [CommentRecord("x", "c", "p", "ann", "Blue", T0 + timedelta(minutes=1), likes=4,
+                           observed_at=T0 + timedelta(days=2))]
+    assert store.write_records(grown).new["reactions"] == 1
+    assert count(store, models.ReactionSnapshot) == 3
+
+
+def test_the_same_id_on_two_platforms_in_one_batch(store):
+    records = [
+        PostRecord("mastodon", "1", "a", "toot", T0),
+        PostRecord("bluesky", "1", "b", "skeet", T0),
+        CommentRecord("mastodon", "2", "1", "c", "reply on mastodon", T0 + timedelta(minutes=1), likes=1),
+        CommentRecord("bluesky", "2", "1", "d", "reply on bluesky", T0 + timedelta(minutes=1), likes=2),
+    ]
+    assert store.write_records(records).new == {"posts": 2, "comments": 2, "reactions": 2, "polls": 0}
+    with store.engine.connect() as conn:
+        pairs = conn.execute(
+            select(models.Comment.platform, models.Post.platform)
+            .join(models.Post, models.Post.id == models.Comment.post_id)
+        ).all()
+        snaps = conn.execute(
+            select(models.ReactionSnapshot.platform, models.ReactionSnapshot.likes, models.Comment.platform)
+            .join(models.Comment, models.Comment.id == models.ReactionSnapshot.comment_id)
+        ).all()
+    assert sorted(pairs) == [("bluesky", "bluesky"), ("mastodon", "mastodon")]
+    assert sorted(snaps) == [("bluesky", 2, "bluesky"), ("mastodon", 1, "mastodon")]

@@ -89,29 +89,26 @@ def _flag(value: object) -> bool:
     return bool(value)
 
 
-def _plain(value: object, limit: int) -> bool:
-    return type(value) is str and 0 < len(value) <= limit
-
-
-def _plain_count(value: object) -> bool:
-    return value is None or (type(value) is int and value >= 0)
-
-
 def _fast_record(fields: dict) -> Record | None:
     """The common, already-clean row without per-field checks; ``None`` sends it to the full checks.
 
     Accepts only what :func:`record_from_fields` would accept unchanged (a subset), so both paths
-    build the same record; an import of a million rows spends a third less time here.
+    build the same record. The checks are inlined: on a million rows every function call shows.
     """
     get = fields.get
-    kind, platform, item_id, author, text = get("kind"), get("platform"), get("id"), get("author"), get("text")
+    platform, item_id, author, text = get("platform"), get("id"), get("author"), get("text")
     created, url, ours = get("created_at"), get("url"), get("ours", False)
     likes, reposts, replies, views = get("likes"), get("reposts"), get("replies"), get("views")
     if not (
-        _plain(platform, 32) and _plain(item_id, MAX_ID) and _plain(author, MAX_ID)
+        type(platform) is str and 0 < len(platform) <= 32
+        and type(item_id) is str and 0 < len(item_id) <= MAX_ID
+        and type(author) is str and 0 < len(author) <= MAX_ID
         and type(text) is str and len(text) <= MAX_TEXT and type(created) is str
-        and (url is None or _plain(url, MAX_URL)) and type(ours) is bool
-        and _plain_count(likes) and _plain_count(reposts) and _plain_count(replies) and _plain_count(views)
+        and (url is None or (type(url) is str and 0 < len(url) <= MAX_URL)) and type(ours) is bool
+        and (likes is None or (type(likes) is int and likes >= 0))
+        and (reposts is None or (type(reposts) is int and reposts >= 0))
+        and (replies is None or (type(replies) is int and replies >= 0))
+        and (views is None or (type(views) is int and views >= 0))
         and get("observed_at") is None and get("lang") is None
     ):
         return None
@@ -121,9 +118,10 @@ def _fast_record(fields: dict) -> Record | None:
         return None
     if created_at.tzinfo is None:
         created_at = created_at.replace(tzinfo=UTC)
+    kind = get("kind")
     if kind == "comment":
         parent = get("parent_id")
-        if not _plain(parent, MAX_ID):
+        if not (type(parent) is str and 0 < len(parent) <= MAX_ID):
             return None
         return CommentRecord(platform, item_id, parent, author, text, created_at, url, ours, None, likes, reposts,
                              replies, views)

@@ -77,6 +77,7 @@ class RecordWriter:
         self._ids: OrderedDict[tuple[str, str], tuple[int | None, int]] = OrderedDict()
         self._authors: dict[tuple[str, str], str] = {}
         self._fresh: set[tuple[str, str]] = set()  # written by this batch: no earlier snapshot exists
+        self._fresh_times: dict[tuple[str, str], str | datetime] = {}  # their stored created_at
 
     def forget(self) -> None:
         """Drop cached ids (after a rollback they may name rows that no longer exist)."""
@@ -107,7 +108,7 @@ class RecordWriter:
             self._ids.popitem(last=False)
 
     def _insert_ignore(self, conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> list[tuple]:
-        """Insert, skipping natural-key conflicts; returns (id, platform_id?) of the rows really new.
+        """Insert, skipping natural-key conflicts; returns (id, platform?, platform_id?) of the rows really new.
 
         RETURNING yields only inserted rows: an exact "new" count on every backend and the ids of new
         posts and comments without another query. On SQLite, multi-row statements go straight to the
@@ -115,7 +116,7 @@ class RecordWriter:
         """
         if not rows:
             return []
-        returned = ("id", "platform_id") if "platform_id" in table.c else ("id",)
+        returned = ("id", "platform", "platform_id") if "platform_id" in table.c else ("id",)
         if self.dialect != "sqlite":
             statement = self._insert(table).on_conflict_do_nothing().returning(*(table.c[c] for c in returned))
             return [tuple(r) for r in conn.execute(statement, [dict(zip(columns, row)) for row in rows])]
@@ -166,6 +167,7 @@ class RecordWriter:
         """Write one batch inside the caller's transaction."""
         result = WriteResult()
         self._fresh = set()
+        self._fresh_times = {}
         posts: list[tuple[int, PostRecord]] = []
         comments: list[tuple[int, CommentRecord]] = []
         snapshots: list[tuple[int, ReactionSnapshot]] = []
@@ -181,8 +183,11 @@ class RecordWriter:
                 polls.append((index, record))
         result.new["posts"] = self._write_posts(conn, [r for _, r in posts], account_id)
         result.new["comments"] = self._write_comments(conn, comments, result)
+        first = self._first_snapshots(posts, comments)
         snapshots.extend(self._counts_as_snapshots(posts, comments))
-        result.new["reactions"] = self._write_snapshots(conn, snapshots, result)
+        result.new["reactions"] = len(
+            self._insert_ignore(conn, models.ReactionSnapshot.__table__, self.SNAPSHOT_COLUMNS, first)
+        ) + self._write_snapshots(conn, snapshots, result)
         result.new["polls"] = self._write_polls(conn, polls, result)
         return result
 
@@ -195,14 +200,16 @@ class RecordWriter:
             for p in posts
         ]
         inserted = self._insert_ignore(conn, models.Post.__table__, self.POST_COLUMNS, rows)
-        platform_of = {p.id: p.platform for p in posts}
-        for post_id, pid in inserted:
-            self._remember((platform_of[pid], pid), (None, post_id))
-            self._fresh.add((platform_of[pid], pid))
+        time_of = {(row[0], row[1]): row[8] for row in rows}
+        for post_id, platform, pid in inserted:
+            key = (platform, pid)
+            self._remember(key, (None, post_id))
+            self._fresh.add(key)
+            self._fresh_times[key] = time_of[key]
         self._lookup(conn, {(p.platform, p.id) for p in posts})  # the ones that already existed
-        new_ids = {pid for _, pid in inserted}
+        new_keys = {(platform, pid) for _, platform, pid in inserted}
         late_urls = [
-            {"u": p.url, "p": p.platform, "i": p.id} for p in posts if p.url and p.id not in new_ids
+            {"u": p.url, "p": p.platform, "i": p.id} for p in posts if p.url and (p.platform, p.id) not in new_keys
         ]
         if late_urls:  # a post we published before the platform told us its URL: fill it, nothing else
             table = models.Post.__table__
@@ -240,24 +247,44 @@ class RecordWriter:
                 )
             inserted = self._insert_ignore(conn, table, self.COMMENT_COLUMNS, rows)
             new += len(inserted)
-            row_of = {row[1]: row for row in rows}
-            for comment_id, pid in inserted:
-                row = row_of[pid]
-                self._remember((row[0], pid), (comment_id, row[2]))
-                self._fresh.add((row[0], pid))
+            row_of = {(row[0], row[1]): row for row in rows}
+            for comment_id, platform, pid in inserted:
+                key = (platform, pid)
+                row = row_of[key]
+                self._remember(key, (comment_id, row[2]))
+                self._fresh.add(key)
+                self._fresh_times[key] = row[10]
             if len(inserted) < len(rows):  # replies that were already stored
                 self._lookup(conn, {(c.platform, c.id) for _, c in ready})
         for index, c in pending:
             result.unresolved.append((index, f"unknown parent {c.parent_id!r}"))
         return new
 
-    @staticmethod
+    def _first_snapshots(
+        self, posts: Iterable[tuple[int, PostRecord]], comments: Iterable[tuple[int, CommentRecord]]
+    ) -> list[tuple]:
+        """Snapshot rows for inline counts of items this batch created: no earlier snapshot to compare with."""
+        rows = []
+        fresh, ids, times = self._fresh, self._ids, self._fresh_times
+        for _, r in [*posts, *comments]:
+            key = (r.platform, r.id)
+            if key not in fresh or (r.likes is None and r.reposts is None and r.replies is None and r.views is None):
+                continue
+            comment_id, post_id = ids[key]
+            taken = times[key] if r.observed_at is None else self._time(r.observed_at)
+            rows.append((r.platform, r.id, post_id if comment_id is None else None, comment_id, taken,
+                         r.likes, r.reposts, r.replies, r.views))
+        return rows
+
     def _counts_as_snapshots(
-        posts: Iterable[tuple[int, PostRecord]], comments: Iterable[tuple[int, CommentRecord]]
+        self, posts: Iterable[tuple[int, PostRecord]], comments: Iterable[tuple[int, CommentRecord]]
     ) -> list[tuple[int, ReactionSnapshot]]:
-        """Counts given inline with a post or comment become a snapshot at the record's observation."""
+        """Inline counts of items stored before become a snapshot at the record's observation (if changed)."""
         out = []
+        fresh = self._fresh
         for index, r in [*posts, *comments]:
+            if (r.platform, r.id) in fresh:
+                continue
             if r.likes is None and r.reposts is None and r.replies is None and r.views is None:
                 continue
             taken = r.observed_at or r.created_at
