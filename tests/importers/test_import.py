@@ -187,3 +187,40 @@ def test_sigkill_mid_import_then_rerun_completes_without_duplicates(tmp_path):
         assert (final["posts"], final["comments"]) == (pairs, pairs)
     finally:
         store.close()
+
+
+def _index_names(store: Store) -> set[str]:
+    from sqlalchemy import inspect
+
+    return {index["name"] for index in inspect(store.engine).get_indexes("comments")}
+
+
+def test_large_import_defers_comment_indexes_and_builds_them_at_the_end(tmp_path, monkeypatch):
+    import sounding.store as store_module
+    from sounding.importers import import_file
+
+    data = write_jsonl(tmp_path / "threads.jsonl", good_rows(threads=30))
+    plain = Store.open(str(tmp_path / "plain.db"))
+    import_file(plain, data)
+    monkeypatch.setattr(store_module, "BULK_MIN_ROWS", 1)
+    bulk = Store.open(str(tmp_path / "bulk.db"))
+    seen_during: list[set[str]] = []
+    report = import_file(bulk, data, on_progress=lambda _: seen_during.append(_index_names(bulk)))
+    assert report.rejected == 0
+    assert seen_during and not (seen_during[0] & set(store_module.DEFERRABLE_INDEXES))  # dropped while loading
+    assert set(store_module.DEFERRABLE_INDEXES) <= _index_names(bulk)  # and built again at the end
+    assert bulk.counts() == plain.counts()
+
+
+def test_indexes_a_killed_bulk_import_left_dropped_are_rebuilt_on_open(tmp_path):
+    import sounding.store as store_module
+    from sqlalchemy import text
+
+    db = tmp_path / "s.db"
+    store = Store.open(str(db))
+    with store.engine.begin() as conn:  # what a SIGKILL between drop and rebuild leaves behind
+        for name in store_module.DEFERRABLE_INDEXES:
+            conn.execute(text(f"DROP INDEX {name}"))
+    assert not (_index_names(store) & set(store_module.DEFERRABLE_INDEXES))
+    store.close()
+    assert set(store_module.DEFERRABLE_INDEXES) <= _index_names(Store.open(str(db)))

@@ -24,6 +24,7 @@ from sounding.store import Store
 
 BATCH_SIZE = 20_000
 MAX_DEFERRED = 100_000  # replies kept in memory while waiting for a parent later in the file
+BYTES_PER_ROW = 300  # a generous row size: estimates how many rows a file holds from its size
 
 FORMATS: dict[str, Format] = {}
 
@@ -115,25 +116,26 @@ def import_file(
     # instead the young generations are collected after each batch, where a batch's garbage lives.
     gc.disable()
     try:
-        for number, batch in enumerate(_batches(fmt.rows(path), BATCH_SIZE), start=1):
-            gc.collect(2 if number % 10 == 0 else 1)
-            good = []
-            for row in batch:
-                report.read += 1
-                if row.error is not None:
-                    rejects.add(row.line, row.error, row.raw)
-                else:
-                    good.append(row)
-            deferred.extend(_write(store, good, report))
-            if len(deferred) > MAX_DEFERRED:
-                deferred = _retry(store, deferred, report)
-                for row in deferred[: len(deferred) - MAX_DEFERRED]:
-                    rejects.add(row.line, f"unknown parent {row.record.parent_id!r}", _raw(row))
-                deferred = deferred[len(deferred) - MAX_DEFERRED :]
-            if on_progress:
-                on_progress(len(batch))
-        for row in _retry(store, deferred, report):
-            rejects.add(row.line, f"unknown parent {row.record.parent_id!r}", _raw(row))
+        with store.bulk_load(expected_rows=path.stat().st_size // BYTES_PER_ROW):
+            for number, batch in enumerate(_batches(fmt.rows(path), BATCH_SIZE), start=1):
+                gc.collect(2 if number % 10 == 0 else 1)
+                good = []
+                for row in batch:
+                    report.read += 1
+                    if row.error is not None:
+                        rejects.add(row.line, row.error, row.raw)
+                    else:
+                        good.append(row)
+                deferred.extend(_write(store, good, report))
+                if len(deferred) > MAX_DEFERRED:
+                    deferred = _retry(store, deferred, report)
+                    for row in deferred[: len(deferred) - MAX_DEFERRED]:
+                        rejects.add(row.line, f"unknown parent {row.record.parent_id!r}", _raw(row))
+                    deferred = deferred[len(deferred) - MAX_DEFERRED :]
+                if on_progress:
+                    on_progress(len(batch))
+            for row in _retry(store, deferred, report):
+                rejects.add(row.line, f"unknown parent {row.record.parent_id!r}", _raw(row))
     finally:
         rejects.close()
         if collecting:

@@ -22,6 +22,17 @@ from sounding.store.writer import RecordWriter, WriteResult, dialect_insert
 
 __all__ = ["Store", "WriteResult", "models"]
 
+#: Secondary comment indexes a large SQLite import drops and builds once at the end (one sorted
+#: pass) instead of updating them row by row; the natural-key indexes the writer needs stay.
+DEFERRABLE_INDEXES = ("ix_comments_post", "ix_comments_parent", "ix_comments_text_hash")
+#: Deferring pays off only for imports at least this large and at least as large as the table.
+BULK_MIN_ROWS = 100_000
+
+
+def _deferrable_indexes() -> list:
+    wanted = set(DEFERRABLE_INDEXES)
+    return [index for index in models.Comment.__table__.indexes if index.name in wanted]
+
 
 class Store:
     """A handle on one database, schema migrated on open."""
@@ -31,6 +42,7 @@ class Store:
         self.dialect = engine.dialect.name
         upgrade(engine)
         self._writer: RecordWriter | None = None
+        self.ensure_indexes()
 
     @classmethod
     def open(cls, url_or_path: str | None = None) -> Store:
@@ -57,6 +69,36 @@ class Store:
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
             yield conn
+
+    # -- bulk loads ----------------------------------------------------------------------------
+    def ensure_indexes(self) -> None:
+        """Build any deferrable index that is missing (a bulk import killed before its end)."""
+        with self.engine.begin() as conn:
+            for index in _deferrable_indexes():
+                index.create(conn, checkfirst=True)
+
+    @contextmanager
+    def bulk_load(self, expected_rows: int) -> Iterator[bool]:
+        """Around a large SQLite import: drop the deferrable indexes, build them once at the end.
+
+        Yields whether it deferred. Each batch stays its own transaction; a killed import leaves
+        the indexes missing, and the next :meth:`open` builds them (:meth:`ensure_indexes`).
+        """
+        deferring = self.dialect == "sqlite" and expected_rows >= BULK_MIN_ROWS
+        if deferring:
+            with self.engine.connect() as conn:
+                stored = conn.execute(select(func.max(models.Comment.id))).scalar() or 0
+            deferring = expected_rows >= stored
+        if not deferring:
+            yield False
+            return
+        with self.engine.begin() as conn:
+            for index in _deferrable_indexes():
+                index.drop(conn, checkfirst=True)
+        try:
+            yield True
+        finally:
+            self.ensure_indexes()
 
     # -- writing records ---------------------------------------------------------------------
     @property

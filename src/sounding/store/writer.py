@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -129,7 +130,7 @@ class RecordWriter:
         for size in _statement_sizes(len(rows), len(columns)):
             chunk = rows[start : start + size]
             start += size
-            cursor.execute(head + ",".join([placeholders] * size) + tail, [v for row in chunk for v in row])
+            cursor.execute(head + ",".join([placeholders] * size) + tail, list(chain.from_iterable(chunk)))
             out.extend(cursor.fetchall())
         cursor.close()
         return out
