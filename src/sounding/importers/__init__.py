@@ -118,7 +118,8 @@ def import_file(
     try:
         with store.bulk_load(expected_rows=path.stat().st_size // BYTES_PER_ROW):
             for number, batch in enumerate(_batches(fmt.rows(path), BATCH_SIZE), start=1):
-                gc.collect(2 if number % 10 == 0 else 1)
+                if number % 5 == 0:
+                    gc.collect(2 if number % 50 == 0 else 1)
                 good = []
                 for row in batch:
                     report.read += 1

@@ -78,7 +78,7 @@ class RecordWriter:
         self._ids: OrderedDict[tuple[str, str], tuple[int | None, int]] = OrderedDict()
         self._authors: dict[tuple[str, str], str] = {}
         self._fresh: set[tuple[str, str]] = set()  # written by this batch: no earlier snapshot exists
-        self._fresh_times: dict[tuple[str, str], str | datetime] = {}  # their stored created_at
+        self._first: list[tuple] = []  # snapshot rows of inline counts of the items this batch created
 
     def forget(self) -> None:
         """Drop cached ids (after a rollback they may name rows that no longer exist)."""
@@ -168,7 +168,7 @@ class RecordWriter:
         """Write one batch inside the caller's transaction."""
         result = WriteResult()
         self._fresh = set()
-        self._fresh_times = {}
+        self._first = []
         posts: list[tuple[int, PostRecord]] = []
         comments: list[tuple[int, CommentRecord]] = []
         snapshots: list[tuple[int, ReactionSnapshot]] = []
@@ -184,10 +184,9 @@ class RecordWriter:
                 polls.append((index, record))
         result.new["posts"] = self._write_posts(conn, [r for _, r in posts], account_id)
         result.new["comments"] = self._write_comments(conn, comments, result)
-        first = self._first_snapshots(posts, comments)
         snapshots.extend(self._counts_as_snapshots(posts, comments))
         result.new["reactions"] = len(
-            self._insert_ignore(conn, models.ReactionSnapshot.__table__, self.SNAPSHOT_COLUMNS, first)
+            self._insert_ignore(conn, models.ReactionSnapshot.__table__, self.SNAPSHOT_COLUMNS, self._first)
         ) + self._write_snapshots(conn, snapshots, result)
         result.new["polls"] = self._write_polls(conn, polls, result)
         return result
@@ -201,12 +200,7 @@ class RecordWriter:
             for p in posts
         ]
         inserted = self._insert_ignore(conn, models.Post.__table__, self.POST_COLUMNS, rows)
-        time_of = {(row[0], row[1]): row[8] for row in rows}
-        for post_id, platform, pid in inserted:
-            key = (platform, pid)
-            self._remember(key, (None, post_id))
-            self._fresh.add(key)
-            self._fresh_times[key] = time_of[key]
+        self._created(inserted, {(p.platform, p.id): (p, row[8], None) for p, row in zip(posts, rows, strict=True)})
         self._lookup(conn, {(p.platform, p.id) for p in posts})  # the ones that already existed
         new_keys = {(platform, pid) for _, platform, pid in inserted}
         late_urls = [
@@ -231,51 +225,54 @@ class RecordWriter:
         """Insert replies level by level, so a reply can follow its parent within one batch."""
         table = models.Comment.__table__
         self._lookup(conn, {(c.platform, c.parent_id) for _, c in comments})
-        pending, new, ids = comments, 0, self._ids
-        while pending:
-            ready, waiting = [], []
-            for item in pending:
-                (ready if (item[1].platform, item[1].parent_id) in ids else waiting).append(item)
-            if not ready:
-                break
-            pending = waiting
-            rows = []
+        ids = self._ids
+        ready: list[tuple[int, CommentRecord]] = []
+        waiting: dict[tuple[str, str], list[tuple[int, CommentRecord]]] = {}  # parent key -> its replies
+        for item in comments:
+            parent = (item[1].platform, item[1].parent_id)
+            if parent in ids:
+                ready.append(item)
+            else:
+                waiting.setdefault(parent, []).append(item)
+        new = 0
+        while ready:
+            rows, made = [], {}
             for _, c in ready:
                 parent_comment, post_id = ids[(c.platform, c.parent_id)]
-                rows.append(
-                    (c.platform, c.id, post_id, parent_comment, c.ours, self._author(c.platform, c.author), c.text,
-                     text_hash(c.text), c.lang, c.url, self._time(c.created_at))
-                )
+                row = (c.platform, c.id, post_id, parent_comment, c.ours, self._author(c.platform, c.author), c.text,
+                       text_hash(c.text), c.lang, c.url, self._time(c.created_at))
+                rows.append(row)
+                made[(c.platform, c.id)] = (c, row[10], post_id)
             inserted = self._insert_ignore(conn, table, self.COMMENT_COLUMNS, rows)
             new += len(inserted)
-            row_of = {(row[0], row[1]): row for row in rows}
-            for comment_id, platform, pid in inserted:
-                key = (platform, pid)
-                row = row_of[key]
-                self._remember(key, (comment_id, row[2]))
-                self._fresh.add(key)
-                self._fresh_times[key] = row[10]
+            self._created(inserted, made)
             if len(inserted) < len(rows):  # replies that were already stored
-                self._lookup(conn, {(c.platform, c.id) for _, c in ready})
-        for index, c in pending:
-            result.unresolved.append((index, f"unknown parent {c.parent_id!r}"))
+                self._lookup(conn, set(made) - self._fresh)
+            ready = [reply for key in made if key in ids for reply in waiting.pop(key, ())]
+        for replies in waiting.values():
+            for index, c in replies:
+                result.unresolved.append((index, f"unknown parent {c.parent_id!r}"))
         return new
 
-    def _first_snapshots(
-        self, posts: Iterable[tuple[int, PostRecord]], comments: Iterable[tuple[int, CommentRecord]]
-    ) -> list[tuple]:
-        """Snapshot rows for inline counts of items this batch created: no earlier snapshot to compare with."""
-        rows = []
-        fresh, ids, times = self._fresh, self._ids, self._fresh_times
-        for _, r in [*posts, *comments]:
-            key = (r.platform, r.id)
-            if key not in fresh or (r.likes is None and r.reposts is None and r.replies is None and r.views is None):
+    def _created(self, inserted: list[tuple], made: dict[tuple[str, str], tuple[Record, object, int | None]]) -> None:
+        """Remember the rows RETURNING reported as new; their inline counts become first snapshots.
+
+        ``made`` maps each written key to (record, its stored created_at, thread root post id).
+        """
+        ids, fresh, first = self._ids, self._fresh, self._first
+        for new_id, platform, pid in inserted:
+            key = (platform, pid)
+            record, stored_time, thread = made[key]
+            is_post = isinstance(record, PostRecord)
+            ids[key] = (None, new_id) if is_post else (new_id, thread)
+            fresh.add(key)
+            if record.likes is None and record.reposts is None and record.replies is None and record.views is None:
                 continue
-            comment_id, post_id = ids[key]
-            taken = times[key] if r.observed_at is None else self._time(r.observed_at)
-            rows.append((r.platform, r.id, post_id if comment_id is None else None, comment_id, taken,
-                         r.likes, r.reposts, r.replies, r.views))
-        return rows
+            taken = stored_time if record.observed_at is None else self._time(record.observed_at)
+            first.append((platform, pid, new_id if is_post else None, None if is_post else new_id, taken,
+                          record.likes, record.reposts, record.replies, record.views))
+        while len(ids) > CACHE_SIZE:
+            ids.popitem(last=False)
 
     def _counts_as_snapshots(
         self, posts: Iterable[tuple[int, PostRecord]], comments: Iterable[tuple[int, CommentRecord]]
