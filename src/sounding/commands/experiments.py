@@ -20,15 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from sounding.experiments import (
-    ExperimentReport,
-    analyze,
-    analyze_metrics,
-    minimum_detectable_effect,
-    power,
-    rotation_schedule,
-    sample_size,
-)
+from sounding import experiments
 from sounding.experiments.csv_input import read_metrics, read_variants
 from sounding.experiments.data import MetricKind
 from sounding.experiments.formatting import compact_lift, probability, signed_percent
@@ -115,11 +107,11 @@ def analyze_command(
         }
         metrics = read_metrics(data)
         if len(metrics) == 1:
-            report = analyze(
+            report = experiments.analyze(
                 next(iter(metrics.values())), metric=metric or next(iter(metrics)) or None, **options
             )
         else:
-            reports = analyze_metrics(metrics, **options)
+            reports = experiments.analyze_metrics(metrics, **options)
     if len(metrics) == 1:
         _show(report, as_json)
     elif as_json:
@@ -129,7 +121,7 @@ def analyze_command(
             _print_report(r)
 
 
-def _show(report: ExperimentReport, as_json: bool, **extra: object) -> None:
+def _show(report: experiments.ExperimentReport, as_json: bool, **extra: object) -> None:
     if as_json:
         typer.echo(json.dumps({**extra, **report.to_dict()}, indent=2))
     else:
@@ -146,7 +138,7 @@ def _clear_errors() -> Iterator[None]:
         raise typer.Exit(code=2) from None
 
 
-def _print_report(report: ExperimentReport) -> None:
+def _print_report(report: experiments.ExperimentReport) -> None:
     """Rich table of the report, then the SRM p-value, verdict and recommendation."""
     mode = "sequential, always-valid" if report.sequential else "fixed horizon"
     headers = ("option", "units", "mean", "lift [95 %]", "P(best)", "loss", "p", "p Holm")
@@ -209,16 +201,16 @@ def plan_command(
     options = {"kind": metric_kind, "sd": sd, "alpha": alpha, "variants": variants}
     with _clear_errors():
         if lift is not None:
-            n = sample_size(baseline, lift, power_target=target_power, **options)
+            n = experiments.sample_size(baseline, lift, power_target=target_power, **options)
             console.print(
                 f"About {n:,} units per option ({n * variants:,} in all) to detect a "
                 f"{signed_percent(lift)} lift with {target_power:.0%} power at alpha {alpha:g}."
             )
         else:
-            mde = minimum_detectable_effect(per_variant, baseline, power_target=target_power, **options)
+            mde = experiments.minimum_detectable_effect(per_variant, baseline, power_target=target_power, **options)
             console.print(
                 f"With {per_variant:,} units per option you can detect a lift of about "
-                f"{signed_percent(mde)} ({power(per_variant, baseline, mde, **options):.0%} power)."
+                f"{signed_percent(mde)} ({experiments.power(per_variant, baseline, mde, **options):.0%} power)."
             )
 
 
@@ -231,7 +223,7 @@ def schedule_command(
 ) -> None:
     """A Latin-square posting rotation so time of day and platform cannot fake a winner."""
     with _clear_errors():
-        plan = rotation_schedule(_split(variants), _split(slots), _split(platforms), days)
+        plan = experiments.rotation_schedule(_split(variants), _split(slots), _split(platforms), days)
     if as_json:
         typer.echo(
             json.dumps(
@@ -366,9 +358,9 @@ def report_command(
         extra = comment_outcomes(store, name) if comments else {}
         extra = {k: v for k, v in extra.items() if k != label}
         if extra:
-            report, *others = analyze_metrics({label: variants, **extra}, method=correction, **options)
+            report, *others = experiments.analyze_metrics({label: variants, **extra}, method=correction, **options)
         else:
-            report, others = analyze(variants, metric=label, **options), []
+            report, others = experiments.analyze(variants, metric=label, **options), []
     if as_json:
         payload = {"experiment": name, **report.to_dict()}
         if comments:
