@@ -169,3 +169,14 @@ def test_the_same_id_on_two_platforms_in_one_batch(store):
         ).all()
     assert sorted(pairs) == [("bluesky", "bluesky"), ("mastodon", "mastodon")]
     assert sorted(snaps) == [("bluesky", 2, "bluesky"), ("mastodon", 1, "mastodon")]
+
+
+def test_a_comment_repeated_in_one_batch_with_grown_counts_keeps_both_observations(store):
+    post = PostRecord("x", "p", "brand", "Which one?", T0, ours=True)
+    early = CommentRecord("x", "c", "p", "ann", "Blue", T0, likes=1, observed_at=T0 + timedelta(hours=1))
+    late = CommentRecord("x", "c", "p", "ann", "Blue", T0, likes=5, observed_at=T0 + timedelta(hours=2))
+    result = store.write_records([post, early, late])
+    assert result.new["comments"] == 1 and result.new["reactions"] == 2
+    with store.engine.connect() as conn:
+        likes = conn.execute(select(models.ReactionSnapshot.likes).order_by(models.ReactionSnapshot.taken_at)).scalars()
+        assert list(likes) == [1, 5]

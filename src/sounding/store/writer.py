@@ -77,7 +77,7 @@ class RecordWriter:
         # (platform, platform_id) -> (comment id or None for a post, thread root post id)
         self._ids: OrderedDict[tuple[str, str], tuple[int | None, int]] = OrderedDict()
         self._authors: dict[tuple[str, str], str] = {}
-        self._fresh: set[tuple[str, str]] = set()  # written by this batch: no earlier snapshot exists
+        self._fresh: dict[tuple[str, str], Record] = {}  # created by this batch (by which record)
         self._first: list[tuple] = []  # snapshot rows of inline counts of the items this batch created
 
     def forget(self) -> None:
@@ -167,7 +167,7 @@ class RecordWriter:
     def write(self, conn: Connection, records: Sequence[Record], account_id: int | None = None) -> WriteResult:
         """Write one batch inside the caller's transaction."""
         result = WriteResult()
-        self._fresh = set()
+        self._fresh = {}
         self._first = []
         posts: list[tuple[int, PostRecord]] = []
         comments: list[tuple[int, CommentRecord]] = []
@@ -200,7 +200,10 @@ class RecordWriter:
             for p in posts
         ]
         inserted = self._insert_ignore(conn, models.Post.__table__, self.POST_COLUMNS, rows)
-        self._created(inserted, {(p.platform, p.id): (p, row[8], None) for p, row in zip(posts, rows, strict=True)})
+        made: dict = {}
+        for p, row in zip(posts, rows, strict=True):
+            made.setdefault((p.platform, p.id), (p, row[8], None))  # a repeat in the batch conflicts
+        self._created(inserted, made)
         self._lookup(conn, {(p.platform, p.id) for p in posts})  # the ones that already existed
         new_keys = {(platform, pid) for _, platform, pid in inserted}
         late_urls = [
@@ -242,12 +245,12 @@ class RecordWriter:
                 row = (c.platform, c.id, post_id, parent_comment, c.ours, self._author(c.platform, c.author), c.text,
                        text_hash(c.text), c.lang, c.url, self._time(c.created_at))
                 rows.append(row)
-                made[(c.platform, c.id)] = (c, row[10], post_id)
+                made.setdefault((c.platform, c.id), (c, row[10], post_id))  # a repeat in the batch conflicts
             inserted = self._insert_ignore(conn, table, self.COMMENT_COLUMNS, rows)
             new += len(inserted)
             self._created(inserted, made)
             if len(inserted) < len(rows):  # replies that were already stored
-                self._lookup(conn, set(made) - self._fresh)
+                self._lookup(conn, set(made) - self._fresh.keys())
             ready = [reply for key in made if key in ids for reply in waiting.pop(key, ())]
         for replies in waiting.values():
             for index, c in replies:
@@ -265,7 +268,7 @@ class RecordWriter:
             record, stored_time, thread = made[key]
             is_post = isinstance(record, PostRecord)
             ids[key] = (None, new_id) if is_post else (new_id, thread)
-            fresh.add(key)
+            fresh[key] = record
             if record.likes is None and record.reposts is None and record.replies is None and record.views is None:
                 continue
             taken = stored_time if record.observed_at is None else self._time(record.observed_at)
@@ -281,7 +284,7 @@ class RecordWriter:
         out = []
         fresh = self._fresh
         for index, r in [*posts, *comments]:
-            if (r.platform, r.id) in fresh:
+            if fresh.get((r.platform, r.id)) is r:  # its counts are the item's first snapshot already
                 continue
             if r.likes is None and r.reposts is None and r.replies is None and r.views is None:
                 continue
@@ -302,7 +305,7 @@ class RecordWriter:
             return 0
         keys = {(s.platform, s.target_id) for _, s in snapshots}
         self._lookup(conn, keys)
-        latest = self._latest_counts(conn, keys - self._fresh)
+        latest = self._latest_counts(conn, keys - self._fresh.keys())
         rows = []
         for index, s in snapshots:
             key = (s.platform, s.target_id)
