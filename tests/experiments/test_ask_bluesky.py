@@ -28,20 +28,6 @@ def db(store, store_url, tmp_path, monkeypatch):
     return store
 
 
-def _thread_has(person, uri: str, replies: int):
-    def check() -> bool:
-        thread = person.client.get_post_thread(uri, depth=10).thread
-        count, stack = 0, [thread]
-        while stack:
-            node = stack.pop()
-            for r in node.replies or []:
-                count += 1
-                stack.append(r)
-        return count >= replies
-
-    return check
-
-
 @pytest.fixture
 def mastodon(tmp_path):
     from mastodon_mock.config import SeedAccount, SeedConfig
@@ -93,7 +79,7 @@ def test_ask_on_bluesky_and_mastodon_pools_both(cli, db, bluesky_net, people, ma
     devnet.reply(cat, post, post, "widgets on the home screen please")
     devnet.reply(dan, post, post, "what about offline sync?")
     devnet.reply(brand, post, post, "Thanks everyone!")  # ours: never an answer
-    devnet.wait_indexed(_thread_has(brand, poll_uri, 5))
+    devnet.wait_indexed(devnet.thread_has(brand, poll_uri, 5))
     # Mastodon: a native vote.
     from mastodon import Mastodon
 

@@ -18,65 +18,49 @@ from sounding.store.models import Comment, Enrichment, Post, ThemeMember
 AUDIENCE = (Comment, Post)
 
 
-def pending_texts(store: Store, version: str, page: int = 2_000) -> Iterator[list[tuple[str, str]]]:
-    """Pages of distinct (text_hash, text) of audience items not yet enriched with ``version``."""
-    for model in AUDIENCE:
-        last = ""
-        while True:
-            query = (
-                select(model.text_hash, model.text)
-                .where(
-                    model.ours.is_(False),
-                    model.text_hash > last,
-                    ~exists().where(Enrichment.text_hash == model.text_hash, Enrichment.model_version == version),
-                )
-                .order_by(model.text_hash)
-                .limit(page)
-            )
-            with store.engine.connect() as conn:
-                rows = conn.execute(query).all()
-            if not rows:
-                break
-            last = rows[-1][0]
-            unique = dict(rows)  # the same text said twice is analysed once
-            yield list(unique.items())
-
-
-def count_pending(store: Store, version: str) -> int:
-    """How many audience items still wait for ``version`` (an upper bound on distinct texts)."""
-    total = 0
-    with store.engine.connect() as conn:
-        for model in AUDIENCE:
-            total += conn.execute(
-                select(func.count()).where(
-                    model.ours.is_(False),
-                    ~exists().where(Enrichment.text_hash == model.text_hash, Enrichment.model_version == version),
-                )
-            ).scalar_one()
-    return total
-
-
-def unthemed_embeddings(store: Store, version: str, page: int = 10_000) -> Iterator[tuple[list[str], np.ndarray]]:
-    """Pages of (text hashes, embeddings) enriched with ``version`` that have no theme decision yet."""
+def _pages(store: Store, key, columns: tuple, conditions: tuple, page: int) -> Iterator[list]:
+    """Rows in ``key`` order, ``page`` at a time: each page is an index range scan after the last key."""
     last = ""
     while True:
-        query = (
-            select(Enrichment.text_hash, Enrichment.embedding)
-            .where(
-                Enrichment.model_version == version,
-                Enrichment.text_hash > last,
-                ~exists().where(ThemeMember.text_hash == Enrichment.text_hash),
-            )
-            .order_by(Enrichment.text_hash)
-            .limit(page)
-        )
+        query = select(key, *columns).where(*conditions, key > last).order_by(key).limit(page)
         with store.engine.connect() as conn:
             rows = conn.execute(query).all()
         if not rows:
             return
         last = rows[-1][0]
-        hashes = [r[0] for r in rows]
-        yield hashes, decode_embeddings([r[1] for r in rows])
+        yield rows
+
+
+def _not_enriched(model, version: str):
+    return model.ours.is_(False), ~exists().where(
+        Enrichment.text_hash == model.text_hash, Enrichment.model_version == version
+    )
+
+
+def pending_texts(store: Store, version: str, page: int = 2_000) -> Iterator[list[tuple[str, str]]]:
+    """Pages of distinct (text_hash, text) of audience items not yet enriched with ``version``."""
+    for model in AUDIENCE:
+        for rows in _pages(store, model.text_hash, (model.text,), _not_enriched(model, version), page):
+            yield list(dict(rows).items())  # the same text said twice is analysed once
+
+
+def count_pending(store: Store, version: str) -> int:
+    """How many audience items still wait for ``version`` (an upper bound on distinct texts)."""
+    with store.engine.connect() as conn:
+        return sum(
+            conn.execute(select(func.count()).where(*_not_enriched(model, version))).scalar_one()
+            for model in AUDIENCE
+        )
+
+
+def unthemed_embeddings(store: Store, version: str, page: int = 10_000) -> Iterator[tuple[list[str], np.ndarray]]:
+    """Pages of (text hashes, embeddings) enriched with ``version`` that have no theme decision yet."""
+    unthemed = (
+        Enrichment.model_version == version,
+        ~exists().where(ThemeMember.text_hash == Enrichment.text_hash),
+    )
+    for rows in _pages(store, Enrichment.text_hash, (Enrichment.embedding,), unthemed, page):
+        yield [r[0] for r in rows], decode_embeddings([r[1] for r in rows])
 
 
 def texts_for(store: Store, hashes: list[str]) -> dict[str, str]:

@@ -151,3 +151,18 @@ def wait_indexed(check, timeout: float = 15.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("the AppView did not index the writes in time")
         time.sleep(0.2)
+
+
+def thread_has(person: Person, uri: str, replies: int):
+    """A check for :func:`wait_indexed`: the AppView shows at least ``replies`` replies under ``uri``."""
+
+    def check() -> bool:
+        count, stack = 0, [person.client.get_post_thread(uri, depth=1000).thread]
+        while stack:
+            node = stack.pop()
+            for child in node.replies or []:
+                count += 1
+                stack.append(child)
+        return count >= replies
+
+    return check

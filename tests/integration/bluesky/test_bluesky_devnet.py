@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from devnet_helpers import PASSWORD, ROOT, reply, wait_indexed
+from devnet_helpers import PASSWORD, ROOT, reply, thread_has, wait_indexed
 from sqlalchemy import func, select
 
 from sounding.connectors import AccountRef, PollItem, PostItem, ReplyItem, RetryPolicy, open_connector
@@ -24,20 +24,6 @@ def _connector(net, person, **attrs):
     for k, v in attrs.items():
         setattr(c, k, v)
     return c
-
-
-def _thread_complete(person, uri, replies):
-    def check():
-        th = person.client.get_post_thread(uri, depth=1000).thread
-        count, stack = 0, [th]
-        while stack:
-            node = stack.pop()
-            for r in node.replies or []:
-                count += 1
-                stack.append(r)
-        return count >= replies
-
-    return check
 
 
 def test_question_thread_reactions_sync_then_nothing_new(bluesky_net, people, tmp_path):
@@ -57,7 +43,7 @@ def test_question_thread_reactions_sync_then_nothing_new(bluesky_net, people, tm
     ben.client.like(q.uri, q.cid)
     cat.client.repost(q.uri, q.cid)
     ann.client.like(a1.uri, a1.cid)
-    wait_indexed(_thread_complete(brand, q.uri, 12))
+    wait_indexed(thread_has(brand, q.uri, 12))
     wait_indexed(lambda: brand.client.get_posts([q.uri]).posts[0].like_count == 2)
 
     store = Store.open(str(tmp_path / "bsky.db"))
@@ -91,7 +77,7 @@ def test_question_thread_reactions_sync_then_nothing_new(bluesky_net, people, tm
     # a new like and a new reply are picked up incrementally
     cat.client.like(q.uri, q.cid)
     late = reply(ben, other, q, "offline please")
-    wait_indexed(_thread_complete(brand, q.uri, 13))
+    wait_indexed(thread_has(brand, q.uri, 13))
     wait_indexed(lambda: brand.client.get_posts([q.uri]).posts[0].like_count == 3)
     third = run_connector(store, aid, _connector(bluesky_net, brand))
     assert third.new["comments"] == 1 and third.new["reactions"] >= 1
@@ -120,7 +106,7 @@ def test_publish_poll_and_variants_then_votes_are_counted(bluesky_net, people, t
     reply(cat, poll_post, poll_post, "2")  # cat changes her mind: the latest counts
     reply(dan, poll_post, poll_post, "maybe?")  # not a vote
     answer = connector.publish(ReplyItem(variant_a, "Thanks! Tell us more."))[0]
-    wait_indexed(_thread_complete(brand, poll_uri, 6))
+    wait_indexed(thread_has(brand, poll_uri, 6))
 
     store = Store.open(str(tmp_path / "poll.db"))
     aid = store.upsert_account("bluesky", brand.handle, bluesky_net.pds, "file:bluesky")
@@ -170,7 +156,7 @@ def test_sigkilled_sync_resumes_without_loss_or_duplicates(bluesky_net, people, 
         r = reply(ann, q, q, f"answer {i}")
         reply(ben, r, q, f"re: answer {i}")
         posts.append(q)
-    wait_indexed(lambda: all(_thread_complete(brand, p.uri, 2)() for p in posts))
+    wait_indexed(lambda: all(thread_has(brand, p.uri, 2)() for p in posts))
 
     db = tmp_path / "kill.db"
     env = {
