@@ -126,6 +126,16 @@ class YouTubeConnector(ThreadedConnector):
 
         return self.call(what, run)
 
+    def _pages(self, what: str, request_for: Any) -> Iterator[dict]:
+        """Every page of a list call: ``request_for(page_token)`` builds the request for one page."""
+        token = None
+        while True:
+            page = self._execute(what, request_for(token))
+            yield page
+            token = page.get("nextPageToken")
+            if not token:
+                return
+
     def verify(self) -> str:
         self._uploads_playlist()
         return self.channel_id
@@ -142,30 +152,27 @@ class YouTubeConnector(ThreadedConnector):
 
     def iter_posts(self, since: datetime | None) -> Iterator[FetchedPost]:
         playlist = self._uploads_playlist()
-        token = None
-        while True:
-            page = self._execute(
-                "list our videos",
-                self.api.playlistItems().list(
-                    part="contentDetails", playlistId=playlist, maxResults=PAGE, pageToken=token
-                ),
-            )
+        uploads = self._pages(
+            "list our videos",
+            lambda token: self.api.playlistItems().list(
+                part="contentDetails", playlistId=playlist, maxResults=PAGE, pageToken=token
+            ),
+        )
+        for page in uploads:
             ids = [it["contentDetails"]["videoId"] for it in page.get("items", [])]
-            oldest = None
-            if ids:
-                videos = self._execute(
-                    "read videos",
-                    self.api.videos().list(part="snippet,statistics", id=",".join(ids), maxResults=PAGE),
-                )
-                by_id = {v["id"]: v for v in videos.get("items", [])}
-                for vid in ids:  # keep the playlist's order (newest first)
-                    if vid in by_id:
-                        record = self._post(by_id[vid])
-                        oldest = record.created_at
-                        yield FetchedPost(record=record, raw=by_id[vid])
-            token = page.get("nextPageToken")
-            if not token or not ids:
+            if not ids:
                 return
+            videos = self._execute(
+                "read videos",
+                self.api.videos().list(part="snippet,statistics", id=",".join(ids), maxResults=PAGE),
+            )
+            by_id = {v["id"]: v for v in videos.get("items", [])}
+            oldest = None
+            for vid in ids:  # keep the playlist's order (newest first)
+                if vid in by_id:
+                    record = self._post(by_id[vid])
+                    oldest = record.created_at
+                    yield FetchedPost(record=record, raw=by_id[vid])
             if since is not None and oldest is not None and oldest < since:
                 return
 
@@ -208,60 +215,40 @@ class YouTubeConnector(ThreadedConnector):
     def fetch_thread(self, post: FetchedPost) -> list[Record]:
         video_id = post.record.id
         comments: list[CommentRecord] = []
-        token = None
-        while True:
-            try:
-                page = self._execute(
-                    "list comment threads",
-                    self.api.commentThreads().list(
-                        part="snippet,replies",
-                        videoId=video_id,
-                        maxResults=100,
-                        pageToken=token,
-                        textFormat="plainText",
-                        order="time",
-                    ),
-                )
-            except ConnectorError as exc:
-                if "commentsDisabled" in str(exc):
-                    return []
-                raise
-            for thread in page.get("items", []):
-                top = thread["snippet"]["topLevelComment"]
-                comments.append(self._comment(top, video_id))
-                embedded = (thread.get("replies") or {}).get("comments") or []
-                total = int(thread["snippet"].get("totalReplyCount") or 0)
-                if total > len(embedded):
-                    replies = list(self._all_replies(top["id"]))
-                else:
-                    replies = embedded
-                seen: set[str] = set()
-                for r in replies:
-                    if r["id"] not in seen:
-                        seen.add(r["id"])
-                        comments.append(self._comment(r, top["id"]))
-            token = page.get("nextPageToken")
-            if not token:
-                break
+        threads = self._pages(
+            "list comment threads",
+            lambda token: self.api.commentThreads().list(
+                part="snippet,replies", videoId=video_id, maxResults=100, pageToken=token,
+                textFormat="plainText", order="time",
+            ),
+        )
+        try:
+            for page in threads:
+                for thread in page.get("items", []):
+                    top = thread["snippet"]["topLevelComment"]
+                    comments.append(self._comment(top, video_id))
+                    embedded = (thread.get("replies") or {}).get("comments") or []
+                    total = int(thread["snippet"].get("totalReplyCount") or 0)
+                    replies = list(self._all_replies(top["id"])) if total > len(embedded) else embedded
+                    seen: set[str] = set()
+                    for r in replies:
+                        if r["id"] not in seen:
+                            seen.add(r["id"])
+                            comments.append(self._comment(r, top["id"]))
+        except ConnectorError as exc:
+            if "commentsDisabled" in str(exc):
+                return []
+            raise
         return list(order_parents_first(comments, video_id))
 
     def _all_replies(self, parent_id: str) -> Iterator[dict]:
-        token = None
-        while True:
-            page = self._execute(
-                "list replies",
-                self.api.comments().list(
-                    part="snippet",
-                    parentId=parent_id,
-                    maxResults=100,
-                    pageToken=token,
-                    textFormat="plainText",
-                ),
-            )
+        for page in self._pages(
+            "list replies",
+            lambda token: self.api.comments().list(
+                part="snippet", parentId=parent_id, maxResults=100, pageToken=token, textFormat="plainText"
+            ),
+        ):
             yield from page.get("items", [])
-            token = page.get("nextPageToken")
-            if not token:
-                return
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
