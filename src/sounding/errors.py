@@ -1,0 +1,82 @@
+"""One error family for everything a user can cause or fix.
+
+Every layer (core, CLI, REST API, pages) raises a :class:`SoundingError` kind; the CLI turns it into
+one line and the kind's documented exit code in one place (``sounding.cli``), the API into an HTTP
+status. Messages never carry row values, secrets or raw untrusted text.
+"""
+
+from __future__ import annotations
+
+
+class SoundingError(Exception):
+    """Base of all user-facing errors. ``exit_code`` and ``http_status`` say how layers report it."""
+
+    exit_code = 1
+    http_status = 400
+    kind = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class UsageError(SoundingError):
+    """The command was asked for something it cannot do as written (bad option, bad path)."""
+
+    exit_code = 2
+    kind = "usage"
+
+
+class InputError(SoundingError):
+    """A file or value given to Sounding cannot be read (not the rows inside it: those are rejected)."""
+
+    exit_code = 3
+    kind = "input"
+
+
+class NotFoundError(SoundingError):
+    """A named thing (post, theme, lesson, experiment, account, person) does not exist."""
+
+    exit_code = 4
+    http_status = 404
+    kind = "not_found"
+
+
+class NotReadyError(SoundingError):
+    """The store does not hold what the request needs yet (e.g. nothing analysed)."""
+
+    exit_code = 5
+    http_status = 409
+    kind = "not_ready"
+
+
+class StoreError(SoundingError):
+    """The store cannot be opened or written (not a database, locked, wrong schema)."""
+
+    exit_code = 6
+    http_status = 503
+    kind = "store"
+
+
+class ConflictError(SoundingError):
+    """The request contradicts the stored state (already exists, already answered)."""
+
+    exit_code = 7
+    http_status = 409
+    kind = "conflict"
+
+
+class RemoteError(SoundingError):
+    """A platform or server could not be reached or refused the request (auth, rate limits, down)."""
+
+    exit_code = 8
+    http_status = 502
+    kind = "remote"
+
+
+EXIT_CODES = {cls.kind: cls.exit_code for cls in (SoundingError, UsageError, InputError, NotFoundError,
+                                                   NotReadyError, StoreError, ConflictError, RemoteError)}
