@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from sounding.analysis import threads, views
-from sounding.importers import ImportReport, import_file
+from sounding.importers import ImportReport, import_file, import_files
 from sounding.store import Store
 
 
@@ -30,8 +30,22 @@ class Sounding:
         format: str | None = None,
         rejects: str | Path | None = None,
         on_progress: Callable[[int], None] | None = None,
+        force: bool = False,
     ) -> ImportReport:
-        return import_file(self.store, Path(path), format, Path(rejects) if rejects else None, on_progress)
+        return import_file(self.store, Path(path), format, Path(rejects) if rejects else None, on_progress, force=force)
+
+    def import_files(
+        self,
+        paths: list[str | Path],
+        format: str | None = None,
+        rejects: str | Path | None = None,
+        force: bool = False,
+        on_progress: Callable[[Path, int], None] | None = None,
+        on_report: Callable[[ImportReport], None] | None = None,
+    ) -> list[ImportReport]:
+        """Import files in order into one rejects file (or one beside each); all checks come first."""
+        return import_files(self.store, [Path(p) for p in paths], format, Path(rejects) if rejects else None,
+                            force=force, on_progress=on_progress, on_report=on_report)
 
     def status(self) -> dict:
         return self.store.counts()

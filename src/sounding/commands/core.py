@@ -51,20 +51,28 @@ def import_command(
         str | None, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}. Default: guessed from the file name.")
     ] = None,
     rejects: Annotated[
-        Path | None, typer.Option(help="Where rejected rows go (JSONL). Default: FILE.rejects.jsonl beside the file.")
+        Path | None,
+        typer.Option(help="Where rejected rows of all files go (JSONL). Default: FILE.rejects.jsonl beside each file."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing --rejects file that is not an earlier rejects file of these inputs.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Import posts and comments from JSONL, CSV or a platform export; exit code 1 if rows were rejected."""
     api = open_api(ctx)
-    reports = []
-    for path in paths:
-        with progress() as bar:
-            task = bar.add_task(f"Importing {path.name}", total=None)
-            report = api.import_file(path, format, rejects, on_progress=lambda n, t=task: bar.advance(t, n))
-        reports.append(report)
-        if not as_json:
-            _print_report(report)
+    with progress() as bar:
+        tasks: dict[Path, object] = {}
+
+        def advance(path: Path, n: int) -> None:
+            if path not in tasks:
+                tasks[path] = bar.add_task(f"Importing {escape(path.name)}", total=None)
+            bar.advance(tasks[path], n)
+
+        reports = api.import_files(
+            paths, format, rejects, force=force, on_progress=advance,
+            on_report=None if as_json else _print_report,
+        )
     if as_json:
         console.print_json(json.dumps([r.as_dict() for r in reports]))
     if any(r.rejected for r in reports):

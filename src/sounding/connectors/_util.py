@@ -2,39 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from typing import Any
 
 from dateutil.parser import isoparse
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag == "br":
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "p":
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def html_to_text(value: str | None) -> str:
-    """Plain text of a Mastodon/YouTube HTML fragment (paragraphs and line breaks kept)."""
-    if not value:
-        return ""
-    parser = _Text()
-    parser.feed(value)
-    parser.close()
-    return html.unescape("".join(parser.parts)).strip()
 
 
 def as_datetime(value: Any) -> datetime:

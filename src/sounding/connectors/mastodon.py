@@ -28,7 +28,7 @@ from mastodon.errors import (
     MastodonUnauthorizedError,
 )
 
-from sounding.connectors._util import as_datetime, as_int, html_to_text
+from sounding.connectors._util import as_datetime, as_int
 from sounding.connectors.base import (
     AccountRef,
     FetchedPost,
@@ -41,6 +41,7 @@ from sounding.connectors.base import (
     order_parents_first,
 )
 from sounding.connectors.retry import AuthError, ConnectorError, Transient, delay_from_headers
+from sounding.platforms.mastodon import html_to_text, whole_seconds
 from sounding.records import CommentRecord, PollRecord, PostRecord, Record
 
 PAGE = 40
@@ -146,7 +147,7 @@ class MastodonConnector(ThreadedConnector):
             id=str(s["id"]),
             author=str(s["account"]["acct"]),
             text=html_to_text(s.get("content")),
-            created_at=as_datetime(s["created_at"]),
+            created_at=whole_seconds(as_datetime(s["created_at"])),
             url=s.get("url") or s.get("uri"),
             ours=True,
             likes=as_int(s.get("favourites_count")),
@@ -162,7 +163,7 @@ class MastodonConnector(ThreadedConnector):
             parent_id=str(s["in_reply_to_id"]),
             author=str(s["account"]["acct"]),
             text=html_to_text(s.get("content")),
-            created_at=as_datetime(s["created_at"]),
+            created_at=whole_seconds(as_datetime(s["created_at"])),
             url=s.get("url") or s.get("uri"),
             ours=str(s["account"]["id"]) == me_id,
             lang=s.get("language"),

@@ -33,6 +33,7 @@ from prawcore.sessions import FiniteRetryStrategy
 from sounding.connectors._util import as_datetime, as_int
 from sounding.connectors.base import AccountRef, FetchedPost, ThreadedConnector, order_parents_first
 from sounding.connectors.retry import AuthError, ConnectorError, Transient, delay_from_headers
+from sounding.platforms.reddit import permalink, post_text
 from sounding.records import CommentRecord, PollRecord, PostRecord, Record
 
 USER_AGENT = "python:sounding:0.1 (by /u/{handle})"
@@ -169,14 +170,13 @@ class RedditConnector(ThreadedConnector):
 
     def _post(self, sub: Any) -> PostRecord:
         author = sub.author.name if sub.author is not None else "[deleted]"
-        text = sub.title if not sub.selftext else f"{sub.title}\n\n{sub.selftext}"
         return PostRecord(
             platform=self.platform,
             id=sub.fullname,
             author=author,
-            text=text,
+            text=post_text(sub.title, sub.selftext),
             created_at=as_datetime(float(sub.created_utc)),
-            url=f"https://www.reddit.com{sub.permalink}",
+            url=permalink(sub.permalink),
             ours=author.lower() == self.account.handle.lower(),
             likes=as_int(sub.score),
             replies=as_int(sub.num_comments),
@@ -192,7 +192,7 @@ class RedditConnector(ThreadedConnector):
             author=author,
             text=c.body,
             created_at=as_datetime(float(c.created_utc)),
-            url=f"https://www.reddit.com{c.permalink}" if getattr(c, "permalink", None) else None,
+            url=permalink(getattr(c, "permalink", None)),
             ours=author.lower() == self.account.handle.lower(),
             likes=as_int(c.score),
         )

@@ -1,20 +1,23 @@
 """Sounding's own import formats: JSONL (one object per line) and CSV (header row), same fields.
 
 Files are read as bytes line by line, so memory stays flat and a line with invalid UTF-8 is rejected
-on its own instead of failing the whole file. ``.gz`` files are read transparently.
+on its own instead of failing the whole file. ``.gz`` files are read transparently. A UTF-8 byte
+order mark at the start is skipped. CSV records are split by the csv module itself (strict quoting);
+a quote that is never closed costs only its own line.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
-import io
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import orjson
 
+from sounding.errors import InputError
 from sounding.importers.base import Row, RowError, record_from_fields
 
 
@@ -49,6 +52,8 @@ class JsonLines:
     def rows(self, path: Path) -> Iterator[Row]:
         with open_binary(path) as handle:
             for number, raw in enumerate(handle, start=1):
+                if number == 1 and raw.startswith(BOM):
+                    raw = raw[len(BOM) :]
                 if not raw.strip():
                     continue
                 try:
@@ -68,49 +73,104 @@ class Csv:
 
     def rows(self, path: Path) -> Iterator[Row]:
         with open_binary(path) as handle:
-            lines = _located_lines(handle)
-            reader = csv.reader(line for _, line in lines)
-            header = next(reader, None)
+            records = csv_records(handle)
+            header = csv_header(path, records)
             if header is None:
                 return
-            header = [name.strip().lower() for name in header]
-            for values in reader:
-                number = lines.current
-                if lines.bad is not None:
-                    yield Row(number, lines.bad_raw, error=lines.bad)
-                    lines.bad = None
-                    continue
-                if not any(values):
-                    continue
-                if len(values) != len(header):
-                    yield Row(number, _csv_line(values), error=f"{len(values)} fields, header has {len(header)}")
-                    continue
-                try:
-                    yield Row(number, "", record=record_from_fields(dict(zip(header, values, strict=True))))
-                except RowError as exc:
-                    yield Row(number, _csv_line(values), error=str(exc))
+            for line, raw, values, error in records:
+                if error is not None:
+                    yield Row(line, raw, error=error)
+                elif len(values) != len(header):
+                    yield Row(line, raw, error=f"{len(values)} fields, header has {len(header)}")
+                else:
+                    try:
+                        yield Row(line, "", record=record_from_fields(dict(zip(header, values, strict=True))))
+                    except RowError as exc:
+                        yield Row(line, raw, error=str(exc))
 
 
-def _csv_line(values: list[str]) -> str:
-    out = io.StringIO()
-    csv.writer(out).writerow(values)
-    return out.getvalue().rstrip("\r\n")
+BOM = b"\xef\xbb\xbf"
 
 
-class _located_lines:
-    """Decodes lines for the csv module, remembering the line number and any undecodable line."""
+class _Lines:
+    """Feeds decoded lines to the csv module and remembers which physical lines each record used.
+
+    Undecodable lines are passed on with their bytes escaped (``surrogateescape``), so quotes in
+    them still open and close fields and the bad record alone is rejected. Lines can be pushed
+    back: after an unclosed quote only its first line is rejected and the rest is read again.
+    """
 
     def __init__(self, handle: BinaryIO) -> None:
-        self.handle = handle
-        self.current = 0
+        self._source = enumerate(handle, start=1)
+        self.pending: deque[tuple[int, bytes]] = deque()
+        self.used: list[tuple[int, bytes]] = []
         self.bad: str | None = None
-        self.bad_raw = ""
 
-    def __iter__(self) -> Iterator[tuple[int, str]]:
-        for number, raw in enumerate(self.handle, start=1):
-            self.current = number
-            try:
-                yield number, decode(raw)
-            except RowError as exc:
-                self.bad, self.bad_raw = str(exc), shown(raw)
-                yield number, "\n"
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        if self.pending:
+            number, raw = self.pending.popleft()
+        else:
+            number, raw = next(self._source)
+            if number == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM) :]
+        self.used.append((number, raw))
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if self.bad is None:
+                self.bad = f"invalid UTF-8 at byte {exc.start} of line {number}"
+            return raw.decode("utf-8", "surrogateescape")
+
+    def take(self) -> tuple[int, str, str | None]:
+        """The record just read: its first line, its raw text, and its decoding error if any."""
+        used, bad = self.used, self.bad
+        self.used, self.bad = [], None
+        first = used[0][0] if used else 0
+        return first, shown(b"".join(raw for _, raw in used)), bad
+
+
+def csv_records(handle: BinaryIO) -> Iterator[tuple[int, str, list[str] | None, str | None]]:
+    """(first line, raw text, values or None, error or None) for each non-blank CSV record."""
+    lines = _Lines(handle)
+    reader = csv.reader(lines, strict=True)
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            used = lines.used
+            first, raw = used[0] if used else (0, b"")
+            lines.used, lines.bad = [], None
+            lines.pending.extendleft(reversed(used[1:]))  # read again: they were not this row's
+            yield first, shown(raw), None, _csv_error(exc)
+            continue
+        first, raw, bad = lines.take()
+        if bad is not None:
+            yield first, raw, None, bad
+        elif any(values):
+            yield first, raw, values, None
+
+
+def csv_header(path: Path, records: Iterator[tuple[int, str, list[str] | None, str | None]]) -> list[str] | None:
+    """Field names of the first record (lower case); :class:`InputError` when it is unreadable."""
+    first = next(records, None)
+    if first is None:
+        return None
+    line, _raw, values, error = first
+    if error is not None:
+        raise InputError(f"cannot read the header row (line {line}) of {path}: {error}")
+    return [name.strip().lower() for name in values]
+
+
+def _csv_error(exc: csv.Error) -> str:
+    text = str(exc)
+    if "unexpected end of data" in text:
+        return "CSV: a quoted field is never closed (unclosed quote); this line is set aside, the next are read again"
+    if "field larger than field limit" in text:
+        return (f"CSV: a field is over {csv.field_size_limit():,} characters (or a quote is not closed); "
+                "this line is set aside, the next are read again")
+    return f"CSV: {text}"

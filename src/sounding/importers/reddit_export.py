@@ -4,55 +4,70 @@
 body. ``comments.csv``: id, permalink, date, ip, subreddit, gildings, link (the post's URL), parent
 (the parent comment's id; empty for a top-level comment), body, media. Everything is ours; the
 ``ip`` column is never read. Import ``posts.csv`` before ``comments.csv`` so replies find their posts.
+
+Ids, texts and URLs go through :mod:`sounding.platforms.reddit`, as the connector's do, so an
+export and a sync of the same account store the same rows. The author is the account name from
+``statistics.csv`` beside the file (the export's ``account name`` row); without it, ``me``.
 """
 
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from sounding.importers.base import MAX_TEXT, Row, RowError, parse_time
-from sounding.importers.generic import _csv_line, _located_lines, open_binary
+from sounding.importers.base import MAX_ID, MAX_TEXT, Row, RowError, parse_time
+from sounding.importers.generic import BOM, csv_header, csv_records, open_binary
+from sounding.platforms import reddit
 from sounding.records import CommentRecord, PostRecord
 
-POST_ID = re.compile(r"/comments/([a-z0-9]+)")
+UNKNOWN_AUTHOR = "me"
 
 
-def _strip_prefix(value: str) -> str:
-    """Exports mix bare ids and fullnames (``t1_abc``/``t3_abc``); we store bare ids."""
-    return value.split("_", 1)[1] if re.match(r"^t[0-9]_", value) else value
-
-
-def _row_record(fields: dict[str, str], is_post: bool) -> PostRecord | CommentRecord:
+def _row_record(fields: dict[str, str], is_post: bool, author: str) -> PostRecord | CommentRecord:
     for name in ("id", "date"):
         if not fields.get(name):
             raise RowError(f"missing required field {name!r}")
-    if is_post:
-        text = "\n\n".join(part for part in (fields.get("title", ""), fields.get("body", "")) if part)
-    else:
-        text = fields.get("body", "")
+    item_id = fields["id"].strip()
+    if len(item_id) > MAX_ID or "\x00" in item_id:
+        raise RowError("field 'id' is not a Reddit id")
+    text = reddit.post_text(fields.get("title", ""), fields.get("body")) if is_post else fields.get("body", "")
     if len(text) > MAX_TEXT:
         raise RowError(f"text is {len(text):,} characters long (limit {MAX_TEXT:,})")
+    url = reddit.permalink(fields.get("permalink"))
     common = dict(
         platform="reddit",
-        id=_strip_prefix(fields["id"]),
-        author="me",
+        id=reddit.fullname(item_id, reddit.POST if is_post else reddit.COMMENT),
+        author=author,
         text=text,
-        created_at=parse_time(fields["date"]),
-        url=fields.get("permalink") or None,
+        created_at=parse_time(fields["date"], "date"),
+        url=url if url and len(url) <= 1000 else None,
         ours=True,
     )
     if is_post:
         return PostRecord(**common)
-    parent = _strip_prefix(fields.get("parent") or "")
-    if not parent:
-        match = POST_ID.search(fields.get("link") or fields.get("permalink") or "")
-        if not match:
+    parent = (fields.get("parent") or "").strip()
+    if parent:
+        parent = reddit.fullname(parent, reddit.COMMENT)
+    else:
+        parent = reddit.post_from_url(fields.get("link") or fields.get("permalink") or "")
+        if not parent:
             raise RowError("comment has neither a parent nor a post link")
-        parent = match.group(1)
+    if len(parent) > MAX_ID or "\x00" in parent:
+        raise RowError("field 'parent' is not a Reddit id")
     return CommentRecord(parent_id=parent, **common)
+
+
+def account_name(folder: Path) -> str:
+    """The ``account name`` row of the export's ``statistics.csv``, if the file is there."""
+    try:
+        with open(folder / "statistics.csv", encoding="utf-8-sig", errors="replace", newline="") as handle:
+            for row in csv.reader(handle):
+                if len(row) >= 2 and row[0].strip().lower() in {"account name", "username"} and row[1].strip():
+                    return reddit.handle(row[1])[:MAX_ID]
+    except (OSError, csv.Error):
+        pass
+    return UNKNOWN_AUTHOR
 
 
 class RedditExport:
@@ -64,20 +79,30 @@ class RedditExport:
 
     def rows(self, path: Path) -> Iterator[Row]:
         is_post = path.name.startswith("posts")
+        author = account_name(path.parent)
         with open_binary(path) as handle:
-            lines = _located_lines(handle)
-            reader = csv.DictReader(line for _, line in lines)
-            for fields in reader:
-                if lines.bad is not None:
-                    yield Row(lines.current, lines.bad_raw, error=lines.bad)
-                    lines.bad = None
+            records = csv_records(handle)
+            header = csv_header(path, records)
+            if header is None:
+                return
+            for line, raw, values, error in records:
+                if error is not None:
+                    yield Row(line, raw, error=error)
+                    continue
+                if len(values) != len(header):
+                    yield Row(line, raw, error=f"{len(values)} fields, header has {len(header)}")
                     continue
                 try:
-                    yield Row(lines.current, "", record=_row_record(fields, is_post))
+                    yield Row(line, "", record=_row_record(dict(zip(header, values, strict=True)), is_post, author))
                 except RowError as exc:
-                    yield Row(lines.current, _csv_line(list(fields.values())), error=str(exc))
+                    yield Row(line, raw, error=str(exc))
 
 
 def _header(path: Path) -> list[str]:
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        return [name.strip().lower() for name in next(csv.reader(handle), [])]
+    with open(path, "rb") as handle:
+        first = handle.readline(65_536)
+    text = first.removeprefix(BOM).decode("utf-8", "replace")
+    try:
+        return [name.strip().lower() for name in next(csv.reader([text]), [])]
+    except csv.Error:
+        return []

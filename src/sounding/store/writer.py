@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,8 +17,10 @@ from datetime import UTC, datetime
 from itertools import chain
 
 from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
+from sounding.errors import StoreError
 from sounding.records import CommentRecord, PollRecord, PostRecord, ReactionSnapshot, Record
 from sounding.store import models
 
@@ -49,6 +52,45 @@ def dialect_insert(dialect: str):
 def text_hash(text: str) -> str:
     """Stable 128-bit hash of a text: enrichment and theme caches are keyed by it."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def clean(text: str | None) -> str | None:
+    """Text as stored: without NUL characters, on every store.
+
+    PostgreSQL text cannot hold NUL and SQLite could; stripping it on both keeps one rule, so the
+    same input gives the same rows (and ``text_hash``) wherever it is stored. Ids are not cleaned:
+    importers reject ids with NUL, since a changed id would name another item.
+    """
+    if text is not None and "\x00" in text:
+        return text.replace("\x00", "")
+    return text
+
+
+class ValueRefused(StoreError):
+    """The store refused a value in a batch (too large, not encodable); the batch wrote nothing.
+
+    Importers split the batch to set the one bad row aside; nothing of its values is in the message.
+    """
+
+
+#: Errors a single row's value causes; anything else (locked, disk full, gone) is the store's.
+_VALUE_ERRORS = (OverflowError, UnicodeError, ValueError, sqlite3.DataError, sa_exc.DataError)
+
+
+def refused(exc: BaseException) -> StoreError:
+    """A store error naming the failure's kind only: driver messages and SQLAlchemy's carry the values."""
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(exc, _VALUE_ERRORS) or isinstance(orig, _VALUE_ERRORS) or _datatype_mismatch(orig):
+        return ValueRefused(f"the store refused a value in this batch ({type(orig).__name__})")
+    if isinstance(orig, sqlite3.OperationalError) or isinstance(exc, sa_exc.OperationalError):
+        reason = str(orig).splitlines()[0][:120] if isinstance(orig, sqlite3.OperationalError) else type(orig).__name__
+        return StoreError(f"the store could not write this batch: {reason}")
+    return StoreError(f"the store could not write this batch ({type(orig).__name__})")
+
+
+def _datatype_mismatch(orig: BaseException) -> bool:
+    """PostgreSQL: an integer beyond BIGINT is sent as numeric and refused as a type mismatch."""
+    return getattr(orig, "sqlstate", None) in {"42804", "22003", "22P05", "22021", "22008"}
 
 
 def pseudonym(salt: bytes, platform: str, author: str) -> str:
@@ -165,7 +207,13 @@ class RecordWriter:
 
     # -- the batch -------------------------------------------------------------------------
     def write(self, conn: Connection, records: Sequence[Record], account_id: int | None = None) -> WriteResult:
-        """Write one batch inside the caller's transaction."""
+        """Write one batch inside the caller's transaction; a failure is a :class:`StoreError` without values."""
+        try:
+            return self._write(conn, records, account_id)
+        except (sa_exc.SQLAlchemyError, sqlite3.Error, *_VALUE_ERRORS) as exc:
+            raise refused(exc) from None
+
+    def _write(self, conn: Connection, records: Sequence[Record], account_id: int | None) -> WriteResult:
         result = WriteResult()
         self._fresh = {}
         self._first = []
@@ -195,9 +243,10 @@ class RecordWriter:
 
     def _write_posts(self, conn: Connection, posts: list[PostRecord], account_id: int | None) -> int:
         rows = [
-            (p.platform, p.id, account_id, p.ours, self._author(p.platform, p.author), p.text, text_hash(p.text),
-             p.url, self._time(p.created_at))
+            (p.platform, p.id, account_id, p.ours, self._author(p.platform, p.author), text, text_hash(text),
+             clean(p.url), self._time(p.created_at))
             for p in posts
+            for text in (clean(p.text),)
         ]
         inserted = self._insert_ignore(conn, models.Post.__table__, self.POST_COLUMNS, rows)
         made: dict = {}
@@ -207,7 +256,8 @@ class RecordWriter:
         self._lookup(conn, {(p.platform, p.id) for p in posts})  # the ones that already existed
         new_keys = {(platform, pid) for _, platform, pid in inserted}
         late_urls = [
-            {"u": p.url, "p": p.platform, "i": p.id} for p in posts if p.url and (p.platform, p.id) not in new_keys
+            {"u": clean(p.url), "p": p.platform, "i": p.id}
+            for p in posts if p.url and (p.platform, p.id) not in new_keys
         ]
         if late_urls:  # a post we published before the platform told us its URL: fill it, nothing else
             table = models.Post.__table__
@@ -217,7 +267,22 @@ class RecordWriter:
                 .values(url=bindparam("u")),
                 late_urls,
             )
+        if account_id is not None:  # imported from an export first, synced now: the post is this account's
+            self._claim(conn, [(p.platform, p.id) for p in posts if (p.platform, p.id) not in new_keys], account_id)
         return len(inserted)
+
+    def _claim(self, conn: Connection, keys: list[tuple[str, str]], account_id: int) -> None:
+        """Set the account of stored posts that have none, so both doors give the same row."""
+        if not keys:
+            return
+        table = models.Post.__table__
+        conn.execute(
+            update(table)
+            .where(table.c.platform == bindparam("p"), table.c.platform_id == bindparam("i"),
+                   table.c.account_id.is_(None))
+            .values(account_id=account_id),
+            [{"p": platform, "i": pid} for platform, pid in keys],
+        )
 
     COMMENT_COLUMNS = ("platform", "platform_id", "post_id", "parent_comment_id", "ours", "author", "text",
                        "text_hash", "lang", "url", "created_at")
@@ -242,8 +307,9 @@ class RecordWriter:
             rows, made = [], {}
             for _, c in ready:
                 parent_comment, post_id = ids[(c.platform, c.parent_id)]
-                row = (c.platform, c.id, post_id, parent_comment, c.ours, self._author(c.platform, c.author), c.text,
-                       text_hash(c.text), c.lang, c.url, self._time(c.created_at))
+                text = clean(c.text)
+                row = (c.platform, c.id, post_id, parent_comment, c.ours, self._author(c.platform, c.author), text,
+                       text_hash(text), clean(c.lang), clean(c.url), self._time(c.created_at))
                 rows.append(row)
                 made.setdefault((c.platform, c.id), (c, row[10], post_id))  # a repeat in the batch conflicts
             inserted = self._insert_ignore(conn, table, self.COMMENT_COLUMNS, rows)
