@@ -18,34 +18,9 @@ from sounding.cli import app
 from sounding.importers import BATCH_SIZE
 from sounding.store import Store
 
+from importer_helpers import good_rows, row, write_jsonl
+
 runner = CliRunner()
-
-
-def row(kind: str, id: str, parent: str | None = None, text: str = "hello", **extra) -> dict:
-    out = {"kind": kind, "platform": "twitter", "id": id, "author": f"user{id}", "text": text,
-           "created_at": "2026-01-05T12:00:00Z", **extra}
-    if parent:
-        out["parent_id"] = parent
-    return out
-
-
-def write_jsonl(path: Path, rows: list) -> Path:
-    with open(path, "wb") as out:
-        for item in rows:
-            out.write(item if isinstance(item, bytes) else orjson.dumps(item))
-            out.write(b"\n")
-    return path
-
-
-def good_rows(threads: int = 20, replies: int = 3) -> list[dict]:
-    rows = []
-    for t in range(threads):
-        rows.append(row("post", f"p{t}", likes=t))
-        parent = f"p{t}"
-        for r in range(replies):
-            rows.append(row("comment", f"c{t}-{r}", parent, text=f"reply {r} in thread {t}?"))
-            parent = f"c{t}-{r}"
-    return rows
 
 
 def run(db: Path, *args: str):
