@@ -244,10 +244,10 @@ def _damaged(path: Path, damage: _Damage, report: ImportReport, rejects: _Reject
         raise InputError(f"cannot import {path}: {damage.reason}")
     report.read += 1
     rejects.add(damage.after_line + 1, f"the file cannot be read from here on: {damage.reason}", "")
-    stored = report.new["posts"] + report.new["comments"]
     raise InputError(
         f"{path} is damaged after line {damage.after_line:,}: {damage.reason}. The {report.read - 1:,} rows "
-        f"before it are handled ({stored:,} new, {report.rejected - 1:,} rejected, in {rejects.sink.target}); "
+        f"before it are handled ({report.new['posts'] + report.new['comments']:,} new, {report.duplicates:,} "
+        f"already stored, {report.rejected - 1:,} rejected, in {rejects.sink.target}); "
         "the rest could not be read"
     )
 
