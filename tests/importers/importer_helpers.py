@@ -46,7 +46,8 @@ def good_rows(threads: int = 20, replies: int = 3) -> list[dict]:
 
 
 def read_rejects(path: str | Path) -> list[dict]:
-    return [json.loads(line) for line in Path(path).read_text().splitlines()]
+    """Entries of a rejects file: JSONL, split on newlines only (texts may hold U+2028 and the like)."""
+    return [json.loads(line) for line in Path(path).read_bytes().split(b"\n") if line]
 
 
 def stored_ids(store: Store) -> set[str]:
