@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from sounding.analysis import threads, views
+from sounding.errors import NotReadyError
 from sounding.importers import ImportReport, import_file
 from sounding.store import Store
 
@@ -72,7 +73,7 @@ class Sounding:
     def _version(self) -> str:
         version = views.current_version(self.store)
         if version is None:
-            raise RuntimeError("nothing analysed yet: run `sounding analyze` (or Sounding.analyze()) first")
+            raise NotReadyError("nothing analysed yet: run `sounding analyze` (or Sounding.analyze()) first")
         return version
 
     def comments(self, limit: int | None = None) -> pd.DataFrame:
@@ -83,6 +84,7 @@ class Sounding:
 
     def lessons(self, quotes: bool = True) -> pd.DataFrame:
         """Ranked lessons; with ``quotes`` each carries its theme's representative quotes."""
+        self._version()
         frame = views.lessons(self.store)
         frame.insert(0, "rank", range(1, len(frame) + 1))
         evidence = pd.json_normalize(frame["evidence"].tolist()) if len(frame) else pd.DataFrame()

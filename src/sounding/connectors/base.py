@@ -12,8 +12,8 @@ things:
   ids it created.
 
 Adding a platform is one module: subclass :class:`ThreadedConnector` (or :class:`Connector`) and
-register it, either in :data:`BUILTIN` below or from another package through the entry-point group
-``sounding.connectors`` (``name = "package.module:ConnectorClass"``).
+register it, either in :data:`BUILTIN` below or from another package as a plugin
+(:mod:`sounding.plugins`: a ``register_connectors`` hook in the entry-point group ``sounding``).
 """
 
 from __future__ import annotations
@@ -27,15 +27,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
-from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
 from sounding.connectors.retry import ConnectorError, Retrier, RetryPolicy, Transient
-from sounding.records import CommentRecord, PollRecord, PostRecord, Record, SyncBatch
+from sounding.errors import NotFoundError
+from sounding.hookspecs import hookimpl
+from sounding.records import CommentRecord, PostRecord, Record, SyncBatch
 
 log = logging.getLogger("sounding.connectors")
-
-ENTRY_POINT_GROUP = "sounding.connectors"
 
 
 # -- what a connector is given ---------------------------------------------------------------------
@@ -275,26 +274,6 @@ def order_parents_first(comments: list[CommentRecord], root_id: str) -> list[Com
     return out
 
 
-def poll_from_votes(
-    platform: str,
-    post_id: str,
-    options: list[str],
-    votes: list[int],
-    taken_at: datetime,
-    closes_at: datetime | None = None,
-    voters: int | None = None,
-) -> PollRecord:
-    return PollRecord(
-        platform=platform,
-        post_id=post_id,
-        options=list(options),
-        votes=list(votes),
-        taken_at=taken_at,
-        closes_at=closes_at,
-        voters=voters,
-    )
-
-
 # -- registry --------------------------------------------------------------------------------------
 #: built-in connectors: platform name -> "module:Class" (imported lazily; SDKs are heavy)
 BUILTIN: dict[str, str] = {
@@ -304,8 +283,14 @@ BUILTIN: dict[str, str] = {
     "youtube": "sounding.connectors.youtube:YouTubeConnector",
 }
 
-_REGISTRY: dict[str, str | type[Connector]] = dict(BUILTIN)
-_entry_points_loaded = False
+_REGISTRY: dict[str, str | type[Connector]] = {}
+_plugins_loaded = False
+
+
+@hookimpl
+def register_connectors() -> dict[str, str]:
+    """The built-in connectors, registered as a plugin like any other."""
+    return dict(BUILTIN)
 
 
 def register(name: str, target: str | type[Connector]) -> None:
@@ -313,28 +298,30 @@ def register(name: str, target: str | type[Connector]) -> None:
     _REGISTRY[name] = target
 
 
-def _load_entry_points() -> None:
-    global _entry_points_loaded
-    if _entry_points_loaded:
+def _load_plugins() -> None:
+    global _plugins_loaded
+    if _plugins_loaded:
         return
-    _entry_points_loaded = True
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        _REGISTRY.setdefault(ep.name, ep.value)
+    _plugins_loaded = True
+    from sounding import plugins
+
+    for name, target in plugins.connectors().items():
+        _REGISTRY.setdefault(name, target)
 
 
 def available() -> list[str]:
     """Names of every registered platform."""
-    _load_entry_points()
+    _load_plugins()
     return sorted(_REGISTRY)
 
 
 def get_connector_class(name: str) -> type[Connector]:
     """The connector class for a platform name."""
-    _load_entry_points()
+    _load_plugins()
     try:
         target = _REGISTRY[name]
     except KeyError:
-        raise ConnectorError(f"unknown platform {name!r}; known: {', '.join(available())}") from None
+        raise NotFoundError(f"unknown platform {name!r}; known: {', '.join(available())}") from None
     if isinstance(target, str):
         module, _, attr = target.partition(":")
         target = getattr(import_module(module), attr)
