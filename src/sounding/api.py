@@ -37,6 +37,47 @@ class Sounding:
     def status(self) -> dict:
         return self.store.counts()
 
+    def import_sample(self, on_progress: Callable[[int], None] | None = None) -> ImportReport:
+        """Import the bundled sample community (what ``sounding demo`` shows)."""
+        from sounding.core.demo import sample_path
+
+        return self.import_file(sample_path(), on_progress=on_progress)
+
+    # -- accounts and platforms (see sounding.core.accounts) -------------------------------------
+    def connect(
+        self,
+        platform: str,
+        *,
+        handle: str | None = None,
+        service: str | None = None,
+        credentials: dict[str, str] | str | None = None,
+        verify: bool = True,
+    ) -> dict:
+        """Connect an account; the secret goes to the keyring or a 0600 file, never the store."""
+        from sounding.core import accounts
+
+        return accounts.connect(
+            self.store, platform, handle=handle, service=service, credentials=credentials, verify=verify
+        )
+
+    def accounts(self) -> list[dict]:
+        """Connected accounts, secrets masked."""
+        from sounding.core import accounts
+
+        return accounts.describe(self.store.list_accounts())
+
+    def sync(self, accounts: list[str] | None = None, **options) -> list:
+        """Fetch new posts, replies, reactions and votes; ``options`` as :func:`sounding.connectors.sync.sync_all`."""
+        from sounding.core import accounts as core_accounts
+
+        return core_accounts.sync(self.store, accounts, **options)
+
+    def publish(self, account: str, text: str, **kwargs) -> list[str]:
+        """Publish a post, poll (``options=[…]``) or reply (``reply_to=``); returns the platform ids."""
+        from sounding.core import accounts
+
+        return accounts.publish(self.store, account, text, **kwargs)
+
     def most_discussed(self, limit: int = 10) -> pd.DataFrame:
         return threads.most_discussed(self.store, limit)
 

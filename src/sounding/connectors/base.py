@@ -83,6 +83,47 @@ class ReplyItem:
 PublishItem = PostItem | PollItem | ReplyItem
 
 
+# -- what connecting an account needs ---------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One value ``connect`` needs for a platform, and where it may come from.
+
+    ``options`` are the ``connect`` parameters that may give it (first non-empty wins), ``stdin``
+    the ``--*-stdin`` flags that read it from standard input; otherwise it is prompted for (hidden
+    when ``secret``), or ``default`` is used.
+    """
+
+    name: str
+    prompt: str
+    options: tuple[str, ...] = ()
+    stdin: tuple[str, ...] = ()
+    secret: bool = False
+    default: str | None = None
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectSpec:
+    """What a platform asks for on ``connect``: a handle, maybe a server, the credential parts.
+
+    With one credential field the secret is its value; with several it is a JSON object of them
+    (``bundle_stdin`` names a flag that reads that whole object from standard input at once).
+    """
+
+    handle: Field = Field("handle", "Handle", options=("handle",))
+    service: Field | None = Field("service", "Server URL", options=("service", "instance"), required=False)
+    credentials: tuple[Field, ...] = (
+        Field("secret", "Secret", stdin=("token_stdin", "password_stdin"), secret=True),
+    )
+    bundle_stdin: str | None = None
+
+    def pack(self, values: Mapping[str, str]) -> str:
+        """The secret string kept for the account."""
+        if len(self.credentials) == 1:
+            return values[self.credentials[0].name]
+        return json.dumps({f.name: values[f.name] for f in self.credentials if values.get(f.name)})
+
+
 class PublishNotSupported(ConnectorError):
     """The platform (or this connector) cannot publish that kind of item."""
 
@@ -96,6 +137,8 @@ class Connector(ABC):
     streams: ClassVar[tuple[str, ...]] = ("posts",)
     #: whether :meth:`publish` works at all
     can_publish: ClassVar[bool] = False
+    #: what ``sounding connect`` / :meth:`Sounding.connect` needs for this platform
+    connect_spec: ClassVar[ConnectSpec] = ConnectSpec()
 
     def __init__(
         self,

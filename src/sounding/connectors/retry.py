@@ -248,7 +248,7 @@ def unreachable(exc: BaseException | None) -> str | None:
     todo = [exc]
     while todo:
         current = todo.pop()
-        if current is None or id(current) in seen:
+        if not isinstance(current, BaseException) or id(current) in seen:
             continue
         seen.add(id(current))
         if isinstance(current, ConnectionRefusedError):
