@@ -11,6 +11,7 @@ from conftest import masto, run_cli
 from faultproxy import FaultProxy, Rule
 
 from sounding.connectors.secrets import REDACTOR, Redactor, SecretStore
+from sounding.errors import RemoteError
 
 TOKEN = "tok-SECRET-7f3a9c2e1d5b"
 
@@ -129,7 +130,8 @@ def test_wrong_token_is_refused_with_a_clear_message(mastodon_server, tmp_path):
         env=env,
         input=TOKEN + "\n",
     )
-    assert out.returncode == 1
+    assert out.returncode == RemoteError.exit_code == 8
+    assert out.stderr.count("\n") == 1 and out.stderr.startswith("error: mastodon: ")
     assert "refused the access token" in out.stderr
     assert TOKEN not in out.stderr + out.stdout
     assert not (tmp_path / "cfg" / "secrets.json").exists()
