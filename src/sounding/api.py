@@ -131,14 +131,40 @@ class Sounding:
             raise NotReadyError("nothing analysed yet: run `sounding analyze` (or Sounding.analyze()) first")
         return version
 
-    def comments(self, limit: int | None = None) -> pd.DataFrame:
-        return views.comments(self.store, self._version(), limit)
+    def comments(
+        self,
+        theme: str | None = None,
+        lesson: int | str | None = None,
+        intent: str | list[str] | None = None,
+        sentiment: str | list[str] | None = None,
+        post: str | int | None = None,
+        platform: str | list[str] | None = None,
+        since=None,
+        until=None,
+        search: str | None = None,
+        limit: int | None = None,
+        after: str | None = None,
+    ) -> pd.DataFrame:
+        """Audience comments, oldest first, narrowed by every filter given (see ``views.comments``);
+        ``frame.attrs["next"]`` is the cursor to pass as ``after`` for the next page (None: last page)."""
+        return views.comments(
+            self.store, self._version(), theme=theme, lesson=lesson, intent=intent, sentiment=sentiment, post=post,
+            platform=platform, since=since, until=until, search=search, limit=limit, after=after,
+        )
 
     def themes(self) -> pd.DataFrame:
         return views.themes(self.store, self._version())
 
-    def lessons(self, quotes: bool = True) -> pd.DataFrame:
-        """Ranked lessons; with ``quotes`` each carries its theme's representative quotes."""
+    def lessons(self, quotes: bool = True, by: str | None = None, per_segment: int | None = None,
+                segments: int | None = None) -> pd.DataFrame:
+        """Ranked lessons; with ``quotes`` each carries its theme's representative quotes.
+
+        ``by`` ("platform", "returning" or "post") ranks the lessons within each segment instead
+        (see :mod:`sounding.analysis.segments`)."""
+        if by is not None:
+            from sounding.analysis import segments as segment_views
+
+            return segment_views.lessons_by(self.store, self._version(), by, per_segment, segments)
         self._version()
         frame = views.lessons(self.store)
         frame.insert(0, "rank", range(1, len(frame) + 1))
@@ -149,9 +175,27 @@ class Sounding:
         if quotes:
             by_theme = self.themes().set_index("theme")["quotes"].to_dict() if len(frame) else {}
             frame["quotes"] = [by_theme.get(theme, []) for theme in frame["theme"]]
-        return frame.drop(columns=["id", "evidence"])
+        return frame.drop(columns=["evidence"]).rename(columns={"id": "lesson"})
 
     def learning_value(self, by: str = "post", limit: int | None = None) -> pd.DataFrame:
+        """What each post (or week) taught us; order-independent (see :mod:`sounding.analysis.learning`)."""
+        from sounding.analysis import learning
+
         if by == "week":
-            return views.learning_value_by_week(self.store, self._version())
-        return views.learning_value_by_post(self.store, self._version(), limit)
+            return learning.by_week(self.store, self._version())
+        if by != "post":
+            from sounding.errors import UsageError
+
+            raise UsageError(f"cannot rank learning value by {by!r}", hint="post or week")
+        return learning.by_post(self.store, self._version(), limit)
+
+    def find_post(self, ref: str | int):
+        """The post a reference names: store id, ``platform:platform_id`` or URL (``views.find_post``)."""
+        return views.find_post(self.store, ref)
+
+    def tally(self, posts, options: list[str] | None = None, **mapping):
+        """Count the votes in the replies to one or more posts (see :mod:`sounding.analysis.tally`)."""
+        from sounding.analysis import tally
+
+        refs = [posts] if isinstance(posts, (str, int)) else list(posts)
+        return tally.tally(self.store, [self.find_post(ref) for ref in refs], options, **mapping)

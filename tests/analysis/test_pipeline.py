@@ -114,12 +114,12 @@ def test_unanswered_question_disappears_once_we_reply(api):
     assert "c11" not in set(api.unanswered_questions()["id"])
 
 
-def test_learning_value_counts_people_questions_and_new_themes(api):
+def test_learning_value_counts_people_questions_and_themes(api):
     api.analyze()
     by_post = api.learning_value()
     row = by_post.set_index("post_id").loc["p1"]
-    assert row["learning_value"] == row["substantive_people"] + row["questions"] + 2 * row["new_themes"]
-    assert row["new_themes"] >= 1 and row["questions"] >= 3 and row["likes"] == 12
+    assert row["learning_value"] == pytest.approx(row["substantive_people"] + row["questions"] + 2 * row["theme_share"])
+    assert row["themes"] >= 1 and row["questions"] >= 3 and row["likes"] == 12
     weeks = api.learning_value(by="week")
     assert weeks["learning_value"].sum() >= row["learning_value"]
 

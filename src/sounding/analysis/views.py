@@ -1,25 +1,25 @@
-"""Read-side views of the analysis as pandas DataFrames (the API and CLI show these).
+"""Read-side views of the analysis as pandas DataFrames (the API, CLI and pages show these).
 
-Learning value (README, "Learning value"): for a post, or a week,
-
-    learning_value = people who said something substantive + questions asked + 2 × new themes surfaced
-
-where *substantive* means a question, a suggestion or a problem, or any comment of 60+ characters,
-and a theme is *surfaced* by the thread (or week) holding its earliest comment. Likes, reposts and
-replies are shown beside it, not hidden.
+Learning value lives in :mod:`sounding.analysis.learning`, lessons by segment in
+:mod:`sounding.analysis.segments`, vote tallies in :mod:`sounding.analysis.tally`.
 """
 
 from __future__ import annotations
 
+import base64
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
 import pandas as pd
-from sqlalchemy import and_, case, func, or_, over, select
+from sqlalchemy import and_, func, or_, select
 
 from sounding.analysis.audience import audience
+from sounding.errors import NotFoundError, UsageError
 from sounding.store import Store
-from sounding.store.models import Lesson, Meta, Post, ReactionSnapshot, Theme, ThemeMember
+from sounding.store.models import Comment, Lesson, Meta, Post, Theme, ThemeMember
 
 VERSION_KEY = "analysis_version"
-SUBSTANTIVE_CHARS = 60
 
 
 def current_version(store: Store) -> str | None:
@@ -39,29 +39,6 @@ def _frame(store: Store, query) -> pd.DataFrame:
     with store.engine.connect() as conn:
         result = conn.execute(query)
         return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
-
-
-def comments(store: Store, version: str, limit: int | None = None) -> pd.DataFrame:
-    """Every audience comment/post with its import id, text, sentiment, intent, language and theme key."""
-    a = audience(version)
-    query = (
-        select(
-            a.c.kind,
-            a.c.platform,
-            a.c.platform_id.label("id"),
-            a.c.text,
-            a.c.created_at,
-            a.c.sentiment,
-            a.c.sentiment_score,
-            a.c.intent,
-            a.c.intent_score,
-            a.c.lang.label("language"),
-            Theme.key.label("theme"),
-        )
-        .outerjoin(Theme, Theme.id == a.c.theme_id)
-        .order_by(a.c.created_at, a.c.platform_id)
-    )
-    return _frame(store, query.limit(limit) if limit else query)
 
 
 def themes(store: Store, version: str, quotes: int = 3) -> pd.DataFrame:
@@ -113,99 +90,220 @@ def lessons(store: Store) -> pd.DataFrame:
     return frame
 
 
-def _substantive(a):
-    return or_(a.c.intent.in_(("question", "suggestion", "problem")), func.length(a.c.text) >= SUBSTANTIVE_CHARS)
+# -- comments, filtered and keyset-paginated -------------------------------------------------------
+INTENTS = ("question", "suggestion", "problem", "praise", "other")
+SENTIMENTS = ("negative", "neutral", "positive")
+UNCLUSTERED = "unclustered"
+COMMENT_COLUMNS = ["kind", "platform", "id", "post", "text", "created_at", "sentiment", "sentiment_score", "intent",
+                   "intent_score", "language", "theme", "url"]
+_AGO = re.compile(r"^(\d+)\s*([hdw])$")
 
 
-def _first_items(a):
-    """The earliest item of every theme: where the theme was surfaced."""
-    ranked = select(
-        a.c.theme_id,
-        a.c.thread_id,
-        a.c.created_at,
-        over(func.row_number(), partition_by=a.c.theme_id, order_by=(a.c.created_at, a.c.item_id)).label("rank"),
-    ).where(a.c.theme_id.is_not(None)).subquery()
-    return select(ranked.c.theme_id, ranked.c.thread_id, ranked.c.created_at).where(ranked.c.rank == 1).subquery()
+def find_post(store: Store, ref: str | int) -> Post:
+    """A post named by its store id (``17`` or ``#17``), ``platform:platform_id``, its URL, or a platform
+    id that only one post has. A bare number that is one post's store id and another's platform id is
+    ambiguous and refused rather than guessed."""
+    text = str(ref).strip()
+    if not text:
+        raise UsageError("empty post reference", hint="give a store id, platform:platform_id or a URL")
+    with store.session() as session:
+        if text.startswith(("http://", "https://")):
+            found = session.scalars(select(Post).where(Post.url.in_({text, text.rstrip("/"), text.rstrip("/") + "/"})))
+            return _one(list(found), text)
+        platform, sep, platform_id = text.partition(":")
+        if sep and platform.isidentifier():
+            found = session.scalars(select(Post).where(Post.platform == platform.lower(), Post.platform_id == platform_id))
+            return _one(list(found), text)
+        by_id = session.get(Post, int(text.lstrip("#"))) if text.lstrip("#").isdigit() else None
+        if text.startswith("#"):
+            return _one([by_id] if by_id else [], text)
+        by_platform_id = [p for p in session.scalars(select(Post).where(Post.platform_id == text)) if p is not by_id]
+        if by_id is not None and by_platform_id:
+            raise UsageError(
+                f"post {text!r} is ambiguous: store id #{by_id.id} or "
+                + ", ".join(f"{p.platform}:{p.platform_id}" for p in by_platform_id[:3]),
+                hint="write #ID for a store id or platform:ID for a platform id",
+            )
+        return _one([by_id] if by_id else by_platform_id, text)
 
 
-def learning_value_by_post(store: Store, version: str, limit: int | None = None) -> pd.DataFrame:
-    """Per thread: learning value and its parts, next to likes, reposts and replies."""
+def _one(found: list[Post], ref: str) -> Post:
+    if not found:
+        raise NotFoundError(f"no post {ref!r} in the store", hint="a store id, platform:platform_id or the post's URL")
+    if len(found) > 1:
+        names = ", ".join(f"{p.platform}:{p.platform_id}" for p in found[:5])
+        raise UsageError(f"post {ref!r} is ambiguous: {names}", hint="write platform:platform_id")
+    return found[0]
+
+
+def parse_time(value: str | date | datetime | None, *, end: bool = False, now: datetime | None = None) -> datetime | None:
+    """A filter bound in UTC: a datetime, an ISO date/time, or an age ("12h", "7d", "2w" ago).
+
+    A bare date as the upper bound means the end of that day, so ``--until 2026-03-01`` includes it."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC) + (timedelta(days=1) if end else timedelta())
+    text = str(value).strip()
+    if m := _AGO.match(text.lower()):
+        unit = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}[m.group(2)]
+        return (now or datetime.now(UTC)) - int(m.group(1)) * unit
+    try:
+        if len(text) == 10:
+            return parse_time(date.fromisoformat(text), end=end)
+        return parse_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise UsageError(f"not a time: {text!r}", hint="use 2026-03-01, 2026-03-01T09:30 or an age like 7d") from None
+
+
+def _choices(value: str | Sequence[str] | None, allowed: tuple[str, ...], name: str) -> list[str]:
+    if value is None:
+        return []
+    values = [value] if isinstance(value, str) else list(value)
+    values = [v.strip().lower() for item in values for v in str(item).split(",") if v.strip()]
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise UsageError(f"unknown {name} {bad[0]!r}", hint=f"one of {', '.join(allowed)}")
+    return values
+
+
+def encode_cursor(created_at: datetime, kind: str, item_id: int) -> str:
+    """An opaque position after which the next page starts (stable while rows are added)."""
+    stamp = pd.Timestamp(created_at)
+    stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
+    raw = f"{stamp.isoformat()}|{kind}|{int(item_id)}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, kind, item_id = raw.split("|")
+        if kind not in ("comment", "post"):
+            raise ValueError(kind)
+        return parse_time(datetime.fromisoformat(stamp)), kind, int(item_id)  # type: ignore[return-value]
+    except (ValueError, UnicodeDecodeError):
+        raise UsageError("not a page cursor from this store", hint="use the cursor printed after a page") from None
+
+
+def _theme_id(store: Store, key: str) -> int:
+    with store.engine.connect() as conn:
+        found = conn.execute(select(Theme.id).where(Theme.key == key.strip())).scalar()
+    if found is None:
+        raise NotFoundError(f"no theme {key!r}", hint="see `sounding themes` for theme ids")
+    return int(found)
+
+
+def _lesson_theme(store: Store, lesson: int | str) -> int:
+    text = str(lesson).strip().lstrip("#")
+    if not text.isdigit():
+        raise UsageError(f"not a lesson id: {lesson!r}", hint="see `sounding lessons` for lesson ids")
+    with store.engine.connect() as conn:
+        found = conn.execute(select(Lesson.theme_id).where(Lesson.id == int(text))).first()
+    if found is None:
+        raise NotFoundError(f"no lesson {text}", hint="see `sounding lessons` for lesson ids")
+    return int(found[0])
+
+
+def comments(
+    store: Store,
+    version: str,
+    *,
+    theme: str | None = None,
+    lesson: int | str | None = None,
+    intent: str | Sequence[str] | None = None,
+    sentiment: str | Sequence[str] | None = None,
+    post: str | int | None = None,
+    platform: str | Sequence[str] | None = None,
+    since: str | date | datetime | None = None,
+    until: str | date | datetime | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+    after: str | None = None,
+) -> pd.DataFrame:
+    """Audience comments and posts, oldest first, narrowed by every filter given (all must hold).
+
+    ``theme`` is a theme id (or ``"unclustered"``), ``lesson`` a lesson id (its theme's members),
+    ``post`` any reference :func:`find_post` understands (the whole thread), ``since``/``until`` a
+    time, date or age (:func:`parse_time`), ``search`` a case-insensitive substring. Pages are
+    keyset-paginated on (created_at, kind, item id): pass ``frame.attrs["next"]`` as ``after`` for
+    the next page (None on the last page), so a page costs the same at row 10 as at row 10 million.
+    """
     a = audience(version)
-    substantive_people = func.count(func.distinct(case((_substantive(a), a.c.author))))
-    per_thread = (
-        select(
-            a.c.thread_id,
-            func.count().label("audience_items"),
-            substantive_people.label("substantive_people"),
-            func.sum(case((a.c.intent == "question", 1), else_=0)).label("questions"),
+    conditions = []
+    if theme is not None and lesson is not None:
+        raise UsageError("give either a theme or a lesson, not both")
+    if theme is not None:
+        conditions.append(
+            a.c.theme_id.is_(None) if theme.strip().lower() == UNCLUSTERED else a.c.theme_id == _theme_id(store, theme)
         )
-        .group_by(a.c.thread_id)
-        .subquery()
-    )
-    first = _first_items(a)
-    surfaced = select(first.c.thread_id, func.count().label("new_themes")).group_by(first.c.thread_id).subquery()
-    latest = (
-        select(
-            ReactionSnapshot.post_id,
-            ReactionSnapshot.likes,
-            ReactionSnapshot.reposts,
-            ReactionSnapshot.replies,
-            over(func.row_number(), partition_by=ReactionSnapshot.post_id, order_by=ReactionSnapshot.taken_at.desc())
-            .label("rank"),
-        )
-        .where(ReactionSnapshot.post_id.is_not(None))
-        .subquery()
-    )
-    new_themes = func.coalesce(surfaced.c.new_themes, 0)
-    value = per_thread.c.substantive_people + per_thread.c.questions + 2 * new_themes
+    if lesson is not None:
+        conditions.append(a.c.theme_id == _lesson_theme(store, lesson))
+    if intents := _choices(intent, INTENTS, "intent"):
+        conditions.append(a.c.intent.in_(intents))
+    if sentiments := _choices(sentiment, SENTIMENTS, "sentiment"):
+        conditions.append(a.c.sentiment.in_(sentiments))
+    if post is not None:
+        conditions.append(a.c.thread_id == find_post(store, post).id)
+    if platform:
+        platforms = [platform] if isinstance(platform, str) else list(platform)
+        platforms = [p.strip().lower() for item in platforms for p in item.split(",") if p.strip()]
+        with store.engine.connect() as conn:
+            known = {p for model in (Post, Comment) for p in conn.execute(select(model.platform).distinct()).scalars()}
+        if unknown := [p for p in platforms if p not in known]:
+            raise NotFoundError(f"no platform {unknown[0]!r} in the store",
+                                hint=f"platforms here: {', '.join(sorted(known)) or 'none'}")
+        conditions.append(a.c.platform.in_(platforms))
+    start, end = parse_time(since), parse_time(until, end=True)
+    if start and end and start >= end:
+        raise UsageError("--since is not before --until")
+    if start:
+        conditions.append(a.c.created_at >= start)
+    if end:  # a bare date's bound is the next midnight, exclusive; a time is inclusive
+        conditions.append(a.c.created_at < end if _is_day(until) else a.c.created_at <= end)
+    if search and search.strip():
+        conditions.append(func.lower(a.c.text).contains(search.strip().lower(), autoescape=True))
+    if after:
+        at, kind, item_id = decode_cursor(after)
+        conditions.append(or_(
+            a.c.created_at > at,
+            and_(a.c.created_at == at, or_(a.c.kind > kind, and_(a.c.kind == kind, a.c.item_id > item_id))),
+        ))
+    if limit is not None and limit < 0:
+        raise UsageError("limit must be 0 (all) or more")
     query = (
         select(
-            Post.platform,
-            Post.platform_id.label("post_id"),
-            Post.ours,
-            Post.text,
-            Post.created_at,
-            value.label("learning_value"),
-            per_thread.c.substantive_people,
-            per_thread.c.questions,
-            new_themes.label("new_themes"),
-            per_thread.c.audience_items,
-            latest.c.likes,
-            latest.c.reposts,
-            latest.c.replies,
+            a.c.kind,
+            a.c.platform,
+            a.c.platform_id.label("id"),
+            Post.platform_id.label("post"),
+            a.c.text,
+            a.c.created_at,
+            a.c.sentiment,
+            a.c.sentiment_score,
+            a.c.intent,
+            a.c.intent_score,
+            a.c.lang.label("language"),
+            Theme.key.label("theme"),
+            a.c.url,
+            a.c.item_id,
         )
-        .join(per_thread, per_thread.c.thread_id == Post.id)
-        .outerjoin(surfaced, surfaced.c.thread_id == Post.id)
-        .outerjoin(latest, and_(latest.c.post_id == Post.id, latest.c.rank == 1))
-        .order_by(value.desc(), Post.created_at)
+        .join(Post, Post.id == a.c.thread_id)
+        .outerjoin(Theme, Theme.id == a.c.theme_id)
+        .where(*conditions)
+        .order_by(a.c.created_at, a.c.kind, a.c.item_id)
     )
-    return _frame(store, query.limit(limit) if limit else query)
+    frame = _frame(store, query.limit(limit + 1) if limit else query)
+    more = bool(limit) and len(frame) > limit
+    frame = frame.head(limit) if limit else frame
+    last = frame.iloc[-1] if more else None
+    frame.attrs["next"] = encode_cursor(last["created_at"], last["kind"], last["item_id"]) if last is not None else None
+    return frame.drop(columns=["item_id"])[COMMENT_COLUMNS]
 
 
-def learning_value_by_week(store: Store, version: str) -> pd.DataFrame:
-    """Per week (Monday start): the same measure over everything the audience said that week."""
-    a = audience(version)
-    frame = _frame(
-        store,
-        select(
-            a.c.created_at.label("day"),
-            a.c.author,
-            _substantive(a).label("substantive"),
-            (a.c.intent == "question").label("question"),
-        ),
-    )
-    if frame.empty:
-        return pd.DataFrame(columns=["week", "learning_value", "substantive_people", "questions", "new_themes", "items"])
-    frame["week"] = pd.to_datetime(frame["day"]).dt.to_period("W-SUN").dt.start_time.dt.date
-    first = _first_items(a)
-    surfaced = _frame(store, select(first.c.created_at.label("day")))
-    surfaced["week"] = pd.to_datetime(surfaced["day"]).dt.to_period("W-SUN").dt.start_time.dt.date
-    weeks = frame.groupby("week").agg(
-        items=("author", "size"),
-        questions=("question", lambda s: int(s.fillna(False).astype(bool).sum())),
-    )
-    weeks["substantive_people"] = frame[frame["substantive"].fillna(False).astype(bool)].groupby("week")["author"].nunique()
-    weeks["new_themes"] = surfaced.groupby("week").size()
-    weeks = weeks.fillna(0).astype(int)
-    weeks["learning_value"] = weeks["substantive_people"] + weeks["questions"] + 2 * weeks["new_themes"]
-    return weeks.reset_index()[["week", "learning_value", "substantive_people", "questions", "new_themes", "items"]]
+def _is_day(value: object) -> bool:
+    if isinstance(value, datetime):
+        return False
+    return isinstance(value, date) or (isinstance(value, str) and len(value.strip()) == 10)

@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from sounding.commands import open_api
 from sounding.terminal import safe
@@ -27,14 +27,23 @@ def frame_json(frame: pd.DataFrame) -> str:
 
 
 def short(text: object, width: int = 100) -> str:
+    """Untrusted text on one line, at most ``width`` characters, safe for the terminal and rich markup."""
     text = " ".join(str(text).split())
-    return safe(text if len(text) <= width else text[: width - 1] + "…")
+    return safe(text if len(text) <= width else text[: width - 1] + "…", newlines=False)
+
+
+def id_column(header: str, values) -> Column:
+    """A column of ids printed in full (copy them into the next command), folded if space runs out."""
+    width = max([len(header), *(len(str(v)) for v in values)])
+    return Column(header, no_wrap=True, min_width=width, overflow="fold")
 
 
 def analyze(
     ctx: typer.Context,
     mode: Annotated[str, typer.Option(help="quality (MiniLM, 128 tokens) or fast (64 tokens).")] = "quality",
-    as_json: JsonFlag = False,
+    as_json: Annotated[bool, typer.Option("--json", help=(
+        "Print the report as one JSON object: version, enriched, themed, new_themes, unclustered, lessons, "
+        "seconds (enrich, themes, lessons)."))] = False,
 ) -> None:
     """Classify every new audience comment, update themes and lessons (incremental: only new texts)."""
     api = open_api(ctx)
@@ -46,17 +55,44 @@ def analyze(
         task = bar.add_task("Analysing comments", total=pending or None)
         report = api.analyze(mode=mode, on_progress=lambda _step, n: bar.advance(task, n))
     if as_json:
-        console.print_json(json.dumps(report.as_dict()))
+        typer.echo(json.dumps(report.as_dict()))
         return
-    console.print(
-        f"analysed {report.enriched:,} new texts; {report.themed:,} joined themes ({report.new_themes} new), "
-        f"{report.unclustered:,} unclustered; {report.lessons} lessons  [dim]{report.seconds}[/]"
-    )
+    print_report(report)
 
 
-def lessons(ctx: typer.Context, limit: Limit = 10, as_json: JsonFlag = False) -> None:
+def print_report(report) -> None:
+    seconds = report.seconds
+    total = sum(seconds.values())
+    if not report.enriched and not report.themed:
+        console.print(f"Nothing new to analyse: every audience text is analysed with {safe(report.version)}.")
+    else:
+        console.print(f"Analysed [bold]{report.enriched:,}[/] new texts in {total:.1f} s "
+                      f"(models {seconds.get('enrich', 0):.1f} s, themes {seconds.get('themes', 0):.1f} s, "
+                      f"lessons {seconds.get('lessons', 0):.1f} s).")
+        console.print(f"  {report.themed:,} joined themes ({report.new_themes:,} new themes), "
+                      f"{report.unclustered:,} unclustered (near no recurring topic).")
+        console.print(f"  {report.lessons:,} lessons.")
+    console.print("[dim]Next: sounding lessons · sounding themes · sounding questions · sounding comments --theme ID[/]")
+
+
+def lessons(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many lessons (per segment with --by; 0 = all).")] = 10,
+    by: Annotated[str | None, typer.Option(
+        "--by", help="Rank lessons within each segment: platform, returning (first-time vs returning) or post.")] = None,
+    segments: Annotated[int, typer.Option(help="With --by: how many segments, largest first (0 = all).")] = 10,
+    as_json: JsonFlag = False,
+) -> None:
     """Lessons ranked by evidence: distinct people first, then intent, sentiment and trend."""
-    frame = open_api(ctx).lessons(quotes=True)
+    api = open_api(ctx)
+    if by is not None:
+        frame = api.lessons(by=by, per_segment=limit or None, segments=segments or None)
+        if as_json:
+            typer.echo(frame_json(frame))
+            return
+        print_segments(frame, by)
+        return
+    frame = api.lessons(quotes=True)
     frame = frame.head(limit) if limit else frame
     if as_json:
         typer.echo(frame_json(frame))
@@ -69,9 +105,26 @@ def print_lessons(frame: pd.DataFrame) -> None:
         console.print("No lessons yet: run [bold]sounding analyze[/].")
         return
     for row in frame.itertuples():
-        console.print(f"[bold]{row.rank}. {safe(row.title)}[/]  [dim](score {row.score:.1f}, theme {safe(row.theme)})[/]")
+        console.print(f"[bold]{row.rank}. {safe(row.title)}[/]")
+        console.print(f"   [dim]lesson {row.lesson} · theme {safe(row.theme)} · score {row.score:.1f}[/]")
         for quote in row.quotes:
             console.print(f"     “{short(quote['text'], 120)}”  [dim]{safe(quote['thread'])}[/]")
+
+
+def print_segments(frame: pd.DataFrame, by: str) -> None:
+    if frame.empty:
+        console.print("No lessons yet: run [bold]sounding analyze[/].")
+        return
+    for segment, group in frame.groupby("segment", sort=False):
+        first = group.iloc[0]
+        about = f"  “{short(first['post_text'], 70)}”" if by == "post" else ""
+        console.rule(f"[bold]{safe(segment)}[/]  {int(first['segment_people']):,} people{about}", align="left")
+        for row in group.itertuples():
+            console.print(
+                f"{row.rank}. [bold]{safe(row.name)}[/]: {row.people:,} {'person' if row.people == 1 else 'people'} "
+                f"here ({row.share:.0%} of this lesson's people), {row.comments:,} comments, mostly {row.dominant_intent}"
+            )
+            console.print(f"   [dim]lesson {row.lesson} · theme {safe(row.theme)} · score here {row.score:.1f}[/]")
 
 
 def themes(ctx: typer.Context, limit: Limit = 15, as_json: JsonFlag = False) -> None:
@@ -86,7 +139,8 @@ def themes(ctx: typer.Context, limit: Limit = 15, as_json: JsonFlag = False) -> 
 
 
 def print_themes(frame: pd.DataFrame, unclustered: int) -> None:
-    table = Table("theme", "name", "people", "comments", "words / quotes", show_lines=True)
+    table = Table(id_column("theme", frame["theme"]), Column("name", ratio=1, overflow="fold"), "people", "comments",
+                  Column("words / quotes", ratio=3, overflow="fold"), show_lines=True)
     for row in frame.itertuples():
         quotes = "\n".join(f"“{short(q['text'], 90)}”" for q in row.quotes)
         table.add_row(safe(row.theme), safe(row.name), str(row.people), str(row.comments),
@@ -110,17 +164,46 @@ def print_questions(frame: pd.DataFrame) -> None:
         console.print(f"[dim]{row.created_at:%Y-%m-%d %H:%M} {safe(row.platform)} {safe(row.id)}[/]  “{short(row.text, 140)}”")
 
 
-def comments(ctx: typer.Context, limit: Limit = 50, as_json: JsonFlag = False) -> None:
-    """Every audience comment with its import id, text, sentiment, intent, language and theme."""
-    frame = open_api(ctx).comments(limit=limit or None)
+def comments(
+    ctx: typer.Context,
+    theme: Annotated[str | None, typer.Option(help="A theme id (see `sounding themes`), or 'unclustered'.")] = None,
+    lesson: Annotated[str | None, typer.Option(help="A lesson id (see `sounding lessons`): its theme's comments.")] = None,
+    intent: Annotated[list[str] | None, typer.Option(
+        help="question, suggestion, problem, praise or other (repeat or comma-separate for several).")] = None,
+    sentiment: Annotated[list[str] | None, typer.Option(help="negative, neutral or positive (repeatable).")] = None,
+    post: Annotated[str | None, typer.Option(help="One thread: store id, platform:platform_id or URL.")] = None,
+    platform: Annotated[list[str] | None, typer.Option(help="Only this platform (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date/time (2026-03-01, 2026-03-01T09:30) or age (7d).")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date (inclusive), time or age (12h).")] = None,
+    search: Annotated[str | None, typer.Option(help="Only texts containing this (case-insensitive).")] = None,
+    after: Annotated[str | None, typer.Option(help="The page cursor printed after the previous page.")] = None,
+    limit: Limit = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """Audience comments, oldest first, filtered by theme, lesson, intent, sentiment, post, platform, time, text."""
+    frame = open_api(ctx).comments(
+        theme=theme, lesson=lesson, intent=intent, sentiment=sentiment, post=post, platform=platform, since=since,
+        until=until, search=search, limit=limit or None, after=after,
+    )
+    cursor = frame.attrs.get("next")
     if as_json:
         typer.echo(frame_json(frame))
+        if cursor:
+            err.print(f"more: --after {cursor}", highlight=False)
         return
-    table = Table("id", "sentiment", "intent", "lang", "theme", "text")
-    for row in frame.itertuples():
-        table.add_row(safe(row.id), safe(row.sentiment), safe(row.intent), safe(row.language), safe(row.theme),
-                      short(row.text, 80))
-    console.print(table)
+    if frame.empty:
+        console.print("No comments match.")
+        return
+    for row in frame.itertuples():  # two lines each: ids in full on the first, the text folded below
+        console.print(
+            f"[dim]{pd.Timestamp(row.created_at):%Y-%m-%d %H:%M}[/] {safe(row.platform)} [bold]{safe(row.id)}[/]"
+            f"  {row.sentiment or '-'} · {row.intent or '-'}  theme {safe(row.theme or 'unclustered')}"
+            f"  [dim]post {safe(row.post)}[/]",
+            highlight=False, overflow="fold",
+        )
+        console.print(f"    {safe(' '.join(str(row.text).split()), newlines=False)}", highlight=False, overflow="fold")
+    if cursor:
+        console.print(f"[dim]{len(frame):,} shown; next page: --after {cursor}[/]", highlight=False)
 
 
 def learning(
@@ -136,16 +219,19 @@ def learning(
         typer.echo(frame_json(frame))
         return
     if by == "week":
-        table = Table("week", "learning value", "people (substantive)", "questions", "new themes", "items")
+        table = Table("week", "learning value", "people (substantive)", "questions", "themes", "theme share", "items")
         for row in frame.itertuples():
-            table.add_row(str(row.week), str(row.learning_value), str(row.substantive_people), str(row.questions),
-                          str(row.new_themes), str(row.items))
+            table.add_row(str(row.week), f"{row.learning_value:.2f}", str(row.substantive_people), str(row.questions),
+                          str(row.themes), f"{row.theme_share:.2f}", str(row.items))
     else:
-        table = Table("post", "learning value", "people", "questions", "new themes", "likes", "reposts", "text")
-        for row in frame.itertuples():
-            table.add_row(safe(row.post_id), str(row.learning_value), str(row.substantive_people),
-                          str(row.questions), str(row.new_themes), _count(row.likes), _count(row.reposts),
-                          short(row.text, 60))
+        refs = [f"{p}:{i}" for p, i in zip(frame["platform"], frame["post_id"])]
+        reactions = frame[["likes", "reposts"]].notna().any().any()  # imports without counts: no empty columns
+        table = Table(id_column("post", refs), "value", "people", "questions", "themes",
+                      *(("likes", "reposts") if reactions else ()), Column("text", ratio=1, overflow="fold"))
+        for ref, row in zip(refs, frame.itertuples()):
+            counts = (_count(row.likes), _count(row.reposts)) if reactions else ()
+            table.add_row(safe(ref), f"{row.learning_value:.2f}", str(row.substantive_people), str(row.questions),
+                          str(row.themes), *counts, short(row.text, 80))
     console.print(table)
 
 
