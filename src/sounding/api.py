@@ -98,3 +98,11 @@ class Sounding:
         if by == "week":
             return views.learning_value_by_week(self.store, self._version())
         return views.learning_value_by_post(self.store, self._version(), limit)
+
+    # -- experiments, polls, questions ---------------------------------------------------------
+    @property
+    def experiments(self):
+        """``sounding test|poll|ask`` as methods (an ``Experiments`` from sounding.experiments.service)."""
+        from sounding.experiments.service import Experiments
+
+        return Experiments(self.store)

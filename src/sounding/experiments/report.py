@@ -26,6 +26,7 @@ from sounding.experiments.data import (
 from sounding.experiments.iteration import recommendation, thompson_allocation
 from sounding.experiments.posteriors import beta_posteriors, gamma_posteriors, normal_posteriors
 from sounding.experiments.statistics import Statistic
+from sounding.experiments.errors import OptionError
 
 UNIT_WORDS: dict[MetricKind, str] = {
     "proportion": "views",
@@ -106,6 +107,7 @@ def analyze(
     unit: str | None = None,
     comparisons: int | None = None,
     correction: str = "holm",
+    neutral: bool = False,
 ) -> ExperimentReport:
     """Analyse one metric of one experiment (control first) and decide; see `verdict` for the rule.
 
@@ -114,19 +116,20 @@ def analyze(
     p-values already corrected across several metrics (see `analyze_metrics`, which also passes
     `comparisons`, the size of that family, and `correction`); default Holm here. `unit`: what one
     unit is, for "how many more" advice ("people who replied", "posts"; default from the kind).
+    `neutral`: more is not simply better (questions, problems): "has the most", no winner advice.
     Proportions with at most 200 units per option are tested exactly (`sounding.experiments.exact`).
     """
     kind = validate_experiment(variants)
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+        raise OptionError(f"alpha must be in (0, 1), got {alpha}")
     if not 0 < min_effect:
-        raise ValueError(f"min_effect must be positive, got {min_effect}")
+        raise OptionError(f"min_effect must be positive, got {min_effect}")
     if not sequential_tuning > 0:
-        raise ValueError(f"sequential_tuning must be positive, got {sequential_tuning}")
+        raise OptionError(f"sequential_tuning must be positive, got {sequential_tuning}")
     if weights is not None and (
         len(weights) != len(variants) or any(not w >= 0 for w in weights) or sum(weights) <= 0
     ):
-        raise ValueError("weights must be one non-negative number per variant, not all zero")
+        raise OptionError("weights must be one non-negative number per variant, not all zero")
     metric = metric or {"proportion": "successes", "mean": "the mean", "rate": "the rate"}[kind]
     unit = unit or UNIT_WORDS[kind]
     names = [v.variant for v in variants]
@@ -209,6 +212,7 @@ def analyze(
         more=more,
         unit=unit,
         difference=(d_est, d_low, d_high) if exact_mode else None,
+        verb="has the most" if neutral else "wins on",
     )
     evidence = explain.Evidence(
         names, metric, summary.p_best,
@@ -243,7 +247,9 @@ def analyze(
         variants=rows,
         verdict=_with_warning(v, warning),
         next_allocation=thompson_allocation(names, summary.p_best),
-        recommendation=recommendation(v.decision, names[0], leader, unit, v.more_per_variant),
+        recommendation=""
+        if neutral and v.decision == "winner"
+        else recommendation(v.decision, names[0], leader, unit, v.more_per_variant),
         test=test_name,
         notes=notes,
         **common,
@@ -260,11 +266,14 @@ def analyze_metrics(
 
     Each metric is analysed, the challengers' raw p-values of every metric are adjusted together
     (Holm: family-wise error over the whole table; "bh": false discovery rate), and each verdict is
-    re-derived with those adjusted p-values. `units` (optional, metric -> unit words) as `unit`.
+    re-derived with those adjusted p-values. `units` (optional, metric -> unit words) as `unit`;
+    `neutral` (optional, metric names) as `neutral`.
     """
     units = options.pop("units", {})
+    neutral = set(options.pop("neutral", ()))
     first = {
-        name: analyze(variants, metric=name, unit=units.get(name), **options) for name, variants in metrics.items()
+        name: analyze(variants, metric=name, unit=units.get(name), neutral=name in neutral, **options)
+        for name, variants in metrics.items()
     }
     raw = [
         (name, i, v.p_value)
@@ -280,7 +289,10 @@ def analyze_metrics(
         per_metric.setdefault(name, []).append(float(p))
     options = {**options, "comparisons": len(raw), "correction": method}
     return [
-        analyze(variants, metric=name, adjusted_p=per_metric[name], unit=units.get(name), **options)
+        analyze(
+            variants, metric=name, adjusted_p=per_metric[name], unit=units.get(name), neutral=name in neutral,
+            **options,
+        )  # fmt: skip
         if name in per_metric
         else first[name]
         for name, variants in metrics.items()

@@ -63,10 +63,12 @@ def decide(
     more: int,
     unit: str,
     difference: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    verb: str = "wins on",
 ) -> Verdict:
     """Apply rules 2-4; index 0 is control, `more` is the keep-testing estimate per option.
 
-    `difference` (estimate, low, high of p_b - p_a, exact mode) is worded beside the lift."""
+    `difference` (estimate, low, high of p_b - p_a, exact mode) is worded beside the lift; `verb`
+    is "has the most" for measures where more is not simply better (questions, problems)."""
     leader = int(np.argmax(p_best))
     challengers = range(1, len(names))
     best_challenger = max(challengers, key=lambda i: p_best[i])
@@ -75,14 +77,14 @@ def decide(
         if leader > 0 and p_adjusted[leader] < alpha and signed[leader] > 0:
             return Verdict(
                 "winner",
-                f"Option {names[leader]} wins on {metric} (P(best) {probability(p_best[leader])}, "
+                f"Option {names[leader]} {verb} {metric} (P(best) {probability(p_best[leader])}, "
                 f"{_difference_words(leader, difference)}{_lift_words(leader, lift, lift_low, lift_high, metric)})",
                 winner=names[leader],
             )
         if leader == 0 and all(p_adjusted[i] < alpha and signed[i] < 0 for i in challengers):
             return Verdict(
                 "winner",
-                f"Option {names[0]} (control) wins on {metric} "
+                f"Option {names[0]} (control) {verb} {metric} "
                 f"(P(best) {probability(p_best[0])}; best challenger {names[best_challenger]}: "
                 f"{_difference_words(best_challenger, difference)}"
                 f"{_lift_words(best_challenger, lift, lift_low, lift_high, metric)})",
