@@ -36,9 +36,18 @@ def uses_exact(units: np.ndarray, *, kind: str, sequential: bool) -> bool:
     return kind == "proportion" and not sequential and bool(np.all(np.asarray(units) <= EXACT_MAX_UNITS))
 
 
-@lru_cache(maxsize=1 << 16)
 def barnard_p(s_a: int, n_a: int, s_b: int, n_b: int) -> float:
-    """Two-sided Barnard exact p-value of s_b/n_b vs s_a/n_a (1 where nothing can differ yet)."""
+    """Two-sided Barnard exact p-value of s_b/n_b vs s_a/n_a (1 where nothing can differ yet).
+
+    With equal sizes the two-sided p-value is the same with the options swapped (scipy gives the
+    identical number), so both tables share one cached computation (the simulations lean on it)."""
+    if n_a == n_b and s_a > s_b:
+        s_a, s_b = s_b, s_a
+    return _barnard(s_a, n_a, s_b, n_b)
+
+
+@lru_cache(maxsize=1 << 16)
+def _barnard(s_a: int, n_a: int, s_b: int, n_b: int) -> float:
     if n_a == 0 or n_b == 0 or s_a + s_b in (0, n_a + n_b):
         return 1.0
     p = stats.barnard_exact([[s_b, s_a], [n_b - s_b, n_a - s_a]], alternative="two-sided").pvalue

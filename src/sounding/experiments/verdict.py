@@ -72,7 +72,7 @@ def decide(
     leader = int(np.argmax(p_best))
     challengers = range(1, len(names))
     best_challenger = max(challengers, key=lambda i: p_best[i])
-    signed = np.array([0.0 if v is None else v for v in lift])
+    signed = np.array([0.0 if v is None else v for v in lift]) if difference is None else difference[0]
     if p_best[leader] >= P_BEST_THRESHOLD:
         if leader > 0 and p_adjusted[leader] < alpha and signed[leader] > 0:
             return Verdict(
