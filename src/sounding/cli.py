@@ -20,7 +20,6 @@ BUILTIN_COMMANDS = (
     "sounding.commands.experiments",
     "sounding.commands.connectors",
     "sounding.commands.analysis",
-    "sounding.commands.tally",
 )
 
 app = typer.Typer(
