@@ -119,13 +119,18 @@ def print_segments(frame: pd.DataFrame, by: str) -> None:
     for segment, group in frame.groupby("segment", sort=False):
         first = group.iloc[0]
         about = f"  “{short(first['post_text'], 70)}”" if by == "post" else ""
-        console.rule(f"[bold]{safe(segment)}[/]  {int(first['segment_people']):,} people{about}", align="left")
+        console.rule(f"[bold]{safe(segment)}[/]  {_people(int(first['segment_people']))}{about}", align="left")
         for row in group.itertuples():
             console.print(
-                f"{row.rank}. [bold]{safe(row.name)}[/]: {row.people:,} {'person' if row.people == 1 else 'people'} "
-                f"here ({row.share:.0%} of this lesson's people), {row.comments:,} comments, mostly {row.dominant_intent}"
+                f"{row.rank}. [bold]{safe(row.name)}[/]: {_people(row.people)} here ({row.share:.0%} of this "
+                f"lesson's people), {row.comments:,} comment{'' if row.comments == 1 else 's'}, "
+                f"mostly {row.dominant_intent}"
             )
             console.print(f"   [dim]lesson {row.lesson} · theme {safe(row.theme)} · score here {row.score:.1f}[/]")
+
+
+def _people(n: int) -> str:
+    return f"{n:,} {'person' if n == 1 else 'people'}"
 
 
 def themes(ctx: typer.Context, limit: Limit = 15, as_json: JsonFlag = False) -> None:
