@@ -229,7 +229,8 @@ def comments(
     ``post`` any reference :func:`find_post` understands (the whole thread), ``since``/``until`` a
     time, date or age (:func:`parse_time`), ``search`` a case-insensitive substring. Pages are
     keyset-paginated on (created_at, kind, item id): pass ``frame.attrs["next"]`` as ``after`` for
-    the next page (None on the last page), so a page costs the same at row 10 as at row 10 million.
+    the next page (None on the last page). No OFFSET: a page never re-reads the rows before it, and
+    comments arriving meanwhile neither shift nor repeat rows already shown.
     """
     a = audience(version)
     conditions = []
