@@ -189,8 +189,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, str, int]:
 
 
 def _theme_id(store: Store, key: str) -> int:
+    """The theme a key names; a theme merged into another (``Theme.merged_into``, where the store has
+    it) leads to its survivor, so an id copied before a merge still finds its comments."""
+    merged = getattr(Theme, "merged_into", None)
     with store.engine.connect() as conn:
         found = conn.execute(select(Theme.id).where(Theme.key == key.strip())).scalar()
+        for _ in range(16 if merged is not None and found is not None else 0):
+            survivor = conn.execute(select(merged).where(Theme.id == found)).scalar()
+            if survivor is None:
+                break
+            found = survivor
     if found is None:
         raise NotFoundError(f"no theme {key!r}", hint="see `sounding themes` for theme ids")
     return int(found)
