@@ -24,6 +24,7 @@ OPTIONS = ["dark mode", "widgets", "offline sync"]
     [
         (QUESTION, OPTIONS),
         ("Do you prefer tea or coffee?", ["tea", "coffee"]),
+        ("Landing at 7:40, which is better — the bus or a taxi?", ["the bus", "a taxi"]),
         ("A, B or C?", ["A", "B", "C"]),
         ("Which logo do you like best: 1, 2 or 3?", ["1", "2", "3"]),
         ("Trial length: 3, 7 or 14 days? Tell us", ["3", "7", "14 days"]),

@@ -137,7 +137,7 @@ def _or_list(text: str) -> tuple[list[str], list[str | None]] | None:
     if not questions:
         return None
     sentence = questions[-1].rstrip("?").strip()
-    lead = re.split(r"[:—–]|\s-\s", sentence)
+    lead = re.split(r":\s+|\s*[—–]\s*|\s-\s", sentence)  # "Which next: …", never the colon of "7:40"
     listed = lead[-1] if len(lead) > 1 else sentence
     items = [i for i in re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+", listed, flags=re.IGNORECASE) if i.strip()]
     if len(items) < 2:
