@@ -108,6 +108,13 @@ def test_keyset_pages_cover_everything_once_in_order(api):
     assert ids(api.comments(platform="mastodon", limit=2, after=filtered.attrs["next"])) == ["m-3", "m-4"]
 
 
+def test_newest_first_pages_backwards_in_time(api):
+    first = api.comments(newest=True, limit=4)
+    assert ids(first) == list(reversed(ITEMS))[:4]
+    assert ids(api.comments(newest=True, limit=4, after=first.attrs["next"])) == ["m-3", "m-2", "m-1"]
+    assert ids(api.comments(newest=True, theme="theme-late-parcels")) == ["b-2", "m-2", "m-1"]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [

@@ -230,8 +230,9 @@ def comments(
     search: str | None = None,
     limit: int | None = None,
     after: str | None = None,
+    newest: bool = False,
 ) -> pd.DataFrame:
-    """Audience comments and posts, oldest first, narrowed by every filter given (all must hold).
+    """Audience comments and posts, oldest (or ``newest``) first, narrowed by every filter given.
 
     ``theme`` is a theme id (or ``"unclustered"``), ``lesson`` a lesson id (its theme's members),
     ``post`` any reference :func:`find_post` understands (the whole thread), ``since``/``until`` a
@@ -274,11 +275,16 @@ def comments(
         conditions.append(a.c.created_at < end if _is_day(until) else a.c.created_at <= end)
     if search and search.strip():
         conditions.append(func.lower(a.c.text).contains(search.strip().lower(), autoescape=True))
-    if after:
+    key = (a.c.created_at, a.c.kind, a.c.item_id)
+    if after:  # "after" in the order shown: later rows oldest first, earlier ones newest first
         at, kind, item_id = decode_cursor(after)
+
+        def beyond(column, value):
+            return column < value if newest else column > value
+
         conditions.append(or_(
-            a.c.created_at > at,
-            and_(a.c.created_at == at, or_(a.c.kind > kind, and_(a.c.kind == kind, a.c.item_id > item_id))),
+            beyond(key[0], at),
+            and_(key[0] == at, or_(beyond(key[1], kind), and_(key[1] == kind, beyond(key[2], item_id)))),
         ))
     if limit is not None and limit < 0:
         raise UsageError("limit must be 0 (all) or more")
@@ -302,7 +308,7 @@ def comments(
         .join(Post, Post.id == a.c.thread_id)
         .outerjoin(Theme, Theme.id == a.c.theme_id)
         .where(*conditions)
-        .order_by(a.c.created_at, a.c.kind, a.c.item_id)
+        .order_by(*((column.desc() for column in key) if newest else key))
     )
     frame = _frame(store, query.limit(limit + 1) if limit else query)
     more = bool(limit) and len(frame) > limit

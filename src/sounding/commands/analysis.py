@@ -183,13 +183,14 @@ def comments(
     until: Annotated[str | None, typer.Option(help="Up to this date (inclusive), time or age (12h).")] = None,
     search: Annotated[str | None, typer.Option(help="Only texts containing this (case-insensitive).")] = None,
     after: Annotated[str | None, typer.Option(help="The page cursor printed after the previous page.")] = None,
+    newest: Annotated[bool, typer.Option("--newest", help="Newest first (default: oldest first).")] = False,
     limit: Limit = 50,
     as_json: JsonFlag = False,
 ) -> None:
     """Audience comments, oldest first, filtered by theme, lesson, intent, sentiment, post, platform, time, text."""
     frame = open_api(ctx).comments(
         theme=theme, lesson=lesson, intent=intent, sentiment=sentiment, post=post, platform=platform, since=since,
-        until=until, search=search, limit=limit or None, after=after,
+        until=until, search=search, limit=limit or None, after=after, newest=newest,
     )
     cursor = frame.attrs.get("next")
     if as_json:
