@@ -138,6 +138,16 @@ def test_bad_filters_are_user_errors(api, kwargs, error):
         api.comments(**kwargs)
 
 
+def test_uri_platform_ids_are_ids_not_platforms(store):
+    uri = "at://did:plc:abc/app.bsky.feed.post/3k2"
+    store.write_records([PostRecord("bluesky", uri, "brand", "hello", T0, ours=True,
+                                    url="https://bsky.app/profile/brand/post/3k2")])
+    api = Sounding(store=store)
+    assert api.find_post(uri).platform_id == uri
+    assert api.find_post(f"bluesky:{uri}").platform_id == uri
+    assert api.find_post("https://bsky.app/profile/brand/post/3k2/").platform_id == uri
+
+
 def test_a_bare_number_that_names_two_posts_is_refused(store):
     store.write_records([PostRecord("mastodon", "2", "brand", "two", T0, ours=True),
                          PostRecord("bluesky", "1", "brand", "one", T0, ours=True)])

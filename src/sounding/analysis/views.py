@@ -101,19 +101,23 @@ _AGO = re.compile(r"^(\d+)\s*([hdw])$")
 
 def find_post(store: Store, ref: str | int) -> Post:
     """A post named by its store id (``17`` or ``#17``), ``platform:platform_id``, its URL, or a platform
-    id that only one post has. A bare number that is one post's store id and another's platform id is
-    ambiguous and refused rather than guessed."""
+    id that only one post has (``at://…`` URIs included). A bare number that is one post's store id and
+    another's platform id is ambiguous and refused rather than guessed."""
     text = str(ref).strip()
     if not text:
         raise UsageError("empty post reference", hint="give a store id, platform:platform_id or a URL")
     with store.session() as session:
         if text.startswith(("http://", "https://")):
-            found = session.scalars(select(Post).where(Post.url.in_({text, text.rstrip("/"), text.rstrip("/") + "/"})))
+            urls = {text, text.rstrip("/"), text.rstrip("/") + "/"}
+            found = session.scalars(select(Post).where(or_(Post.url.in_(urls), Post.platform_id == text)))
             return _one(list(found), text)
         platform, sep, platform_id = text.partition(":")
-        if sep and platform.isidentifier():
-            found = session.scalars(select(Post).where(Post.platform == platform.lower(), Post.platform_id == platform_id))
-            return _one(list(found), text)
+        if sep and platform_id and not platform_id.startswith("//"):
+            found = list(session.scalars(
+                select(Post).where(Post.platform == platform.strip().lower(), Post.platform_id == platform_id.strip())
+            ))
+            if found:
+                return _one(found, text)
         by_id = session.get(Post, int(text.lstrip("#"))) if text.lstrip("#").isdigit() else None
         if text.startswith("#"):
             return _one([by_id] if by_id else [], text)
