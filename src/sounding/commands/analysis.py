@@ -146,7 +146,7 @@ def themes(ctx: typer.Context, limit: Limit = 15, as_json: JsonFlag = False) -> 
 
 def print_themes(frame: pd.DataFrame, unclustered: int) -> None:
     table = Table(id_column("theme", frame["theme"]), Column("name", ratio=1, overflow="fold"), "people", "comments",
-                  Column("words / quotes", ratio=3, overflow="fold"), show_lines=True)
+                  Column("words / quotes", ratio=3, overflow="fold"), show_lines=True, expand=True)
     for row in frame.itertuples():
         quotes = "\n".join(f"“{short(q['text'], 90)}”" for q in row.quotes)
         table.add_row(safe(row.theme), safe(row.name), str(row.people), str(row.comments),
