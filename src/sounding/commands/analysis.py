@@ -247,8 +247,5 @@ def _count(value) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    from sounding.commands import tally  # its own module (it needs the experiments' mapping), same group
-
     for command in (analyze, lessons, themes, questions, comments, learning):
         app.command()(command)
-    tally.register(app)
