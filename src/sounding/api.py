@@ -144,12 +144,14 @@ class Sounding:
         search: str | None = None,
         limit: int | None = None,
         after: str | None = None,
+        newest: bool = False,
     ) -> pd.DataFrame:
-        """Audience comments, oldest first, narrowed by every filter given (see ``views.comments``);
-        ``frame.attrs["next"]`` is the cursor to pass as ``after`` for the next page (None: last page)."""
+        """Audience comments, oldest (or ``newest``) first, narrowed by every filter given (see
+        ``views.comments``); ``frame.attrs["next"]`` is the cursor to pass as ``after`` for the next
+        page (None: last page)."""
         return views.comments(
             self.store, self._version(), theme=theme, lesson=lesson, intent=intent, sentiment=sentiment, post=post,
-            platform=platform, since=since, until=until, search=search, limit=limit, after=after,
+            platform=platform, since=since, until=until, search=search, limit=limit, after=after, newest=newest,
         )
 
     def themes(self) -> pd.DataFrame:

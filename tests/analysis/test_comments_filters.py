@@ -108,6 +108,13 @@ def test_keyset_pages_cover_everything_once_in_order(api):
     assert ids(api.comments(platform="mastodon", limit=2, after=filtered.attrs["next"])) == ["m-3", "m-4"]
 
 
+def test_newest_first_pages_backwards_in_time(api):
+    first = api.comments(newest=True, limit=4)
+    assert ids(first) == list(reversed(ITEMS))[:4]
+    assert ids(api.comments(newest=True, limit=4, after=first.attrs["next"])) == ["m-3", "m-2", "m-1"]
+    assert ids(api.comments(newest=True, theme="theme-late-parcels")) == ["b-2", "m-2", "m-1"]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [
@@ -129,6 +136,16 @@ def test_keyset_pages_cover_everything_once_in_order(api):
 def test_bad_filters_are_user_errors(api, kwargs, error):
     with pytest.raises(error):
         api.comments(**kwargs)
+
+
+def test_uri_platform_ids_are_ids_not_platforms(store):
+    uri = "at://did:plc:abc/app.bsky.feed.post/3k2"
+    store.write_records([PostRecord("bluesky", uri, "brand", "hello", T0, ours=True,
+                                    url="https://bsky.app/profile/brand/post/3k2")])
+    api = Sounding(store=store)
+    assert api.find_post(uri).platform_id == uri
+    assert api.find_post(f"bluesky:{uri}").platform_id == uri
+    assert api.find_post("https://bsky.app/profile/brand/post/3k2/").platform_id == uri
 
 
 def test_a_bare_number_that_names_two_posts_is_refused(store):

@@ -12,7 +12,7 @@ from sounding import Sounding
 from sounding.analysis.tally import find_options, literal_vote
 from sounding.cli import app
 from sounding.errors import NotFoundError, UsageError
-from sounding.records import CommentRecord, PostRecord
+from sounding.records import CommentRecord, PollRecord, PostRecord
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 QUESTION = "We're planning the next release. Which should we build next: dark mode, widgets or offline sync?"
@@ -24,6 +24,7 @@ OPTIONS = ["dark mode", "widgets", "offline sync"]
     [
         (QUESTION, OPTIONS),
         ("Do you prefer tea or coffee?", ["tea", "coffee"]),
+        ("Landing at 7:40, which is better — the bus or a taxi?", ["the bus", "a taxi"]),
         ("A, B or C?", ["A", "B", "C"]),
         ("Which logo do you like best: 1, 2 or 3?", ["1", "2", "3"]),
         ("Trial length: 3, 7 or 14 days? Tell us", ["3", "7", "14 days"]),
@@ -133,6 +134,19 @@ def test_the_audience_authors_own_replies_are_not_votes(store):
     ])
     data = Sounding(store=store).tally("bluesky:p").to_dict()
     assert {o["option"]: o["votes"] for o in data["options"]} == {"the red bike": 0, "the blue bike": 1}
+
+
+def test_a_native_poll_gives_the_options_and_adds_its_votes(store):
+    store.write_records([
+        PostRecord("mastodon", "poll", "brand", "Your morning drink?", T0, ours=True),
+        PollRecord("mastodon", "poll", ["Tea", "Coffee"], [5, 3], T0 + timedelta(hours=1)),
+        PollRecord("mastodon", "poll", ["Tea", "Coffee"], [6, 3], T0 + timedelta(hours=2)),  # the latest counts
+        CommentRecord("mastodon", "r1", "poll", "ann", "coffee, always", T0 + timedelta(minutes=5)),
+        CommentRecord("mastodon", "r2", "poll", "ben", "Coffee!", T0 + timedelta(minutes=6)),
+    ])
+    data = Sounding(store=store).tally("mastodon:poll").to_dict()
+    assert [(o["option"], o["poll_votes"], o["reply_votes"]) for o in data["options"]] == [
+        ("Tea", 6, 0), ("Coffee", 3, 2)]
 
 
 def test_cli_tally_prints_counts_and_json(api):

@@ -54,7 +54,7 @@ def _segment_column(store: Store, version: str, by: str):
 
 def lessons_by(store: Store, version: str, by: str, per_segment: int | None = None,
                segments: int | None = None) -> pd.DataFrame:
-    """Lessons ranked within each segment; segments by their audience people, largest first.
+    """Lessons ranked within each segment; segments by their audience people (then items), largest first.
 
     ``per_segment`` keeps each segment's top lessons, ``segments`` the largest segments.
     """
@@ -88,7 +88,8 @@ def lessons_by(store: Store, version: str, by: str, per_segment: int | None = No
         ).select_from(a).where(a.c.theme_id.is_not(None)).group_by(segment, a.c.theme_id)
     ))
     sizes = _frame(store, joined(
-        select(segment.label("segment"), func.count(func.distinct(a.c.author)).label("segment_people"))
+        select(segment.label("segment"), func.count(func.distinct(a.c.author)).label("segment_people"),
+               func.count().label("segment_items"))
         .select_from(a).group_by(segment)
     ))
     known = _frame(store, select(Lesson.id.label("lesson"), Lesson.theme_id, Lesson.title, Theme.key.label("theme"),
@@ -107,7 +108,8 @@ def lessons_by(store: Store, version: str, by: str, per_segment: int | None = No
         max(intents, key=lambda i, row=row: (row[i], lesson_rules.INTENT_WEIGHTS[i])) for row in frame.to_dict("records")
     ]
     frame["intents"] = [{i: int(row[i]) for i in intents} for row in frame.to_dict("records")]
-    order = sizes.sort_values(["segment_people", "segment"], ascending=[False, True], kind="mergesort")["segment"]
+    order = sizes.sort_values(["segment_people", "segment_items", "segment"], ascending=[False, False, True],
+                              kind="mergesort")["segment"]
     if segments:
         order = order.head(segments)
     position = {value: i for i, value in enumerate(order)}

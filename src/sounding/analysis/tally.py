@@ -137,7 +137,7 @@ def _or_list(text: str) -> tuple[list[str], list[str | None]] | None:
     if not questions:
         return None
     sentence = questions[-1].rstrip("?").strip()
-    lead = re.split(r"[:—–]|\s-\s", sentence)
+    lead = re.split(r":\s+|\s*[—–]\s*|\s-\s", sentence)  # "Which next: …", never the colon of "7:40"
     listed = lead[-1] if len(lead) > 1 else sentence
     items = [i for i in re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+", listed, flags=re.IGNORECASE) if i.strip()]
     if len(items) < 2:
@@ -192,6 +192,17 @@ def _replies(store: Store, posts: Sequence[Post]) -> list[Reply]:
     return [Reply(*row) for row in rows if (row.platform, row.author) not in authors]
 
 
+def _poll_options(store: Store, posts: Sequence[Post]) -> list[str]:
+    """A native poll's own options (the first post that has one): they beat anything read from text."""
+    with store.engine.connect() as conn:
+        found = conn.execute(
+            select(PollSnapshot.options).join(Poll, Poll.id == PollSnapshot.poll_id)
+            .where(Poll.post_id.in_([p.id for p in posts])).order_by(Poll.post_id, PollSnapshot.taken_at.desc())
+            .limit(1)
+        ).scalar()
+    return [str(o) for o in found] if found else []
+
+
 def _native_votes(store: Store, posts: Sequence[Post], options: Sequence[str]) -> dict[str, list[int]]:
     native: dict[str, list[int]] = {}
     with store.engine.connect() as conn:
@@ -220,7 +231,7 @@ def tally(
 ) -> QuestionResults:
     """Votes in the replies to ``posts`` (one question, possibly cross-posted); see the module doc.
 
-    ``options`` default to the first post's own options (:func:`find_options`).
+    ``options`` default to a native poll's options, else the first post's own (:func:`find_options`).
     """
     from sounding.analysis.views import current_version
 
@@ -232,6 +243,8 @@ def tally(
         if len({normalize(o) for o in options}) != len(options):
             raise UsageError("the options repeat one another", hint="give each --option once")
         markers = [None] * len(options)
+    elif polled := _poll_options(store, posts):
+        options, markers = polled, [None] * len(polled)
     else:
         options, markers = next((found for p in posts if (found := find_options(p.text))[0]), ([], []))
     if len(options) < 2:

@@ -101,19 +101,23 @@ _AGO = re.compile(r"^(\d+)\s*([hdw])$")
 
 def find_post(store: Store, ref: str | int) -> Post:
     """A post named by its store id (``17`` or ``#17``), ``platform:platform_id``, its URL, or a platform
-    id that only one post has. A bare number that is one post's store id and another's platform id is
-    ambiguous and refused rather than guessed."""
+    id that only one post has (``at://…`` URIs included). A bare number that is one post's store id and
+    another's platform id is ambiguous and refused rather than guessed."""
     text = str(ref).strip()
     if not text:
         raise UsageError("empty post reference", hint="give a store id, platform:platform_id or a URL")
     with store.session() as session:
         if text.startswith(("http://", "https://")):
-            found = session.scalars(select(Post).where(Post.url.in_({text, text.rstrip("/"), text.rstrip("/") + "/"})))
+            urls = {text, text.rstrip("/"), text.rstrip("/") + "/"}
+            found = session.scalars(select(Post).where(or_(Post.url.in_(urls), Post.platform_id == text)))
             return _one(list(found), text)
         platform, sep, platform_id = text.partition(":")
-        if sep and platform.isidentifier():
-            found = session.scalars(select(Post).where(Post.platform == platform.lower(), Post.platform_id == platform_id))
-            return _one(list(found), text)
+        if sep and platform_id and not platform_id.startswith("//"):
+            found = list(session.scalars(
+                select(Post).where(Post.platform == platform.strip().lower(), Post.platform_id == platform_id.strip())
+            ))
+            if found:
+                return _one(found, text)
         by_id = session.get(Post, int(text.lstrip("#"))) if text.lstrip("#").isdigit() else None
         if text.startswith("#"):
             return _one([by_id] if by_id else [], text)
@@ -189,8 +193,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, str, int]:
 
 
 def _theme_id(store: Store, key: str) -> int:
+    """The theme a key names; a theme merged into another (``Theme.merged_into``, where the store has
+    it) leads to its survivor, so an id copied before a merge still finds its comments."""
+    merged = getattr(Theme, "merged_into", None)
     with store.engine.connect() as conn:
         found = conn.execute(select(Theme.id).where(Theme.key == key.strip())).scalar()
+        for _ in range(16 if merged is not None and found is not None else 0):
+            survivor = conn.execute(select(merged).where(Theme.id == found)).scalar()
+            if survivor is None:
+                break
+            found = survivor
     if found is None:
         raise NotFoundError(f"no theme {key!r}", hint="see `sounding themes` for theme ids")
     return int(found)
@@ -222,14 +234,16 @@ def comments(
     search: str | None = None,
     limit: int | None = None,
     after: str | None = None,
+    newest: bool = False,
 ) -> pd.DataFrame:
-    """Audience comments and posts, oldest first, narrowed by every filter given (all must hold).
+    """Audience comments and posts, oldest (or ``newest``) first, narrowed by every filter given.
 
     ``theme`` is a theme id (or ``"unclustered"``), ``lesson`` a lesson id (its theme's members),
     ``post`` any reference :func:`find_post` understands (the whole thread), ``since``/``until`` a
     time, date or age (:func:`parse_time`), ``search`` a case-insensitive substring. Pages are
     keyset-paginated on (created_at, kind, item id): pass ``frame.attrs["next"]`` as ``after`` for
-    the next page (None on the last page), so a page costs the same at row 10 as at row 10 million.
+    the next page (None on the last page). No OFFSET: a page never re-reads the rows before it, and
+    comments arriving meanwhile neither shift nor repeat rows already shown.
     """
     a = audience(version)
     conditions = []
@@ -265,11 +279,16 @@ def comments(
         conditions.append(a.c.created_at < end if _is_day(until) else a.c.created_at <= end)
     if search and search.strip():
         conditions.append(func.lower(a.c.text).contains(search.strip().lower(), autoescape=True))
-    if after:
+    key = (a.c.created_at, a.c.kind, a.c.item_id)
+    if after:  # "after" in the order shown: later rows oldest first, earlier ones newest first
         at, kind, item_id = decode_cursor(after)
+
+        def beyond(column, value):
+            return column < value if newest else column > value
+
         conditions.append(or_(
-            a.c.created_at > at,
-            and_(a.c.created_at == at, or_(a.c.kind > kind, and_(a.c.kind == kind, a.c.item_id > item_id))),
+            beyond(key[0], at),
+            and_(key[0] == at, or_(beyond(key[1], kind), and_(key[1] == kind, beyond(key[2], item_id)))),
         ))
     if limit is not None and limit < 0:
         raise UsageError("limit must be 0 (all) or more")
@@ -293,7 +312,7 @@ def comments(
         .join(Post, Post.id == a.c.thread_id)
         .outerjoin(Theme, Theme.id == a.c.theme_id)
         .where(*conditions)
-        .order_by(a.c.created_at, a.c.kind, a.c.item_id)
+        .order_by(*((column.desc() for column in key) if newest else key))
     )
     frame = _frame(store, query.limit(limit + 1) if limit else query)
     more = bool(limit) and len(frame) > limit

@@ -118,13 +118,18 @@ def print_segments(frame: pd.DataFrame, by: str) -> None:
     for segment, group in frame.groupby("segment", sort=False):
         first = group.iloc[0]
         about = f"  “{short(first['post_text'], 70)}”" if by == "post" else ""
-        console.rule(f"[bold]{safe(segment)}[/]  {int(first['segment_people']):,} people{about}", align="left")
+        console.rule(f"[bold]{safe(segment)}[/]  {_people(int(first['segment_people']))}{about}", align="left")
         for row in group.itertuples():
             console.print(
-                f"{row.rank}. [bold]{safe(row.name)}[/]: {row.people:,} {'person' if row.people == 1 else 'people'} "
-                f"here ({row.share:.0%} of this lesson's people), {row.comments:,} comments, mostly {row.dominant_intent}"
+                f"{row.rank}. [bold]{safe(row.name)}[/]: {_people(row.people)} here ({row.share:.0%} of this "
+                f"lesson's people), {row.comments:,} comment{'' if row.comments == 1 else 's'}, "
+                f"mostly {row.dominant_intent}"
             )
             console.print(f"   [dim]lesson {row.lesson} · theme {safe(row.theme)} · score here {row.score:.1f}[/]")
+
+
+def _people(n: int) -> str:
+    return f"{n:,} {'person' if n == 1 else 'people'}"
 
 
 def themes(ctx: typer.Context, limit: Limit = 15, as_json: JsonFlag = False) -> None:
@@ -140,7 +145,7 @@ def themes(ctx: typer.Context, limit: Limit = 15, as_json: JsonFlag = False) -> 
 
 def print_themes(frame: pd.DataFrame, unclustered: int) -> None:
     table = Table(id_column("theme", frame["theme"]), Column("name", ratio=1, overflow="fold"), "people", "comments",
-                  Column("words / quotes", ratio=3, overflow="fold"), show_lines=True)
+                  Column("words / quotes", ratio=3, overflow="fold"), show_lines=True, expand=True)
     for row in frame.itertuples():
         quotes = "\n".join(f"“{short(q['text'], 90)}”" for q in row.quotes)
         table.add_row(safe(row.theme), safe(row.name), str(row.people), str(row.comments),
@@ -177,13 +182,14 @@ def comments(
     until: Annotated[str | None, typer.Option(help="Up to this date (inclusive), time or age (12h).")] = None,
     search: Annotated[str | None, typer.Option(help="Only texts containing this (case-insensitive).")] = None,
     after: Annotated[str | None, typer.Option(help="The page cursor printed after the previous page.")] = None,
+    newest: Annotated[bool, typer.Option("--newest", help="Newest first (default: oldest first).")] = False,
     limit: Limit = 50,
     as_json: JsonFlag = False,
 ) -> None:
     """Audience comments, oldest first, filtered by theme, lesson, intent, sentiment, post, platform, time, text."""
     frame = open_api(ctx).comments(
         theme=theme, lesson=lesson, intent=intent, sentiment=sentiment, post=post, platform=platform, since=since,
-        until=until, search=search, limit=limit or None, after=after,
+        until=until, search=search, limit=limit or None, after=after, newest=newest,
     )
     cursor = frame.attrs.get("next")
     if as_json:
