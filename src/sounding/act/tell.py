@@ -113,17 +113,17 @@ def edit(store: Store, reply_id: int, text: str) -> dict[str, Any]:
         row = conn.execute(select(LoopReply).where(LoopReply.id == reply_id)).first()
         if row is None:
             raise NotFoundError(f"no draft reply {reply_id}")
-        if row.LoopReply.status != "draft":
-            raise ConflictError(f"reply {reply_id} is {row.LoopReply.status}; only drafts can be edited")
+        if row.status != "draft":
+            raise ConflictError(f"reply {reply_id} is {row.status}; only drafts can be edited")
         conn.execute(update(LoopReply).where(LoopReply.id == reply_id).values(text=text))
-        decision_id = row.LoopReply.decision_id
+        decision_id = row.decision_id
     return next(r for r in replies(store, decision_id) if r["id"] == reply_id)
 
 
 def replies(store: Store, decision_id: int | None = None) -> list[dict[str, Any]]:
     """Drafted and sent replies with their thread, target and people."""
     query = (
-        select(LoopReply, Post.platform, Post.platform_id.label("post_platform_id"), Post.url.label("post_url"),
+        select(LoopReply.__table__, Post.platform, Post.platform_id.label("post_platform_id"), Post.url.label("post_url"),
                Comment.platform_id.label("reply_to"))
         .join(Post, Post.id == LoopReply.post_id)
         .outerjoin(Comment, Comment.id == LoopReply.reply_to_comment_id)
@@ -134,11 +134,10 @@ def replies(store: Store, decision_id: int | None = None) -> list[dict[str, Any]
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
     return [{
-        "id": r.LoopReply.id, "decision": r.LoopReply.decision_id, "post_id": r.LoopReply.post_id,
+        "id": r.id, "decision": r.decision_id, "post_id": r.post_id,
         "platform": r.platform, "reply_to": r.reply_to or r.post_platform_id, "thread_url": r.post_url,
-        "people": list(r.LoopReply.people), "text": r.LoopReply.text, "status": r.LoopReply.status,
-        "platform_reply_id": r.LoopReply.platform_reply_id, "error": r.LoopReply.error,
-        "published_at": r.LoopReply.published_at,
+        "people": list(r.people), "text": r.text, "status": r.status,
+        "platform_reply_id": r.platform_reply_id, "error": r.error, "published_at": r.published_at,
     } for r in rows]
 
 
