@@ -3,7 +3,8 @@
 Where the methods coincide (Welch / delta-method t-tests, the sequential test, the Gaussian effect
 model, SRM, and P(best) / expected loss for means) the numbers must agree to 1e-6 (relative to the
 value's size when it exceeds 1). Where we differ by design - exact beta-binomial P(best) and lift
-intervals for proportions vs gbstats' Gaussian approximation - both are shown with the difference.
+intervals for proportions vs gbstats' Gaussian approximation, and the exact (Barnard) p-value for
+proportions with at most 200 units per option - both are shown with the difference.
 
 Run: PYTHONPATH=src .venv/bin/python benchmarks/stats_agreement.py [--cases 1000]
 """
@@ -24,7 +25,8 @@ from gbstats.frequentist.tests import (
     SequentialTwoSidedTTest,
     TwoSidedTTest,
 )
-from gbstats.models.statistics import ProportionStatistic, SampleMeanStatistic
+from gbstats.models.statistics import ProportionStatistic as GbProportion
+from gbstats.models.statistics import SampleMeanStatistic as GbSampleMean
 from gbstats.utils import check_srm
 from rich.console import Console
 from rich.table import Table
@@ -32,6 +34,7 @@ from rich.table import Table
 from sounding.experiments import Mean, Proportion, analyze
 from sounding.experiments.bayesian import gaussian_effect
 from sounding.experiments.frequentist import sequential_test, srm_p_value, ttest
+from sounding.experiments.statistics import ProportionStatistic
 
 TOLERANCE = 1e-6
 RESULTS = Path(__file__).parent / "results" / "stats_agreement.json"
@@ -64,14 +67,13 @@ def generate_cases(count: int, seed: int = 0) -> list[dict[str, Any]]:
 
 def _gb_stat(kind: str, values: tuple) -> Any:
     if kind == "proportion":
-        return ProportionStatistic(n=values[0], sum=values[1])
-    return SampleMeanStatistic(n=values[0], sum=values[1], sum_squares=values[2])
+        return GbProportion(n=values[0], sum=values[1])
+    return GbSampleMean(n=values[0], sum=values[1], sum_squares=values[2])
 
 
-def _ours(kind: str, values: tuple) -> tuple[float, float, float]:
-    """mean, per-unit variance, n - the same quantities gbstats derives."""
-    stat = Proportion("x", *values[::-1][::-1]) if kind == "proportion" else Mean("x", *values)
-    return stat.mean, stat.variance, stat.units
+def _ours(kind: str, values: tuple):
+    """Our statistic object for the same sufficient statistics gbstats gets."""
+    return (Proportion("x", *values) if kind == "proportion" else Mean("x", *values)).statistic()
 
 
 def _gap(ours: float, theirs: float) -> float:
@@ -83,7 +85,7 @@ def compare_case(case: dict[str, Any]) -> dict[str, float]:
     """Largest gap per comparison for one case (only comparisons where the methods coincide)."""
     kind = case["kind"]
     ga, gb = _gb_stat(kind, case["a"]), _gb_stat(kind, case["b"])
-    args = (*_ours(kind, case["a"]), *_ours(kind, case["b"]))
+    args = (_ours(kind, case["a"]), _ours(kind, case["b"]))
     gaps: dict[str, float] = {}
     for difference in ("relative", "absolute"):
         relative = difference == "relative"
@@ -135,7 +137,10 @@ def compare_report(case: dict[str, Any], examples: list[dict[str, Any]]) -> dict
         return None
     ga, gb = _gb_stat(kind, case["a"]), _gb_stat(kind, case["b"])
     freq = TwoSidedTTest(ga, gb, FrequentistConfig(difference_type="relative")).compute_result()
-    out = {"report_p_value": _gap(b.p_value, freq.p_value)}
+    if report.test == "barnard_exact":  # <= 200 units per option: exact test by design
+        out = {"design_p_value_small_counts": abs(b.p_value - freq.p_value)}
+    else:
+        out = {"report_p_value": _gap(b.p_value, freq.p_value)}
     bayes_rel = EffectBayesianABTest(
         ga, gb, EffectBayesianConfig(difference_type="relative")
     ).compute_result()
@@ -220,15 +225,15 @@ def run(count: int) -> dict[str, Any]:
 
 def reference_numbers() -> dict[str, float]:
     """The brief's anchor: control 100/1000 vs variant 130/1000, and check_srm([1000, 1050])."""
-    a, b = (0.1, 0.09, 1000), (0.13, 0.13 * 0.87, 1000)
-    eff = gaussian_effect(*a, *b)
+    a, b = ProportionStatistic(1000, 100), ProportionStatistic(1000, 130)
+    eff = gaussian_effect(a, b)
     report = analyze([Proportion("A", 1000, 100), Proportion("B", 1000, 130)]).variants[1]
     return {
         "bayes_relative_p_win": float(eff.chance_to_win),
         "bayes_ci_low": float(eff.ci_low),
         "bayes_ci_high": float(eff.ci_high),
-        "ttest_absolute_p": float(ttest(*a, *b, relative=False).p_value),
-        "ttest_relative_p": float(ttest(*a, *b).p_value),
+        "ttest_absolute_p": float(ttest(a, b, relative=False).p_value),
+        "ttest_relative_p": float(ttest(a, b).p_value),
         "srm_1000_1050": srm_p_value([1000, 1050]),
         "exact_beta_p_best": report.p_best,
         "exact_beta_lift_ci_low": report.lift_ci_low,

@@ -199,3 +199,11 @@ class Sounding:
 
         refs = [posts] if isinstance(posts, (str, int)) else list(posts)
         return tally.tally(self.store, [self.find_post(ref) for ref in refs], options, **mapping)
+
+    # -- experiments, polls, questions ---------------------------------------------------------
+    @property
+    def experiments(self):
+        """``sounding test|poll|ask`` as methods (an ``Experiments`` from sounding.experiments.service)."""
+        from sounding.experiments.service import Experiments
+
+        return Experiments(self.store)

@@ -174,4 +174,4 @@ def test_ask_needs_accounts_and_options(cli, db):
     unknown = cli("ask", "Q?", "-o", "a", "-o", "b", "--on", "myspace", "--dry-run")
     assert unknown.exit_code == 2 and "unknown platform" in unknown.output
     missing = cli("ask", "results", "42")
-    assert missing.exit_code == 2 and "no question with id 42" in missing.output
+    assert missing.exit_code == 4 and "no question with id 42" in missing.output

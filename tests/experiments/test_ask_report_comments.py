@@ -1,5 +1,5 @@
-"""Comment-level outcomes in `sounding test report`: per variant, the share of positive replies, of
-suggestions and of questions among the analysed audience replies, corrected with the main metric."""
+"""Comment-level outcomes in `sounding test report`: per variant, the share of people (not replies)
+with a positive reply, a question, a suggestion, a problem, corrected with the main metric."""
 
 from __future__ import annotations
 
@@ -16,11 +16,29 @@ from sounding.store import models
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
-# (variant, sentiment, intent) of each audience reply; A: 2 posts, B: 2 posts.
+# (sentiment, intent) of each audience reply; A: 2 posts, B: 2 posts.
 LABELS = {
     "A": [("positive", "praise")] * 3 + [("neutral", "question")] * 9 + [("negative", "problem")] * 6,
     "B": [("positive", "praise")] * 12 + [("positive", "suggestion")] * 6 + [("neutral", "question")] * 2,
 }
+# Who wrote them: everyone once, except one fan under A (3 positive replies) and one person under B
+# who asked twice. The unit is the person, so each of them counts once.
+REPEATS = {"A": {0: "fan", 1: "fan", 2: "fan"}, "B": {18: "asker", 19: "asker"}}
+
+
+def _author(variant: str, j: int, n: int) -> str:
+    return REPEATS[variant].get(j, f"u{n}")
+
+
+def _people(variant: str, index: int | None = None, label: str | None = None) -> int:
+    """Distinct people under `variant` (with a reply whose label `index` is `label`)."""
+    return len(
+        {
+            _author(variant, j, j)
+            for j, pair in enumerate(LABELS[variant])
+            if index is None or pair[index] == label
+        }
+    )
 
 
 @pytest.fixture
@@ -58,7 +76,8 @@ def _seed(db, version: str | None = "v-test") -> None:
                 text_hash = f"h{n}"
                 session.add(
                     models.Comment(
-                        platform="mastodon", platform_id=f"c{n}", post_id=posts[j % 2].id, author=f"u{n}",
+                        platform="mastodon", platform_id=f"c{n}", post_id=posts[j % 2].id,
+                        author=_author(name, j, n),
                         text=f"reply {n}", text_hash=text_hash, created_at=T0 + timedelta(minutes=n),
                     )
                 )  # fmt: skip
@@ -100,16 +119,22 @@ def _seed(db, version: str | None = "v-test") -> None:
         set_current_version(db, version)
 
 
-def test_comment_outcomes_count_analysed_audience_replies(db):
+def test_comment_outcomes_count_people_once_and_replies_beside(db):
     _seed(db)
     outcomes = comment_outcomes(db, "hook")
-    assert list(outcomes) == list(COMMENT_METRICS)
+    assert list(outcomes.metrics) == list(COMMENT_METRICS)
+    assert outcomes.people == {"A": 16, "B": 19}  # 18 replies by 16 people; 20 replies by 19 people
+    assert outcomes.replies == {"A": 18, "B": 20}
     for metric, (column, label) in COMMENT_METRICS.items():
-        for variant in outcomes[metric]:
-            labels = LABELS[variant.variant]
-            assert variant.exposures == len(labels)
-            index = 0 if column == "sentiment" else 1
-            assert variant.successes == sum(1 for pair in labels if pair[index] == label)
+        index = 0 if column == "sentiment" else 1
+        for variant in outcomes.metrics[metric]:
+            assert variant.exposures == _people(variant.variant)
+            assert variant.successes == _people(variant.variant, index, label)
+            assert outcomes.label_replies[metric][variant.variant] == sum(
+                1 for pair in LABELS[variant.variant] if pair[index] == label
+            )
+    positive_a = next(v for v in outcomes.metrics["positive replies"] if v.variant == "A")
+    assert (positive_a.successes, positive_a.exposures) == (1, 16)  # the fan's 3 replies count once
 
 
 def test_report_shows_comment_metrics_corrected_with_the_main_metric(cli, db):
@@ -120,14 +145,20 @@ def test_report_shows_comment_metrics_corrected_with_the_main_metric(cli, db):
     assert report["experiment"] == "hook" and report["correction"] == "holm"
     comments = {r["metric"]: r for r in report["comment_metrics"]}
     assert set(comments) == set(COMMENT_METRICS)
-    positive = comments["positive replies (share)"]
-    assert positive["kind"] == "proportion"
+    positive = comments["positive replies"]
+    assert positive["kind"] == "proportion" and positive["test"] == "barnard_exact"
+    assert positive["unit"] == "people who replied"
     a, b = positive["variants"]
-    assert (a["units"], b["units"]) == (18, 20)
-    assert a["estimate"] == pytest.approx(3 / 18) and b["estimate"] == pytest.approx(18 / 20)
-    assert b["p_best"] > 0.99  # B leads clearly (too few replies for the lift test to be sure)
-    questions = comments["questions (share, confusion)"]
-    assert questions["variants"][0]["estimate"] == pytest.approx(9 / 18)
+    assert (a["units"], b["units"]) == (16, 19)
+    assert a["estimate"] == pytest.approx(1 / 16) and b["estimate"] == pytest.approx(18 / 19)
+    assert b["p_best"] > 0.99 and positive["winner"] == "B"
+    questions = comments["questions (confusion)"]
+    assert questions["variants"][0]["estimate"] == pytest.approx(9 / 16)
+    assert report["people"] == {"A": 16, "B": 19} and report["replies"] == {"A": 18, "B": 20}
+    assert report["answer"].startswith(
+        "People liked B better. B drew positive replies from 18 of 19 people who replied (95 %) against "
+        "1 of 16 for A (6 %)"
+    ), report["answer"]
     # Holm across every metric: the adjusted p-values are the Holm step-down of all raw ones.
     raw = [v["p_value"] for r in [report, *report["comment_metrics"]] for v in r["variants"][1:]]
     adjusted = [
@@ -140,14 +171,15 @@ def test_report_shows_comment_metrics_corrected_with_the_main_metric(cli, db):
     bh = json.loads(cli("test", "report", "hook", "--json", "--correction", "bh").output)
     assert bh["correction"] == "bh"
     table = cli("test", "report", "hook")
-    assert "What the replies said" in table.output and "positive replies (share)" in table.output
+    assert "What the replies said" in table.output and "positive replies" in table.output
+    assert table.output.index("the answer") < table.output.index("What the replies said")
     plain = json.loads(cli("test", "report", "hook", "--json", "--no-comments").output)
     assert "comment_metrics" not in plain
 
 
 def test_report_without_analysis_has_no_comment_metrics(cli, db):
     _seed(db, version=None)
-    assert comment_outcomes(db, "hook") == {}
+    assert not comment_outcomes(db, "hook")
     report = json.loads(cli("test", "report", "hook", "--json").output)
     assert report["comment_metrics"] == [] and report["correction"] is None
     assert "sounding analyze" in cli("test", "report", "hook").output

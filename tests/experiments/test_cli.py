@@ -64,7 +64,7 @@ def test_analyze_other_metric_kinds(cli, fixtures, name, roundtrip):
 
 def test_analyze_bad_data_exits_with_clear_message(cli, fixtures, tmp_path):
     result = cli("test", "analyze", "--data", str(fixtures / "bad_successes.csv"))
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # InputError: the file's content cannot be analysed
     assert "variant 'B'" in result.output and "successes" in result.output
     missing = cli("test", "analyze", "--data", str(tmp_path / "nope.csv"))
     assert missing.exit_code == 2

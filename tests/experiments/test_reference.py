@@ -7,20 +7,21 @@ import pytest
 from sounding.experiments import Proportion, analyze
 from sounding.experiments.bayesian import gaussian_effect
 from sounding.experiments.frequentist import srm_p_value, ttest
+from sounding.experiments.statistics import ProportionStatistic
 
-CONTROL = (0.1, 0.1 * 0.9, 1000)  # 100 / 1000: mean, p(1-p), n
-VARIANT = (0.13, 0.13 * 0.87, 1000)  # 130 / 1000
+CONTROL = ProportionStatistic(n=1000, sum=100)
+VARIANT = ProportionStatistic(n=1000, sum=130)
 
 
 def test_bayesian_relative_chance_to_win_and_interval():
-    effect = gaussian_effect(*CONTROL, *VARIANT, relative=True)
+    effect = gaussian_effect(CONTROL, VARIANT, relative=True)
     assert float(effect.chance_to_win) == pytest.approx(0.96728, abs=1e-5)
     assert float(effect.ci_low) == pytest.approx(-0.01918, abs=1e-5)
     assert float(effect.ci_high) == pytest.approx(0.61918, abs=1e-5)
 
 
 def test_ttest_absolute_p_value():
-    assert float(ttest(*CONTROL, *VARIANT, relative=False).p_value) == pytest.approx(0.035411, abs=1e-6)
+    assert float(ttest(CONTROL, VARIANT, relative=False).p_value) == pytest.approx(0.035411, abs=1e-6)
 
 
 def test_srm_reference():

@@ -47,7 +47,7 @@ def _post(session, platform_id: str, replies: list[int], when: datetime) -> mode
 
 def test_create_record_and_report(cli, db, fixtures):
     assert cli("test", "create", "cta", "--variants", "A,B,C", "--metric", "positive replies").exit_code == 0
-    assert cli("test", "create", "cta", "--variants", "A,B").exit_code == 2  # duplicate name
+    assert cli("test", "create", "cta", "--variants", "A,B").exit_code == 7  # duplicate name: ConflictError
     result = cli(
         "test", "record", "cta", "--data", str(fixtures / "proportions.csv"), "--metric", "positive replies"
     )
@@ -70,7 +70,7 @@ def test_create_record_and_report(cli, db, fixtures):
     status = json.loads(cli("test", "status", "--json").output)
     assert status[0]["variants"] == ["A", "B", "C"] and status[0]["outcome_metrics"] == ["positive replies"]
     bad = cli("test", "record", "cta", "--data", str(fixtures / "winner.csv"), "--metric", "x")
-    assert bad.exit_code == 2 and "not a variant" in bad.output
+    assert bad.exit_code == 4 and "not a variant" in bad.output  # NotFoundError
 
 
 def test_report_from_linked_posts_uses_posts_as_units(cli, db):
@@ -89,7 +89,7 @@ def test_report_from_linked_posts_uses_posts_as_units(cli, db):
             cli("test", "add-post", "hook", "--variant", "question", "--post", f"mastodon:b{i}").exit_code
             == 0
         )
-    assert cli("test", "add-post", "hook", "--variant", "plain", "--post", "mastodon:nope").exit_code == 2
+    assert cli("test", "add-post", "hook", "--variant", "plain", "--post", "mastodon:nope").exit_code == 4
     report = json.loads(cli("test", "report", "hook", "--metric", "replies", "--json").output)
     plain, question = report["variants"]
     assert plain["units"] == 4 and plain["estimate"] == pytest.approx(4.5)  # latest snapshot per post

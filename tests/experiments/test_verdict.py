@@ -45,9 +45,11 @@ def test_keep_testing_estimate_is_about_right():
     assert small.verdict.decision == "keep_testing"
     more = small.verdict.more_per_variant
     assert re.fullmatch(
-        rf"Keep testing: about {more:,} more views per option to decide \(leader B, P\(best\) \d+ %\)",
+        rf"Keep testing: about {more:,} more views per option to decide \(leader B, P\(best\) \d+ %\)"
+        r"\. Note: P\(best\) 96 % says B is probably ahead on successes, but a difference this size could "
+        r"still be chance\.",
         small.verdict.text,
-    )
+    ), small.verdict.text
     n = 1000 + int(more * 1.2)  # the same rates with a bit more than the suggested data settle it
     bigger = analyze([Proportion("A", n, round(0.100 * n)), Proportion("B", n, round(0.125 * n))])
     assert bigger.verdict.decision == "winner"

@@ -32,6 +32,7 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy import select
 
+from sounding.errors import NotFoundError
 from sounding.experiments.errors import ExperimentDataError
 from sounding.experiments.polls import PollOption, poll_results
 from sounding.experiments.reply_mapping import (
@@ -256,7 +257,7 @@ def question_results(
     with store.session() as session:
         question = session.get(models.Question, question_id)
         if question is None:
-            raise ExperimentDataError(f"no question with id {question_id} (see `sounding ask list`)")
+            raise NotFoundError(f"no question with id {question_id}", hint="see `sounding ask list`")
         options = [str(o) for o in (question.options or [])]
         if len(options) < 2:
             raise ExperimentDataError(f"question {question_id} has no options to count")

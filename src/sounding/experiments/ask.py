@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from sounding.experiments.errors import ExperimentDataError
+from sounding.errors import NotFoundError
+from sounding.experiments.errors import OptionError
 from sounding.records import PollRecord, PostRecord
 from sounding.store import Store, models
 
@@ -51,11 +52,11 @@ def validate_question(text: str, options: Sequence[str]) -> tuple[str, list[str]
     text = (text or "").strip()
     cleaned = [o.strip() for o in options if o and o.strip()]
     if not text:
-        raise ExperimentDataError("the question is empty")
+        raise OptionError("the question is empty")
     if len(cleaned) < 2:
-        raise ExperimentDataError("a question needs at least two --option")
+        raise OptionError("a question needs at least two --option")
     if len({o.casefold() for o in cleaned}) != len(cleaned):
-        raise ExperimentDataError("the options must be distinct")
+        raise OptionError("the options must be distinct")
     return text, cleaned
 
 
@@ -76,10 +77,10 @@ def choose_targets(
 
     platforms = [p.strip() for p in platforms if p.strip()]
     if not platforms:
-        raise ExperimentDataError("name at least one platform with --on (e.g. --on bluesky,mastodon)")
+        raise OptionError("name at least one platform with --on (e.g. --on bluesky,mastodon)")
     unknown = [p for p in platforms if p not in available()]
     if unknown:
-        raise ExperimentDataError(f"unknown platform {unknown[0]!r}; known: {', '.join(available())}")
+        raise OptionError(f"unknown platform {unknown[0]!r}; known: {', '.join(available())}")
     targets = []
     for platform in dict.fromkeys(platforms):
         mine = [a for a in accounts if a.platform == platform]
@@ -91,13 +92,13 @@ def choose_targets(
             targets.append(Target(-1, platform, ""))
             continue
         if not mine:
-            raise ExperimentDataError(
+            raise OptionError(
                 f"no connected {platform} account{' matches --account' if wanted else ''} "
                 "(see `sounding accounts`, `sounding connect`)"
             )
         if len(mine) > 1:
             names = ", ".join(f"{a.platform}:{a.handle}" for a in mine)
-            raise ExperimentDataError(f"several {platform} accounts ({names}); pick one with --account")
+            raise OptionError(f"several {platform} accounts ({names}); pick one with --account")
         targets.append(Target(mine[0].id, platform, mine[0].handle))
     return targets
 
@@ -165,7 +166,7 @@ def publish_question(
     with store.session() as session:
         question = session.get(models.Question, question_id)
         if question is None:
-            raise ExperimentDataError(f"no question with id {question_id}")
+            raise NotFoundError(f"no question with id {question_id}")
         text, options = question.text, list(question.options or [])
     item = poll_item(text, options, expires_in)
     out = []

@@ -18,6 +18,7 @@ from scipy import special
 from sounding.experiments.frequentist import difference_and_variance
 from sounding.experiments.posteriors import Posteriors
 from sounding.experiments.quadrature import best_of, ratio_quantiles
+from sounding.experiments.statistics import Statistic
 
 
 @dataclass(frozen=True)
@@ -38,18 +39,9 @@ class GaussianEffect:
     valid: np.ndarray
 
 
-def gaussian_effect(
-    mean_a: np.ndarray,
-    var_a: np.ndarray,
-    n_a: np.ndarray,
-    mean_b: np.ndarray,
-    var_b: np.ndarray,
-    n_b: np.ndarray,
-    *,
-    relative: bool = True,
-    alpha: float = 0.05,
-) -> GaussianEffect:
-    est, var, valid = difference_and_variance(mean_a, var_a, n_a, mean_b, var_b, n_b, relative)
+def gaussian_effect(a: Statistic, b: Statistic, *, relative: bool = True, alpha: float = 0.05) -> GaussianEffect:
+    """Control `a`, treatment `b` (statistic objects): gbstats' effect model with its flat prior."""
+    est, var, valid = difference_and_variance(a, b, relative)
     sd = np.sqrt(var)
     z = est / sd
     chance = special.ndtr(z)

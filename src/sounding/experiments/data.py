@@ -14,6 +14,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sounding.experiments.errors import ExperimentDataError
+from sounding.experiments.statistics import (
+    ProportionStatistic,
+    RateStatistic,
+    SampleMeanStatistic,
+    Statistic,
+    stack,
+)
 
 MetricKind = Literal["proportion", "mean", "rate"]
 
@@ -64,6 +71,13 @@ class Proportion:
         """Per-unit variance p(1-p), the same (population) form gbstats uses."""
         return self.mean * (1.0 - self.mean)
 
+    def statistic(self) -> ProportionStatistic:
+        return ProportionStatistic(self.exposures, self.successes)
+
+    def __add__(self, other: Proportion) -> Proportion:
+        """Two rounds of the same variant pooled."""
+        return Proportion(self.variant, self.exposures + other.exposures, self.successes + other.successes)
+
 
 @dataclass(frozen=True, slots=True)
 class Mean:
@@ -103,6 +117,12 @@ class Mean:
             return 0.0
         return max((self.sum_squares - self.sum**2 / self.n) / (self.n - 1), 0.0)
 
+    def statistic(self) -> SampleMeanStatistic:
+        return SampleMeanStatistic(self.n, self.sum, self.sum_squares)
+
+    def __add__(self, other: Mean) -> Mean:
+        return Mean(self.variant, self.n + other.n, self.sum + other.sum, self.sum_squares + other.sum_squares)
+
 
 @dataclass(frozen=True, slots=True)
 class Rate:
@@ -133,9 +153,20 @@ class Rate:
         """Poisson: the variance of the count per unit of exposure equals the rate."""
         return self.mean
 
+    def statistic(self) -> RateStatistic:
+        return RateStatistic(self.exposure_time, self.count)
+
+    def __add__(self, other: Rate) -> Rate:
+        return Rate(self.variant, self.exposure_time + other.exposure_time, self.count + other.count)
+
 
 VariantData = Proportion | Mean | Rate
 KIND_OF: dict[type, MetricKind] = {Proportion: "proportion", Mean: "mean", Rate: "rate"}
+
+
+def statistic_of(variants: Sequence[VariantData]) -> Statistic:
+    """The variants (control first) as one statistic whose arrays run over the variants."""
+    return stack([v.statistic() for v in variants])
 
 
 def validate_experiment(variants: Sequence[VariantData]) -> MetricKind:

@@ -41,3 +41,14 @@ def round_up(n: float) -> int:
         return 0
     magnitude = 10 ** max(len(str(int(n))) - 2, 0)
     return int(-(-n // magnitude) * magnitude)
+
+
+def points(x: float) -> str:
+    """A difference of two shares in percentage points: "+25 points", "-3.5 points"."""
+    decimals = 1 if abs(x) < 0.1 else 0
+    value = round(x * 100, decimals) + 0.0
+    return f"{value:+.{decimals}f} points"
+
+
+def points_interval(low: float, high: float) -> str:
+    return f"[{points(low)[:-7]}, {points(high)[:-7]}]"

@@ -9,8 +9,9 @@
 * `srm_p_value`: gbstats' `check_srm` chi-square test of the traffic split.
 * `adjust_p_values`: Holm or Benjamini-Hochberg (Holm 1979; Benjamini & Hochberg 1995).
 
-Every function takes arrays (one entry per comparison), so the calibration benchmark can run
-thousands of simulated experiments at once through the very code the CLI uses.
+Every test takes two statistic objects (`sounding.experiments.statistics`: control, treatment)
+whose arrays hold one entry per comparison, so the calibration benchmark runs thousands of
+simulated experiments at once through the very code the CLI uses.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Literal
 
 import numpy as np
 from scipy import stats
+
+from sounding.experiments.statistics import Statistic
 
 # gbstats' default tuning parameter: the total sample size at which the sequence is tightest.
 SEQUENTIAL_TUNING = 5000.0
@@ -39,17 +42,11 @@ class TestResult:
 
 
 def difference_and_variance(
-    mean_a: np.ndarray,
-    var_a: np.ndarray,
-    n_a: np.ndarray,
-    mean_b: np.ndarray,
-    var_b: np.ndarray,
-    n_b: np.ndarray,
-    relative: bool,
+    a: Statistic, b: Statistic, relative: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Point estimate, its variance (delta method when relative) and where the test is defined."""
+    """Point estimate of b vs a, its variance (delta method when relative) and where it is defined."""
     mean_a, var_a, n_a, mean_b, var_b, n_b = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (mean_a, var_a, n_a, mean_b, var_b, n_b))
+        a.mean, a.variance, a.n, b.mean, b.variance, b.n
     )
     valid = (var_a > 0) & (var_b > 0) & (n_a > 0) & (n_b > 0)
     if relative:
@@ -64,9 +61,9 @@ def difference_and_variance(
     return np.where(valid, est, 0.0), np.where(valid, var, 1.0), valid
 
 
-def welch_dof(var_a: np.ndarray, n_a: np.ndarray, var_b: np.ndarray, n_b: np.ndarray) -> np.ndarray:
+def welch_dof(a: Statistic, b: Statistic) -> np.ndarray:
     """Welch-Satterthwaite degrees of freedom (gbstats' `TTest.dof`)."""
-    var_a, n_a, var_b, n_b = (np.asarray(v, dtype=float) for v in (var_a, n_a, var_b, n_b))
+    var_a, n_a, var_b, n_b = a.variance, a.n, b.variance, b.n
     with np.errstate(divide="ignore", invalid="ignore"):
         dof = (var_b / n_b + var_a / n_a) ** 2 / (
             var_b**2 / (n_b**2 * (n_b - 1)) + var_a**2 / (n_a**2 * (n_a - 1))
@@ -75,25 +72,21 @@ def welch_dof(var_a: np.ndarray, n_a: np.ndarray, var_b: np.ndarray, n_b: np.nda
 
 
 def ttest(
-    mean_a: np.ndarray,
-    var_a: np.ndarray,
-    n_a: np.ndarray,
-    mean_b: np.ndarray,
-    var_b: np.ndarray,
-    n_b: np.ndarray,
+    a: Statistic,
+    b: Statistic,
     *,
     relative: bool = True,
     alpha: float = 0.05,
-    dof: np.ndarray | None = None,
+    dof: np.ndarray | float | None = None,
 ) -> TestResult:
-    """Two-sided test of b vs a; `dof=np.inf` gives a z-test (used for Poisson rates).
+    """Two-sided test of b (treatment) vs a (control); `dof=np.inf` gives a z-test (Poisson rates).
 
     Like gbstats, the test is skipped (p = 1) when control's mean is 0, even for absolute differences.
     """
-    est, var, valid = difference_and_variance(mean_a, var_a, n_a, mean_b, var_b, n_b, relative)
-    valid = valid & (np.asarray(mean_a) != 0)
+    est, var, valid = difference_and_variance(a, b, relative)
+    valid = valid & (a.mean != 0)
     if dof is None:
-        dof = welch_dof(var_a, n_a, var_b, n_b)
+        dof = welch_dof(a, b)
     se = np.sqrt(var)
     p = 2 * stats.t.sf(np.abs(est) / se, dof)
     width = stats.t.ppf(1 - alpha / 2, dof) * se
@@ -101,21 +94,17 @@ def ttest(
 
 
 def sequential_test(
-    mean_a: np.ndarray,
-    var_a: np.ndarray,
-    n_a: np.ndarray,
-    mean_b: np.ndarray,
-    var_b: np.ndarray,
-    n_b: np.ndarray,
+    a: Statistic,
+    b: Statistic,
     *,
     relative: bool = True,
     alpha: float = 0.05,
     tuning: float = SEQUENTIAL_TUNING,
 ) -> TestResult:
     """Always-valid two-sided test: asymptotic confidence sequence (Waudby-Smith et al. 2023)."""
-    est, var, valid = difference_and_variance(mean_a, var_a, n_a, mean_b, var_b, n_b, relative)
-    valid = valid & (np.asarray(mean_a) != 0)
-    total = np.asarray(n_a, dtype=float) + np.asarray(n_b, dtype=float)
+    est, var, valid = difference_and_variance(a, b, relative)
+    valid = valid & (a.mean != 0)
+    total = a.n + b.n
     width = sequence_half_width(var, total, alpha, tuning)
     rho2 = _rho_squared(alpha, tuning)
     tr2p1 = total * rho2 + 1

@@ -13,19 +13,20 @@ import math
 from scipy import optimize, special
 
 from sounding.experiments.data import MetricKind
+from sounding.experiments.errors import OptionError
 
 
 def _check(baseline: float, kind: MetricKind, sd: float | None, alpha: float, variants: int) -> None:
     if kind == "proportion" and not 0 < baseline < 1:
-        raise ValueError(f"baseline rate must be between 0 and 1, got {baseline}")
+        raise OptionError(f"baseline rate must be between 0 and 1, got {baseline}")
     if kind == "rate" and not baseline > 0:
-        raise ValueError(f"baseline rate must be positive, got {baseline}")
+        raise OptionError(f"baseline rate must be positive, got {baseline}")
     if kind == "mean" and (baseline == 0 or sd is None or not sd > 0):
-        raise ValueError("means need a non-zero baseline and a positive sd")
+        raise OptionError("means need a non-zero baseline and a positive sd")
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+        raise OptionError(f"alpha must be in (0, 1), got {alpha}")
     if variants < 2:
-        raise ValueError(f"need at least two variants, got {variants}")
+        raise OptionError(f"need at least two variants, got {variants}")
 
 
 def unit_variance(
@@ -35,7 +36,7 @@ def unit_variance(
     treated = baseline * (1 + lift)
     if kind == "proportion":
         if not 0 <= treated <= 1:
-            raise ValueError(f"a lift of {lift:+.0%} takes the rate {baseline} outside [0, 1]")
+            raise OptionError(f"a lift of {lift:+.0%} takes the rate {baseline} outside [0, 1]")
         var_a, var_b = baseline * (1 - baseline), treated * (1 - treated)
     elif kind == "rate":
         var_a, var_b = baseline, max(treated, 0.0)
@@ -76,7 +77,7 @@ def sample_size(
     """Units per option to detect `lift` (relative, e.g. 0.1 for +10 %) with `power_target`."""
     _check(baseline, kind, sd, alpha, variants)
     if lift == 0 or not 0 < power_target < 1:
-        raise ValueError("lift must be non-zero and power_target in (0, 1)")
+        raise OptionError("lift must be non-zero and power_target in (0, 1)")
     z = special.ndtri(1 - alpha / (variants - 1) / 2) + special.ndtri(power_target)
     return math.ceil(z**2 * unit_variance(baseline, lift, kind, sd) / lift**2)
 
@@ -94,7 +95,7 @@ def minimum_detectable_effect(
     """Smallest positive relative lift detected with `power_target` at this many units per option."""
     _check(baseline, kind, sd, alpha, variants)
     if n_per_variant <= 0:
-        raise ValueError(f"n_per_variant must be positive, got {n_per_variant}")
+        raise OptionError(f"n_per_variant must be positive, got {n_per_variant}")
     upper = (1 / baseline - 1) if kind == "proportion" else 1e6
 
     def gap(lift: float) -> float:
@@ -104,5 +105,5 @@ def minimum_detectable_effect(
         )
 
     if gap(upper) < 0:
-        raise ValueError("no lift is detectable with that few units")
+        raise OptionError("no lift is detectable with that few units")
     return float(optimize.brentq(gap, 1e-9, upper, xtol=1e-10))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sounding.experiments.errors import ExperimentDataError
+from sounding.experiments.errors import ExperimentDataError, OptionError
 from sounding.experiments.posteriors import Posteriors
 from sounding.experiments.quadrature import best_of
 
@@ -38,7 +38,7 @@ def poll_results(votes: Mapping[str, int], *, prior: float = 1.0, alpha: float =
                 f"must be a non-negative whole number, got {count!r}", variant=option, field="votes"
             )
     if not prior > 0:
-        raise ValueError(f"prior must be positive, got {prior}")
+        raise OptionError(f"prior must be positive, got {prior}")
     a = np.array(list(votes.values()), dtype=float) + prior
     marginals = Posteriors("beta", a, a.sum() - a)
     low, high = marginals.ppf(alpha / 2), marginals.ppf(1 - alpha / 2)

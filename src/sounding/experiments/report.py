@@ -13,10 +13,20 @@ from typing import Any, Literal
 
 import numpy as np
 
-from sounding.experiments import bayesian, frequentist, verdict
-from sounding.experiments.data import Mean, MetricKind, Proportion, Rate, VariantData, validate_experiment
+from sounding.experiments import bayesian, exact, explain, frequentist, verdict
+from sounding.experiments.data import (
+    Mean,
+    MetricKind,
+    Proportion,
+    Rate,
+    VariantData,
+    statistic_of,
+    validate_experiment,
+)
 from sounding.experiments.iteration import recommendation, thompson_allocation
 from sounding.experiments.posteriors import beta_posteriors, gamma_posteriors, normal_posteriors
+from sounding.experiments.statistics import Statistic
+from sounding.experiments.errors import OptionError
 
 UNIT_WORDS: dict[MetricKind, str] = {
     "proportion": "views",
@@ -37,6 +47,9 @@ class VariantResult:
     expected_loss: float | None
     p_value: float | None
     p_value_adjusted: float | None
+    difference: float | None = None
+    difference_ci_low: float | None = None
+    difference_ci_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,9 @@ class ExperimentReport:
     warnings: tuple[str, ...] = ()
     next_allocation: dict[str, float] = field(default_factory=dict)
     recommendation: str = ""
+    test: str = ""
+    unit: str = ""
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape documented in docs/experiments.md; raises if anything is not finite."""
@@ -67,6 +83,9 @@ class ExperimentReport:
             "min_effect": self.min_effect,
             "srm_p_value": self.srm_p_value,
             "warnings": list(self.warnings),
+            "test": self.test,
+            "unit": self.unit,
+            "notes": list(self.notes),
             "recommendation": self.recommendation,
             "next_allocation": self.next_allocation,
             "variants": [asdict(v) for v in self.variants],
@@ -85,29 +104,38 @@ def analyze(
     weights: Sequence[float] | None = None,
     sequential_tuning: float = frequentist.SEQUENTIAL_TUNING,
     adjusted_p: Sequence[float] | None = None,
+    unit: str | None = None,
+    comparisons: int | None = None,
+    correction: str = "holm",
+    neutral: bool = False,
 ) -> ExperimentReport:
     """Analyse one metric of one experiment (control first) and decide; see `verdict` for the rule.
 
     `sequential_tuning`: total units (all options) where the confidence sequence is tightest; set
     it to the planned sample size (gbstats' default is 5000). `adjusted_p`: the challengers'
-    p-values already corrected across several metrics (see `analyze_metrics`); default Holm here.
+    p-values already corrected across several metrics (see `analyze_metrics`, which also passes
+    `comparisons`, the size of that family, and `correction`); default Holm here. `unit`: what one
+    unit is, for "how many more" advice ("people who replied", "posts"; default from the kind).
+    `neutral`: more is not simply better (questions, problems): "has the most", no winner advice.
+    Proportions with at most 200 units per option are tested exactly (`sounding.experiments.exact`).
     """
     kind = validate_experiment(variants)
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+        raise OptionError(f"alpha must be in (0, 1), got {alpha}")
     if not 0 < min_effect:
-        raise ValueError(f"min_effect must be positive, got {min_effect}")
+        raise OptionError(f"min_effect must be positive, got {min_effect}")
     if not sequential_tuning > 0:
-        raise ValueError(f"sequential_tuning must be positive, got {sequential_tuning}")
+        raise OptionError(f"sequential_tuning must be positive, got {sequential_tuning}")
     if weights is not None and (
         len(weights) != len(variants) or any(not w >= 0 for w in weights) or sum(weights) <= 0
     ):
-        raise ValueError("weights must be one non-negative number per variant, not all zero")
+        raise OptionError("weights must be one non-negative number per variant, not all zero")
     metric = metric or {"proportion": "successes", "mean": "the mean", "rate": "the rate"}[kind]
+    unit = unit or UNIT_WORDS[kind]
     names = [v.variant for v in variants]
-    units = np.array([v.units for v in variants])
-    means = np.array([v.mean for v in variants])
-    var = np.array([v.variance for v in variants])
+    stat = statistic_of(variants)
+    units, means, var = stat.n, stat.mean, stat.variance
+    exact_mode = exact.uses_exact(units, kind=kind, sequential=sequential)
     srm = (
         None
         if kind == "rate"
@@ -122,9 +150,10 @@ def analyze(
         "min_effect": min_effect,
         "srm_p_value": srm,
         "warnings": (warning,) if warning else (),
+        "unit": unit,
     }
 
-    reason = _not_enough_data(variants, kind, metric)
+    reason = _not_enough_data(variants, kind, metric, unit)
     if reason:
         rows = tuple(
             VariantResult(n, float(u), float(m), None, None, None, None, None, None, None)
@@ -134,28 +163,42 @@ def analyze(
         return ExperimentReport(
             variants=rows,
             verdict=_with_warning(v, warning),
-            recommendation=recommendation(v.decision, names[0], names[0], UNIT_WORDS[kind], None),
+            recommendation=recommendation(v.decision, names[0], names[0], unit, None),
+            test="none",
             **common,
         )
 
-    args = (means[0], var[0], units[0], means[1:], var[1:], units[1:])
-    test = _frequentist(kind, args, sequential, alpha, sequential_tuning)
+    control, challengers = stat.take(0), stat.take(slice(1, None))
+    if exact_mode:
+        test = exact.exact_test(control, challengers, alpha=alpha)
+        absolute = test
+        test_name = "barnard_exact"
+    else:
+        test = _frequentist(kind, control, challengers, sequential, alpha, sequential_tuning, True)
+        absolute = _frequentist(kind, control, challengers, sequential, alpha, sequential_tuning, False)
+        test_name = "sequential" if sequential else ("z_relative" if kind == "rate" else "welch_relative")
     p_adj = (
         frequentist.adjust_p_values(test.p_value, "holm")
         if adjusted_p is None
         else np.asarray(adjusted_p, float)
     )
-    summary = _bayesian(kind, variants, args, alpha)
+    family = comparisons or len(names) - 1
+    summary = _bayesian(kind, variants, stat, alpha)
 
-    lift: list[float | None] = [0.0] + [float(e) if means[0] != 0 else None for e in test.estimate]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = (means[1:] - means[0]) / means[0]
+    lift: list[float | None] = [0.0] + [float(e) if means[0] != 0 else None for e in relative]
     low, high = summary.lift_ci_low.copy(), summary.lift_ci_high.copy()
     if sequential:  # report the always-valid confidence sequence, not the fixed-horizon interval
         low[1:] = np.where(test.valid, test.ci_low, -np.inf)
         high[1:] = np.where(test.valid, test.ci_high, np.inf)
+    d_est, d_low, d_high = (np.r_[0.0, x] for x in (absolute.estimate, absolute.ci_low, absolute.ci_high))
+    d_defined = np.r_[False, absolute.valid]
 
     more = _more_needed(
-        summary.p_best, means, var, units, alpha, min_effect, sequential_tuning if sequential else None
-    )
+        summary.p_best, stat, alpha, min_effect, sequential_tuning if sequential else None,
+        relative=not exact_mode, comparisons=family,
+    )  # fmt: skip
     v = verdict.decide(
         names,
         metric,
@@ -167,8 +210,20 @@ def analyze(
         alpha=alpha,
         min_effect=min_effect,
         more=more,
-        unit=UNIT_WORDS[kind],
+        unit=unit,
+        difference=(d_est, d_low, d_high) if exact_mode else None,
+        verb="has the most" if neutral else "wins on",
     )
+    evidence = explain.Evidence(
+        names, metric, summary.p_best,
+        d_est if exact_mode else np.r_[0.0, relative],
+        np.r_[1.0, test.p_value], np.r_[1.0, p_adj],
+        d_low if exact_mode else low, d_high if exact_mode else high,
+        family, "BH" if correction == "bh" else "Holm", "difference" if exact_mode else "lift",
+    )  # fmt: skip
+    notes = tuple(explain.notes(evidence, v.decision, v.winner, alpha))
+    if notes:
+        v = verdict.Verdict(v.decision, f"{v.text}. Note: {'; '.join(notes)}.", v.winner, v.more_per_variant)
     rows = tuple(
         VariantResult(
             variant=names[i],
@@ -181,6 +236,9 @@ def analyze(
             expected_loss=float(summary.expected_loss[i]),
             p_value=float(test.p_value[i - 1]) if i else None,
             p_value_adjusted=float(p_adj[i - 1]) if i else None,
+            difference=float(d_est[i]) if d_defined[i] else None,
+            difference_ci_low=_finite(d_low[i]) if d_defined[i] else None,
+            difference_ci_high=_finite(d_high[i]) if d_defined[i] else None,
         )
         for i in range(len(names))
     )
@@ -189,7 +247,11 @@ def analyze(
         variants=rows,
         verdict=_with_warning(v, warning),
         next_allocation=thompson_allocation(names, summary.p_best),
-        recommendation=recommendation(v.decision, names[0], leader, UNIT_WORDS[kind], v.more_per_variant),
+        recommendation=""
+        if neutral and v.decision == "winner"
+        else recommendation(v.decision, names[0], leader, unit, v.more_per_variant),
+        test=test_name,
+        notes=notes,
         **common,
     )
 
@@ -204,9 +266,15 @@ def analyze_metrics(
 
     Each metric is analysed, the challengers' raw p-values of every metric are adjusted together
     (Holm: family-wise error over the whole table; "bh": false discovery rate), and each verdict is
-    re-derived with those adjusted p-values.
+    re-derived with those adjusted p-values. `units` (optional, metric -> unit words) as `unit`;
+    `neutral` (optional, metric names) as `neutral`.
     """
-    first = {name: analyze(variants, metric=name, **options) for name, variants in metrics.items()}
+    units = options.pop("units", {})
+    neutral = set(options.pop("neutral", ()))
+    first = {
+        name: analyze(variants, metric=name, unit=units.get(name), neutral=name in neutral, **options)
+        for name, variants in metrics.items()
+    }
     raw = [
         (name, i, v.p_value)
         for name, report in first.items()
@@ -219,8 +287,12 @@ def analyze_metrics(
     per_metric: dict[str, list[float]] = {}
     for (name, _, _), p in zip(raw, adjusted):
         per_metric.setdefault(name, []).append(float(p))
+    options = {**options, "comparisons": len(raw), "correction": method}
     return [
-        analyze(variants, metric=name, adjusted_p=per_metric[name], **options)
+        analyze(
+            variants, metric=name, adjusted_p=per_metric[name], unit=units.get(name), neutral=name in neutral,
+            **options,
+        )  # fmt: skip
         if name in per_metric
         else first[name]
         for name, variants in metrics.items()
@@ -228,34 +300,39 @@ def analyze_metrics(
 
 
 def _frequentist(
-    kind: MetricKind, args: tuple, sequential: bool, alpha: float, tuning: float
+    kind: MetricKind,
+    a: Statistic,
+    b: Statistic,
+    sequential: bool,
+    alpha: float,
+    tuning: float,
+    relative: bool,
 ) -> frequentist.TestResult:
-    """Each challenger vs control: relative lift, Welch t (z for Poisson rates) or the sequence."""
+    """Each challenger vs control: Welch t (z for Poisson rates) or the sequence, as in gbstats."""
     if sequential:
-        return frequentist.sequential_test(*args, relative=True, alpha=alpha, tuning=tuning)
-    return frequentist.ttest(*args, relative=True, alpha=alpha, dof=np.inf if kind == "rate" else None)
+        return frequentist.sequential_test(a, b, relative=relative, alpha=alpha, tuning=tuning)
+    return frequentist.ttest(a, b, relative=relative, alpha=alpha, dof=np.inf if kind == "rate" else None)
 
 
 def _bayesian(
-    kind: MetricKind, variants: Sequence[VariantData], args: tuple, alpha: float
+    kind: MetricKind, variants: Sequence[VariantData], stat: Statistic, alpha: float
 ) -> bayesian.BayesianSummary:
     """Exact beta / gamma posteriors for counts, gbstats' normal model for means."""
-    means, units = np.r_[args[0], args[3]], np.r_[args[2], args[5]]
     if kind == "mean":
-        var = np.r_[args[1], args[4]]
-        post = normal_posteriors(means, np.sqrt(var / units))
-        return bayesian.summarise_normal(post, bayesian.gaussian_effect(*args, relative=True, alpha=alpha))
+        post = normal_posteriors(stat.mean, np.sqrt(stat.variance / stat.n))
+        effect = bayesian.gaussian_effect(stat.take(0), stat.take(slice(1, None)), relative=True, alpha=alpha)
+        return bayesian.summarise_normal(post, effect)
     if kind == "proportion":
-        post = beta_posteriors([v.successes for v in variants if isinstance(v, Proportion)], units)
+        post = beta_posteriors(stat.sum, stat.n)
     else:
-        post = gamma_posteriors([v.count for v in variants if isinstance(v, Rate)], units)
+        post = gamma_posteriors(stat.sum, stat.n)
     return bayesian.summarise_exact(post, alpha)
 
 
-def _not_enough_data(variants: Sequence[VariantData], kind: MetricKind, metric: str) -> str | None:
+def _not_enough_data(variants: Sequence[VariantData], kind: MetricKind, metric: str, unit: str) -> str | None:
     for v in variants:
         if v.units == 0:
-            return f"option {v.variant} has no {UNIT_WORDS[kind]} yet"
+            return f"option {v.variant} has no {unit} yet"
     if kind == "proportion" and all(v.successes == 0 for v in variants if isinstance(v, Proportion)):
         return f"no option has any {metric} yet"
     if kind == "rate" and all(v.count == 0 for v in variants if isinstance(v, Rate)):
@@ -263,44 +340,48 @@ def _not_enough_data(variants: Sequence[VariantData], kind: MetricKind, metric: 
     for v in variants:
         # Below ~1e-12 of the raw second moment, sum_squares - sum^2/n is floating-point noise.
         if isinstance(v, Mean) and (v.n < 2 or v.variance <= 1e-12 * v.sum_squares / (v.n - 1)):
-            return f"option {v.variant} needs at least 2 different observations"
+            return f"option {v.variant} needs at least 2 different {unit} to compare (it has {v.n})"
     return None
 
 
 def _more_needed(
     p_best: np.ndarray,
-    means: np.ndarray,
-    var: np.ndarray,
-    units: np.ndarray,
+    stat: Statistic,
     alpha: float,
     min_effect: float,
     tuning: float | None,
+    *,
+    relative: bool,
+    comparisons: int,
 ) -> int:
-    """Keep-testing estimate: the larger need of (leader vs control) and (leader vs runner-up)."""
+    """Keep-testing estimate: the larger need of (leader vs control) and (leader vs runner-up).
+
+    In exact mode (`relative` False) the absolute difference is projected, with min_effect taken
+    relative to the pair's baseline, so the advice follows the interval the report shows."""
     order = np.argsort(-p_best, kind="stable")
     leader, runner_up = int(order[0]), int(order[1])
     pairs = {(leader, runner_up)} | ({(leader, 0)} if leader != 0 else set())
     need = 0
     for b, a in pairs:
-        if means[a] == 0:
+        base = float(stat.mean[a])
+        if base == 0:
             continue
-        est, variance, valid = frequentist.difference_and_variance(
-            means[a], var[a], units[a], means[b], var[b], units[b], True
-        )
+        est, variance, valid = frequentist.difference_and_variance(stat.take(a), stat.take(b), relative)
         if valid:
             need = max(
                 need,
                 verdict.more_needed(
-                    float(est),
-                    float(variance),
-                    float((units[a] + units[b]) / 2),
-                    float(units[a] + units[b]),
+                    float(est[0]),
+                    float(variance[0]),
+                    float((stat.n[a] + stat.n[b]) / 2),
+                    float(stat.n[a] + stat.n[b]),
                     alpha=alpha,
-                    min_effect=min_effect,
+                    min_effect=min_effect if relative else min_effect * base,
                     tuning=tuning,
+                    comparisons=comparisons,
                 ),
             )
-    return need or int(np.ceil(max(units.mean(), 1.0) * 0.1))  # no valid pair (zero variance): 10 % more
+    return need or int(np.ceil(max(stat.n.mean(), 1.0) * 0.1))  # no valid pair (zero variance): 10 % more
 
 
 def _with_warning(v: verdict.Verdict, warning: str | None) -> verdict.Verdict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from sounding.experiments.errors import OptionError
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +30,14 @@ def rotation_schedule(
     """Posts for `days` days (default: one full rotation, len(variants) days)."""
     k = len(variants)
     if k < 2:
-        raise ValueError(f"need at least two variants, got {k}")
+        raise OptionError(f"need at least two variants, got {k}")
     if not slots or not platforms:
-        raise ValueError("need at least one slot and one platform")
+        raise OptionError("need at least one slot and one platform")
     if len(set(variants)) != k:
-        raise ValueError("variant names must be unique")
+        raise OptionError("variant names must be unique")
     days = k if days is None else days
     if days < 1:
-        raise ValueError(f"days must be at least 1, got {days}")
+        raise OptionError(f"days must be at least 1, got {days}")
     return [
         ScheduledPost(day, slot, platform, variants[(day + s + p) % k])
         for day in range(days)

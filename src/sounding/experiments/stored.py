@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sounding.errors import ConflictError, NotFoundError
 from sounding.experiments.data import KIND_OF, Mean, VariantData, validate_experiment
 from sounding.experiments.errors import ExperimentDataError
 from sounding.experiments.polls import PollOption, poll_results
@@ -56,7 +57,7 @@ def create_experiment(
         raise ExperimentDataError("an experiment needs at least two distinct variant names")
     with store.session() as session, session.begin():
         if session.scalars(select(models.Experiment).where(models.Experiment.name == name)).first():
-            raise ExperimentDataError(f"experiment {name!r} already exists")
+            raise ConflictError(f"experiment {name!r} already exists")
         experiment = models.Experiment(
             name=name, hypothesis=hypothesis, metric=metric, status="running", created_at=datetime.now(UTC)
         )
@@ -82,9 +83,7 @@ def add_post(store: Store, name: str, variant: str, post: str) -> int:
                 )
             ).first()
         if row is None:
-            raise ExperimentDataError(
-                f"no stored post {post!r} (use its id or platform:platform_id)", variant=variant
-            )
+            raise NotFoundError(f"no stored post {post!r} (use its id or platform:platform_id)")
         row.variant_id = target.id
         return row.id
 
@@ -129,7 +128,7 @@ def load_variants(store: Store, name: str, metric: str | None = None) -> tuple[l
             return _from_outcomes(variants, [o for o in outcomes if o.metric == metric]), metric
         metric = metric or "replies"
         if metric not in POST_METRICS:
-            raise ExperimentDataError(
+            raise NotFoundError(
                 f"experiment {name!r} has no outcomes for {metric!r} "
                 f"(recorded: {', '.join(stored) or 'none'}; from posts: {', '.join(POST_METRICS)})"
             )
@@ -238,7 +237,7 @@ def _from_posts(session: Session, variants: list[models.Variant], metric: str) -
 def _experiment(session: Session, name: str) -> models.Experiment:
     experiment = session.scalars(select(models.Experiment).where(models.Experiment.name == name)).first()
     if experiment is None:
-        raise ExperimentDataError(f"no experiment named {name!r}")
+        raise NotFoundError(f"no experiment named {name!r}", hint="see `sounding test status`")
     return experiment
 
 
@@ -260,7 +259,5 @@ def _variant(session: Session, name: str, variant: str) -> models.Variant:
         )
     ).first()
     if found is None:
-        raise ExperimentDataError(
-            f"is not a variant of experiment {name!r}", variant=variant, field="variant"
-        )
+        raise NotFoundError(f"variant {variant!r} is not a variant of experiment {name!r}")
     return found

@@ -22,7 +22,14 @@ from typing import Literal
 import numpy as np
 from scipy import optimize, special
 
-from sounding.experiments.formatting import interval, probability, round_up, signed_percent
+from sounding.experiments.formatting import (
+    interval,
+    points,
+    points_interval,
+    probability,
+    round_up,
+    signed_percent,
+)
 from sounding.experiments.frequentist import sequence_half_width
 
 Decision = Literal["winner", "keep_testing", "no_difference", "not_enough_data"]
@@ -55,25 +62,31 @@ def decide(
     min_effect: float,
     more: int,
     unit: str,
+    difference: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    verb: str = "wins on",
 ) -> Verdict:
-    """Apply rules 2-4; index 0 is control, `more` is the keep-testing estimate per option."""
+    """Apply rules 2-4; index 0 is control, `more` is the keep-testing estimate per option.
+
+    `difference` (estimate, low, high of p_b - p_a, exact mode) is worded beside the lift; `verb`
+    is "has the most" for measures where more is not simply better (questions, problems)."""
     leader = int(np.argmax(p_best))
     challengers = range(1, len(names))
     best_challenger = max(challengers, key=lambda i: p_best[i])
-    signed = np.array([0.0 if v is None else v for v in lift])
+    signed = np.array([0.0 if v is None else v for v in lift]) if difference is None else difference[0]
     if p_best[leader] >= P_BEST_THRESHOLD:
         if leader > 0 and p_adjusted[leader] < alpha and signed[leader] > 0:
             return Verdict(
                 "winner",
-                f"Option {names[leader]} wins on {metric} (P(best) {probability(p_best[leader])}, "
-                f"{_lift_words(leader, lift, lift_low, lift_high, metric)})",
+                f"Option {names[leader]} {verb} {metric} (P(best) {probability(p_best[leader])}, "
+                f"{_difference_words(leader, difference)}{_lift_words(leader, lift, lift_low, lift_high, metric)})",
                 winner=names[leader],
             )
         if leader == 0 and all(p_adjusted[i] < alpha and signed[i] < 0 for i in challengers):
             return Verdict(
                 "winner",
-                f"Option {names[0]} (control) wins on {metric} "
+                f"Option {names[0]} (control) {verb} {metric} "
                 f"(P(best) {probability(p_best[0])}; best challenger {names[best_challenger]}: "
+                f"{_difference_words(best_challenger, difference)}"
                 f"{_lift_words(best_challenger, lift, lift_low, lift_high, metric)})",
                 winner=names[0],
             )
@@ -94,6 +107,13 @@ def decide(
     )
 
 
+def _difference_words(i: int, difference: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> str:
+    if difference is None:
+        return ""
+    est, low, high = difference
+    return f"{points(est[i])} {points_interval(low[i], high[i])}, "
+
+
 def _lift_words(i: int, lift: Sequence[float | None], low: np.ndarray, high: np.ndarray, metric: str) -> str:
     if lift[i] is None:
         return f"control had no {metric}, so no relative lift"
@@ -109,8 +129,13 @@ def more_needed(
     alpha: float,
     min_effect: float,
     tuning: float | None,
+    comparisons: int = 1,
 ) -> int:
-    """More units per option until the lift interval excludes 0 or fits within +-min_effect.
+    """More units per option until the interval excludes 0 or fits within +-min_effect.
+
+    `estimate`/`variance`/`min_effect` are in one scale (relative lift, or absolute difference in
+    exact mode); with `comparisons` p-values corrected together the z is Bonferroni's (Holm's first
+    step), so the advice matches the corrected verdict.
 
     The interval's half-width shrinks as 1/sqrt(n) (fixed horizon) or as the confidence sequence's
     width (sequential, when `tuning` is given). We scale the current sample by the factor that brings
@@ -126,7 +151,7 @@ def more_needed(
 
         factor = np.exp(optimize.brentq(gap, -20.0, 40.0)) if gap(40.0) < 0 < gap(-20.0) else 1.0
     else:
-        half = special.ndtri(1 - alpha / 2) * np.sqrt(variance)
+        half = special.ndtri(1 - alpha / (2 * max(comparisons, 1))) * np.sqrt(variance)
         factor = (half / target) ** 2
     return round_up(units * (max(factor, 1.1) - 1))
 

@@ -1,0 +1,144 @@
+"""The one-paragraph answer that leads `sounding test report`: which option people liked better, on
+which measures, how sure, and what to post next - in words a community manager can act on.
+
+Pure: it reads finished reports (see `report.analyze_metrics`) and the reply counts; it computes
+nothing new, so the paragraph can never disagree with the tables below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sounding.experiments.explain import p_text
+from sounding.experiments.formatting import points, points_interval, probability
+from sounding.experiments.report import ExperimentReport
+
+LIKED = "positive replies"  # the measure "people liked it better" is read from
+
+
+def certainty(p_adjusted: float, p_raw: float, alpha: float) -> str:
+    if p_adjusted < alpha / 5:
+        return "very likely real"
+    if p_adjusted < alpha:
+        return "likely real"
+    if p_raw < alpha:
+        return "suggestive, not yet enough with every measure counted"
+    return "could well be chance"
+
+
+WHAT = {
+    "positive replies": "positive replies",
+    "questions (confusion)": "questions",
+    "suggestions": "suggestions",
+    "problems": "problem reports",
+}
+
+
+def _count(report: ExperimentReport, i: int) -> tuple[int, int, str]:
+    v = report.variants[i]
+    return round(v.estimate * v.units), round(v.units), f"{v.estimate * 100:.0f} %"
+
+
+def _best_difference(report: ExperimentReport) -> int | None:
+    """The challenger with the smallest adjusted p (None when no challenger was tested)."""
+    tested = [i for i, v in enumerate(report.variants) if i and v.p_value_adjusted is not None]
+    return min(tested, key=lambda i: report.variants[i].p_value_adjusted) if tested else None
+
+
+def describe(report: ExperimentReport, unit: str) -> str | None:
+    """'B drew positive replies from 28 of 60 people who replied (47 %) against 13 of 60 for A (22 %),
+    +25 points [+8.0, +40] (exact p = 0.0045, 0.018 after correcting for every measure): very likely real'"""
+    i = _best_difference(report)
+    if i is None:
+        return None
+    v, control = report.variants[i], report.variants[0]
+    if report.kind != "proportion":
+        return report.verdict.text.split(". Note:")[0]
+    s_b, n_b, pct_b = _count(report, i)
+    s_a, n_a, pct_a = _count(report, 0)
+    what = WHAT.get(report.metric, report.metric)
+    text = f"{v.variant} drew {what} from {s_b:,} of {n_b:,} {unit} ({pct_b}) against {s_a:,} of {n_a:,} for {control.variant} ({pct_a})"
+    if v.difference is not None and v.difference_ci_low is not None and v.difference_ci_high is not None:
+        text += f", {points(v.difference)} {points_interval(v.difference_ci_low, v.difference_ci_high)}"
+    test = "exact " if report.test == "barnard_exact" else ""
+    adjusted = f"{v.p_value_adjusted:.2g}" if v.p_value_adjusted >= 0.001 else "< 0.001"
+    text += (
+        f" ({test}{p_text(v.p_value)}, {adjusted} after correcting for every measure)"
+        f": {certainty(v.p_value_adjusted, v.p_value, report.alpha)}"
+    )
+    return text
+
+
+def answer(
+    names: Sequence[str],
+    main: ExperimentReport,
+    main_comparable: bool,
+    comments: Sequence[ExperimentReport],
+    people: Mapping[str, int],
+    posts: Mapping[str, int],
+    unit: str = "people who replied",
+) -> str:
+    """The paragraph: liked better (positive replies), the other measures, how sure, what next."""
+    by_metric = {r.metric: r for r in comments}
+    parts: list[str] = []
+    liked = by_metric.get(LIKED)
+    winners = [r for r in (main, *comments) if r.verdict.decision == "winner" and r.verdict.winner]
+    if liked is not None and liked.verdict.decision == "winner":
+        best = liked.verdict.winner
+        parts.append(f"People liked {best} better. {describe(liked, unit)}.")
+    elif liked is not None and liked.variants[0].p_best is not None:
+        leader = max(liked.variants, key=lambda v: v.p_best or 0)
+        detail = describe(liked, unit)
+        parts.append(
+            f"No option is clearly liked better yet. {leader.variant} leads on positive replies "
+            f"(P(best) {probability(leader.p_best or 0)})" + (f". {detail}." if detail else ".")
+        )
+        best = None
+    elif liked is not None:
+        parts.append(f"Not enough replies to say which option people liked better ({liked.verdict.text}).")
+        best = None
+    else:
+        parts.append("The replies are not analysed yet, so what people said is unknown (run `sounding analyze`).")
+        best = None
+    others = [r for r in winners if r.metric != LIKED]
+    for r in others:
+        parts.append(f"On {r.metric}, {describe(r, unit if r is not main else 'posts')}.")
+    quiet = [r.metric for r in comments if r.metric != LIKED and r.verdict.decision != "winner"]
+    if quiet:
+        parts.append(f"On {_join(quiet)} the options did not differ clearly.")
+    if main_comparable and main.verdict.decision != "winner" and main.variants[0].p_best is not None:
+        parts.append(f"On {main.metric} per post: {main.verdict.text.split('. Note:')[0]}.")
+    elif not main_comparable:
+        parts.append(
+            f"{main.metric.capitalize()} per post cannot be compared with one post per option, so this rests "
+            "on what the replies said."
+        )
+    parts.append(next_step(names, best, liked, people, posts, unit))
+    return " ".join(parts)
+
+
+def next_step(
+    names: Sequence[str],
+    best: str | None,
+    liked: ExperimentReport | None,
+    people: Mapping[str, int],
+    posts: Mapping[str, int],
+    unit: str,
+) -> str:
+    """What to post next, with "how many more" in people and in posts at the current pace."""
+    if best is not None:
+        return (
+            f"Post next: use {best} as the new default and test it against one fresh variant; post each "
+            "option at least twice so replies per post can be compared too."
+        )
+    more = liked.verdict.more_per_variant if liked is not None else None
+    if not more:
+        return "Post next: another round of every option, evenly, then run this report again."
+    per_post = [people[n] / posts[n] for n in names if posts.get(n) and people.get(n)]
+    pace = sum(per_post) / len(per_post) if per_post else 0
+    extra = f" (about {max(1, round(more / pace)):,} more posts each at {pace:,.0f} {unit} per post)" if pace else ""
+    return f"Post next: keep posting every option evenly until each has about {more:,} more {unit}{extra}."
+
+
+def _join(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
