@@ -146,7 +146,8 @@ def before_after(store: Store, decision_id: int, window_days: int = 30, now: dat
         raise ConflictError(f"decision {decision_id} is linked to no lesson: before/after compares a lesson's theme")
     shipped = _aware(decision["shipped_at"])
     newest = _aware(now or newest_audience_time(store) or datetime.now(UTC))
-    span = min(timedelta(days=window_days), max(newest - shipped, timedelta(0)))
+    # equal windows on both sides, the after one reaching the newest comment (inclusive)
+    span = min(timedelta(days=window_days), max(newest - shipped + timedelta(seconds=1), timedelta(0)))
     if span <= timedelta(0):
         result = compare(Counts(0, 0, 0, 0), Counts(0, 0, 0, 0))
         result["why"] = "nothing was said after the ship date yet"
