@@ -209,3 +209,11 @@ class Sounding:
         from sounding.experiments.service import Experiments
 
         return Experiments(self.store)
+
+    # -- act and tell: decisions, "you asked, we did", before/after, erasure ----------------------
+    @property
+    def act(self):
+        """Decisions and closing the loop (an ``Act`` from sounding.act.service)."""
+        from sounding.act.service import Act
+
+        return Act(self.store)

@@ -23,6 +23,7 @@ BUILTIN_COMMANDS = (
     "sounding.commands.connectors",
     "sounding.commands.analysis",
     "sounding.commands.tally",
+    "sounding.commands.act",
 )
 
 

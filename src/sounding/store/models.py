@@ -258,3 +258,55 @@ class Decision(Base):
     quote_comment_ids: Mapped[list | None] = mapped_column(JSON)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="planned", server_default="planned")
+    author: Mapped[str | None] = mapped_column(String(255))
+
+
+class DecisionEvent(Base):
+    """One status change of a decision: when, by whom, with an optional public note."""
+
+    __tablename__ = "decision_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    author: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class DecisionLink(Base):
+    """What a decision answers: a theme (the lesson's, stable across runs) or one comment."""
+
+    __tablename__ = "decision_links"
+    __table_args__ = (UniqueConstraint("decision_id", "theme_id", "comment_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    lesson_title: Mapped[str | None] = mapped_column(Text)
+
+
+class ContactOptOut(Base):
+    """A person (by pseudonym) who asked not to be contacted; "you asked, we did" skips them."""
+
+    __tablename__ = "contact_optouts"
+    author: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoopReply(Base):
+    """One "you asked, we did" reply per thread and decision: drafted, then published (or failed)."""
+
+    __tablename__ = "loop_replies"
+    __table_args__ = (UniqueConstraint("decision_id", "post_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    reply_to_comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    people: Mapped[list] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    platform_reply_id: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+    drafted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
