@@ -145,3 +145,20 @@ def test_exit_codes_are_distinct_per_kind():
     codes = {kind: code for kind, code in EXIT_CODES.items() if kind != "error"}
     assert len(set(codes.values())) == len(codes)
     assert codes["usage"] == 2 and codes["internal"] == 70
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["questions", "-n", str(2**64)],
+        ["comments", "--limit", str(-(2**70))],
+        ["ask", "results", str(2**63)],
+        ["sync", "--max-posts", "9" * 40],
+    ],
+    ids=lambda a: a[0],
+)
+def test_integers_too_large_for_the_store_are_a_usage_error(tmp_path, args):
+    out = cli("--db", str(tmp_path / "s.db"), *args, home=tmp_path)
+    assert out.returncode == 2, out.stderr
+    line = one_line(out)
+    assert line.startswith("error: ") and line.endswith("is too large (at most 9223372036854775807)")

@@ -9,7 +9,9 @@ to a log file, never to the terminal.
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -26,12 +28,46 @@ from sounding.errors import (
 )
 
 
+#: the widest integer both stores keep (a BIGINT); larger ids and counts are refused up front
+MAX_INTEGER = 2**63 - 1
+
+
+def _check_integers(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse integer arguments no store column can hold, before the command runs."""
+
+    @functools.wraps(callback)
+    def checked(*args: Any, **params: Any) -> Any:
+        for name, value in params.items():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            for number in values:
+                if isinstance(number, int) and not isinstance(number, bool) and abs(number) > MAX_INTEGER:
+                    option = name.replace("_", "-")
+                    shown = str(number) if len(str(number)) <= 24 else f"{str(number)[:24]}…"
+                    raise UsageError(f"{option}: {shown} is too large (at most {MAX_INTEGER})")
+        return callback(*args, **params)
+
+    return checked
+
+
+def _guard(command: Any) -> None:
+    if command.callback is not None and not getattr(command.callback, "_sounding_checked", False):
+        command.callback = _check_integers(command.callback)
+        command.callback._sounding_checked = True  # type: ignore[attr-defined]
+    for sub in getattr(command, "commands", {}).values():
+        _guard(sub)
+
+
 class BoundaryGroup(TyperGroup):
     """The root group: runs the chosen command and turns what it raises into one line and an exit code.
 
     Sitting in ``invoke`` (not only in :func:`main`), it also covers ``CliRunner.invoke(app, …)``.
     Click's own exits (``--help``, usage errors with exit 2, ``typer.Exit``, Ctrl-C) pass through.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for command in self.commands.values():
+            _guard(command)
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
