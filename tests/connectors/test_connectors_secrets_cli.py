@@ -301,3 +301,21 @@ def test_an_unreachable_host_is_one_clear_line_and_honours_the_retry_settings(tm
     assert out.stderr.strip().splitlines()[-1] == f"error: cannot reach http://127.0.0.1:{port}: connection refused"
     assert out.stderr.count("before retry 2/2") == 1  # one wait: two attempts, as configured
     assert TOKEN not in out.stdout + out.stderr
+
+
+def test_a_script_connects_lists_and_syncs_through_the_api(mastodon_server, tmp_path, monkeypatch):
+    from sounding import Sounding
+
+    monkeypatch.setenv("SOUNDING_CONFIG_DIR", str(tmp_path / "cfg"))
+    monkeypatch.setenv("SOUNDING_SECRETS_BACKEND", "file")
+    url = mastodon_server.base_url
+    masto(url, "alice_token").status_post("What should we build?")
+    api = Sounding(str(tmp_path / "api.db"))
+    done = api.connect("mastodon", service=url + "/", credentials={"token": "alice_token"})
+    assert (done["handle"], done["service_url"]) == ("alice", url)
+    assert [(a["handle"], a["secret"]) for a in api.accounts()] == [("alice", "•••••••• (secrets file)")]
+    results = api.sync(show_progress=False)
+    assert [r.complete for r in results] == [True] and results[0].new["posts"] == 1
+    ids = api.publish("mastodon:alice", "Tea or coffee?", options=["tea", "coffee"])
+    assert len(ids) == 1
+    api.close()
