@@ -20,11 +20,11 @@ from typer.core import TyperGroup
 from sounding.config import DATABASE_ENV
 from sounding.errors import (
     INTERNAL_EXIT_CODE,
-    SoundingError,
     UsageError,
     error_line,
     internal_error_line,
     log_internal_error,
+    translate,
 )
 
 
@@ -72,12 +72,13 @@ class BoundaryGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException):  # click's exits and usage errors
-            raise
-        except SoundingError as exc:
-            typer.echo(error_line(exc), err=True)
-            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
+            raise  # click's exits and usage errors; a closed pipe (`| head`) is typer's to handle
         except Exception as exc:  # noqa: BLE001 - the boundary: nothing else may reach the terminal
+            known = translate(exc)
+            if known is not None:
+                typer.echo(error_line(known), err=True)
+                raise typer.Exit(known.exit_code) from None
             typer.echo(internal_error_line(exc, log_internal_error(exc, sys.argv)), err=True)
             raise typer.Exit(INTERNAL_EXIT_CODE) from None
 
