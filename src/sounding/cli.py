@@ -106,6 +106,9 @@ def root(
         ),
     ] = None,
 ) -> None:
+    from sounding.connectors.secrets import setup_logging
+
+    setup_logging()  # warnings to stderr, known secrets redacted, from every command
     if db is not None and not db.strip():
         raise UsageError("--db is empty: give a SQLite file path or a database URL, or leave --db out")
     ctx.obj = {"db": db}
