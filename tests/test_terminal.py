@@ -129,3 +129,9 @@ def test_accounts_show_hostile_platform_handle_and_service_literally(tmp_path, m
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "brand\\x1b]0;pwned\\x07" in result.stdout and "https://x\\x1b[2J/[bold]" in result.stdout
     assert LINK_PLATFORM in result.stdout
+
+
+def test_emoji_joiners_stay_and_bidi_overrides_do_not():
+    facepalm = "\U0001f926\U0001f3fc\u200d\u2640\ufe0f"
+    assert visible(facepalm) == facepalm
+    assert visible("a\u200bb\u200fc\u2066d") == "a\\u200bb\\u200fc\\u2066d"
