@@ -145,3 +145,50 @@ def test_exit_codes_are_distinct_per_kind():
     codes = {kind: code for kind, code in EXIT_CODES.items() if kind != "error"}
     assert len(set(codes.values())) == len(codes)
     assert codes["usage"] == 2 and codes["internal"] == 70
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["questions", "-n", str(2**64)],
+        ["comments", "--limit", str(-(2**70))],
+        ["ask", "results", str(2**63)],
+        ["sync", "--max-posts", "9" * 40],
+    ],
+    ids=lambda a: a[0],
+)
+def test_integers_too_large_for_the_store_are_a_usage_error(tmp_path, args):
+    out = cli("--db", str(tmp_path / "s.db"), *args, home=tmp_path)
+    assert out.returncode == 2, out.stderr
+    line = one_line(out)
+    assert line.startswith("error: ") and line.endswith("is too large (at most 9223372036854775807)")
+
+
+def test_a_locked_store_is_a_store_error_without_the_statement(tmp_path):
+    """Another process holds a write lock longer than the busy timeout allows (readers still read: WAL)."""
+    db = tmp_path / "s.db"
+    from sounding.store import Store
+
+    Store.open(str(db)).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        env_code = (
+            "import sounding.store.engine as e, sys; "
+            "orig = e._sqlite_pragmas; "
+            "e._sqlite_pragmas = lambda c, r: (orig(c, r), c.execute('PRAGMA busy_timeout=100')); "
+            "from sounding.cli import main; sys.argv[0] = 'sounding'; main()"
+        )
+        env = {**os.environ, "PYTHONPATH": str(SRC), "SOUNDING_HOME": str(tmp_path),
+               "SOUNDING_SECRETS_BACKEND": "file", "SOUNDING_CONFIG_DIR": str(tmp_path / "cfg")}
+        args = ["--db", str(db), "connect", "mastodon", "--instance", "http://127.0.0.1:9", "--no-verify",
+                "--handle", "brand", "--token-stdin"]
+        out = subprocess.run(
+            [sys.executable, "-c", env_code, *args],
+            capture_output=True, text=True, env=env, timeout=120, input="tok-12345\n",
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert out.returncode == StoreError.exit_code, out.stderr
+    assert one_line(out) == "error: the store is busy (locked by another process); try again in a moment"

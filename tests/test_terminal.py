@@ -115,3 +115,23 @@ def test_safe_and_visible_and_cell():
     assert safe(LINK_PLATFORM) == "\\[link=file:///etc/passwd]x\\[/]"
     assert cell(CLOSE_PLATFORM).plain == "[/]" and not cell(CLOSE_PLATFORM).spans
     assert visible("\u202eevil") == "\\u202eevil"
+
+
+def test_accounts_show_hostile_platform_handle_and_service_literally(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
+    db = str(tmp_path / "a.db")
+    api = Sounding(db)
+    api.store.upsert_account(CLOSE_PLATFORM, f"brand{TITLE}", service_url=f"https://x{CLEAR}/[bold]")
+    api.store.upsert_account(LINK_PLATFORM, "[/]")
+    api.close()
+    result = CliRunner().invoke(app, ["--db", db, "accounts"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "brand\\x1b]0;pwned\\x07" in result.stdout and "https://x\\x1b[2J/[bold]" in result.stdout
+    assert LINK_PLATFORM in result.stdout
+
+
+def test_emoji_joiners_stay_and_bidi_overrides_do_not():
+    facepalm = "\U0001f926\U0001f3fc\u200d\u2640\ufe0f"
+    assert visible(facepalm) == facepalm
+    assert visible("a\u200bb\u200fc\u2066d") == "a\\u200bb\\u200fc\\u2066d"

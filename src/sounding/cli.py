@@ -9,7 +9,9 @@ to a log file, never to the terminal.
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -18,12 +20,41 @@ from typer.core import TyperGroup
 from sounding.config import DATABASE_ENV
 from sounding.errors import (
     INTERNAL_EXIT_CODE,
-    SoundingError,
     UsageError,
     error_line,
     internal_error_line,
     log_internal_error,
+    translate,
 )
+
+
+#: the widest integer both stores keep (a BIGINT); larger ids and counts are refused up front
+MAX_INTEGER = 2**63 - 1
+
+
+def _check_integers(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse integer arguments no store column can hold, before the command runs."""
+
+    @functools.wraps(callback)
+    def checked(*args: Any, **params: Any) -> Any:
+        for name, value in params.items():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            for number in values:
+                if isinstance(number, int) and not isinstance(number, bool) and abs(number) > MAX_INTEGER:
+                    option = name.replace("_", "-")
+                    shown = str(number) if len(str(number)) <= 24 else f"{str(number)[:24]}…"
+                    raise UsageError(f"{option}: {shown} is too large (at most {MAX_INTEGER})")
+        return callback(*args, **params)
+
+    return checked
+
+
+def _guard(command: Any) -> None:
+    if command.callback is not None and not getattr(command.callback, "_sounding_checked", False):
+        command.callback = _check_integers(command.callback)
+        command.callback._sounding_checked = True  # type: ignore[attr-defined]
+    for sub in getattr(command, "commands", {}).values():
+        _guard(sub)
 
 
 class BoundaryGroup(TyperGroup):
@@ -33,15 +64,21 @@ class BoundaryGroup(TyperGroup):
     Click's own exits (``--help``, usage errors with exit 2, ``typer.Exit``, Ctrl-C) pass through.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for command in self.commands.values():
+            _guard(command)
+
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException):  # click's exits and usage errors
-            raise
-        except SoundingError as exc:
-            typer.echo(error_line(exc), err=True)
-            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
+            raise  # click's exits and usage errors; a closed pipe (`| head`) is typer's to handle
         except Exception as exc:  # noqa: BLE001 - the boundary: nothing else may reach the terminal
+            known = translate(exc)
+            if known is not None:
+                typer.echo(error_line(known), err=True)
+                raise typer.Exit(known.exit_code) from None
             typer.echo(internal_error_line(exc, log_internal_error(exc, sys.argv)), err=True)
             raise typer.Exit(INTERNAL_EXIT_CODE) from None
 
@@ -69,6 +106,9 @@ def root(
         ),
     ] = None,
 ) -> None:
+    from sounding.connectors.secrets import setup_logging
+
+    setup_logging()  # warnings to stderr, known secrets redacted, from every command
     if db is not None and not db.strip():
         raise UsageError("--db is empty: give a SQLite file path or a database URL, or leave --db out")
     ctx.obj = {"db": db}

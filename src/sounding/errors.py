@@ -90,6 +90,31 @@ EXIT_CODES = {cls.kind: cls.exit_code for cls in (SoundingError, UsageError, Inp
 EXIT_CODES["internal"] = INTERNAL_EXIT_CODE
 
 
+_STORE_STATES = {
+    "database is locked": "the store is busy (locked by another process); try again in a moment",
+    "readonly database": "the store is read-only here (check the file's permissions)",
+    "database or disk is full": "the disk holding the store is full",
+    "disk i/o error": "the store's disk failed to read or write",
+}
+
+
+def translate(exc: BaseException) -> SoundingError | None:
+    """A SoundingError for a well-known library failure a user can act on (a locked or full store).
+
+    Only the driver's short reason is used, never the statement or its parameters (row values).
+    """
+    if isinstance(exc, SoundingError):
+        return exc
+    orig = getattr(exc, "orig", None)
+    if orig is None or type(exc).__module__.split(".")[0] != "sqlalchemy":
+        return None
+    reason = str(orig).strip().lower()
+    for state, message in _STORE_STATES.items():
+        if state in reason:
+            return StoreError(message)
+    return None
+
+
 def error_line(exc: SoundingError) -> str:
     """The one line a user sees: control characters visible, known secrets and URL passwords masked."""
     from sounding.connectors.secrets import REDACTOR

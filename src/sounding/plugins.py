@@ -72,7 +72,7 @@ def _load_plugins(pm: pluggy.PluginManager) -> None:
         pm.register(importlib.import_module(name), name=name)
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
-            pm.register(ep.load(), name=f"{ENTRY_POINT_GROUP}:{ep.name}")
+            pm.register(ep.load(), name=ep.name)
         except Exception as exc:  # noqa: BLE001 - any failure of someone else's code
             warn(f"plugin {ep.name!r} could not be loaded ({type(exc).__name__}: {exc}); skipped")
     legacy = {

@@ -14,8 +14,9 @@ import unicodedata
 from rich.markup import escape as _escape_markup
 from rich.text import Text
 
-# C0 (except tab/newline handled below), DEL, C1, and the bidi/invisible format characters.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# C0 (except tab/newline handled below), DEL, C1, and the bidi/invisible format characters. The
+# zero-width (non-)joiners U+200C/U+200D stay: emoji sequences and several scripts need them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def _visible(match: re.Match[str]) -> str:

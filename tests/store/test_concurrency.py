@@ -10,6 +10,7 @@ import json
 import multiprocessing as mp
 import os
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect, select
@@ -177,3 +178,27 @@ def test_an_owner_record_that_is_not_json_is_taken_for_gone(tmp_path):
     store.close()
     Store.open(url).close()
     assert set(DEFERRABLE_INDEXES) <= _indexes(url)
+
+
+def _die_holding_the_lock(url: str, held) -> None:
+    from sounding.store.engine import store_lock
+
+    engine = make_engine(url)
+    with store_lock(engine):
+        held.set()
+        time.sleep(0.2)
+        os._exit(9)  # killed while migrating: the OS (SQLite) or the server (PostgreSQL) frees the lock
+
+
+def test_a_process_killed_while_holding_the_schema_lock_does_not_block_the_next(store_url):
+    held = CTX.Event()
+    proc = CTX.Process(target=_die_holding_the_lock, args=(store_url, held))
+    proc.start()
+    assert held.wait(timeout=60)
+    proc.join(timeout=60)
+    assert proc.exitcode == 9
+    started = time.monotonic()
+    store = Store.open(store_url)
+    assert store.counts()["posts"] == 0
+    store.close()
+    assert time.monotonic() - started < 30

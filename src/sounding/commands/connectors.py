@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -20,7 +19,7 @@ from rich.table import Table
 
 from sounding.commands import open_api
 from sounding.connectors.base import Field, get_connector_class
-from sounding.connectors.secrets import install_redaction
+from sounding.connectors.secrets import setup_logging
 from sounding.connectors.sync import KINDS
 from sounding.core.accounts import gather
 from sounding.errors import UsageError
@@ -29,27 +28,6 @@ from sounding.terminal import cell, safe
 console = Console()
 err = Console(stderr=True)
 log = logging.getLogger("sounding.connectors")
-
-
-def setup_logging(verbose: bool = False) -> None:
-    """Warnings to stderr, and everything to ``$SOUNDING_LOG_FILE`` if set; secrets redacted in both."""
-    root = logging.getLogger()
-    if not any(getattr(h, "_sounding", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        handler._sounding = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
-        if path := os.environ.get("SOUNDING_LOG_FILE"):
-            fh = logging.FileHandler(path)
-            fh.setLevel(logging.DEBUG)
-            fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-            fh._sounding = True  # type: ignore[attr-defined]
-            root.addHandler(fh)
-            root.setLevel(logging.DEBUG)
-        else:
-            root.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    install_redaction(root)
 
 
 def _ask(field: Field) -> str:

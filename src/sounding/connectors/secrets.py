@@ -22,6 +22,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
+from sounding.errors import StoreError, UsageError
+
 log = logging.getLogger("sounding.connectors")
 
 SERVICE = "sounding"
@@ -108,6 +110,34 @@ def install_redaction(logger: logging.Logger | None = None) -> None:
         logger.addFilter(REDACTOR)
 
 
+def setup_logging(verbose: bool = False) -> None:
+    """Warnings (everything with ``verbose``) to stderr, and everything to ``$SOUNDING_LOG_FILE`` if
+    set; secrets redacted in both. Safe to call again (``--verbose`` lowers the level)."""
+    import sys
+
+    root = logging.getLogger()
+    ours = [h for h in root.handlers if getattr(h, "_sounding", False)]
+    if not ours:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler._sounding = "stderr"  # type: ignore[attr-defined]
+        root.addHandler(handler)
+        ours.append(handler)
+        if path := os.environ.get("SOUNDING_LOG_FILE"):
+            fh = logging.FileHandler(path)
+            fh.setLevel(logging.DEBUG)
+            fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            fh._sounding = "file"  # type: ignore[attr-defined]
+            root.addHandler(fh)
+    level = logging.DEBUG if verbose else logging.WARNING
+    for handler in ours:
+        if handler._sounding == "stderr":  # type: ignore[attr-defined]
+            handler.setLevel(level)
+    has_file = any(getattr(h, "_sounding", None) == "file" for h in root.handlers)
+    root.setLevel(logging.DEBUG if has_file or verbose else logging.WARNING)
+    install_redaction(root)
+
+
 def _keyring_usable() -> bool:
     try:
         import keyring
@@ -130,7 +160,7 @@ class SecretStore:
     def __init__(self, backend: str | None = None, directory: Path | None = None) -> None:
         wanted = backend or os.environ.get("SOUNDING_SECRETS_BACKEND")
         if wanted not in (None, "", "keyring", "file"):
-            raise ValueError(f"unknown secrets backend {wanted!r} (keyring or file)")
+            raise UsageError(f"unknown secrets backend {wanted!r} (SOUNDING_SECRETS_BACKEND: keyring or file)")
         self.backend = wanted or ("keyring" if _keyring_usable() else "file")
         self.directory = directory or config_dir()
 
@@ -187,7 +217,7 @@ class SecretStore:
         elif kind == "file":
             secret = self._read_file().get(name)
         else:
-            raise ValueError(f"unknown credential reference {ref!r}")
+            raise StoreError(f"unknown credential reference {ref!r} in the store")
         REDACTOR.add(secret)
         return secret
 

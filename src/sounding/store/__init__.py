@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sounding.config import database_url
-from sounding.errors import SoundingError
+from sounding.errors import SoundingError, UsageError
 from sounding.records import Record, SyncBatch
 from sounding.store import models
 from sounding.store.engine import describe_open_error, make_engine, store_lock, upgrade
@@ -98,6 +98,8 @@ class Store:
         Raises :class:`~sounding.errors.StoreError` for a file that is not a Sounding database, a
         server that cannot be reached, a folder that cannot be created.
         """
+        if url_or_path is not None and not str(url_or_path).strip():
+            raise UsageError("the database is empty: give a SQLite file path or a database URL, or None")
         url = database_url(url_or_path)
         engine = make_engine(url)
         try:
