@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,6 +19,7 @@ import orjson
 
 from sounding.errors import InputError
 from sounding.importers.base import Row, RowError, record_from_fields
+from sounding.records import Record
 
 
 def open_binary(path: Path) -> BinaryIO:
@@ -72,21 +73,26 @@ class Csv:
         return _stem_suffix(path) == ".csv"
 
     def rows(self, path: Path) -> Iterator[Row]:
-        with open_binary(path) as handle:
-            records = csv_records(handle)
-            header = csv_header(path, records)
-            if header is None:
-                return
-            for line, raw, values, error in records:
-                if error is not None:
-                    yield Row(line, raw, error=error)
-                elif len(values) != len(header):
-                    yield Row(line, raw, error=f"{len(values)} fields, header has {len(header)}")
-                else:
-                    try:
-                        yield Row(line, "", record=record_from_fields(dict(zip(header, values, strict=True))))
-                    except RowError as exc:
-                        yield Row(line, raw, error=str(exc))
+        return csv_rows(path, record_from_fields)
+
+
+def csv_rows(path: Path, build: Callable[[dict[str, str]], Record]) -> Iterator[Row]:
+    """Rows of a CSV file with a header: ``build`` turns one record's fields into a record."""
+    with open_binary(path) as handle:
+        records = csv_records(handle)
+        header = csv_header(path, records)
+        if header is None:
+            return
+        for line, raw, values, error in records:
+            if error is not None:
+                yield Row(line, raw, error=error)
+            elif len(values) != len(header):
+                yield Row(line, raw, error=f"{len(values)} fields, header has {len(header)}")
+            else:
+                try:
+                    yield Row(line, "", record=build(dict(zip(header, values, strict=True))))
+                except RowError as exc:
+                    yield Row(line, raw, error=str(exc))
 
 
 BOM = b"\xef\xbb\xbf"
