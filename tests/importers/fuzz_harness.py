@@ -36,7 +36,7 @@ from sounding.store import Store
 
 from importer_helpers import read_rejects, stored_ids
 
-EXAMPLES = int(os.environ.get("SOUNDING_FUZZ_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("SOUNDING_FUZZ_EXAMPLES", "25"))
 CASES: Counter[str] = Counter()
 FUZZ = settings(
     max_examples=EXAMPLES,
