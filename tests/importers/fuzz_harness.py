@@ -36,7 +36,7 @@ from sounding.store import Store
 
 from importer_helpers import read_rejects, stored_ids
 
-EXAMPLES = int(os.environ.get("SOUNDING_FUZZ_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("SOUNDING_FUZZ_EXAMPLES", "25"))
 CASES: Counter[str] = Counter()
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -119,12 +119,19 @@ def csv_file(draw) -> tuple[bytes, list[tuple[int, list[str]]]]:
 
 # -- running one case --------------------------------------------------------------------------
 class Case:
-    """A fresh store (copied from a migrated template) and a folder for one generated file."""
+    """A fresh store (SQLite copied from a migrated template, or a new PostgreSQL database) and a
+    folder for one generated file."""
 
     template: Path | None = None
 
+    def __init__(self, postgres_url: str | None = None) -> None:
+        self.postgres_url = postgres_url
+
     def __enter__(self) -> Case:
         self.folder = Path(tempfile.mkdtemp(prefix="sounding-fuzz-"))
+        if self.postgres_url:
+            self.store = Store.open(_new_database(self.postgres_url))
+            return self
         if Case.template is None or not Case.template.exists():
             Case.template = Path(tempfile.mkdtemp(prefix="sounding-fuzz-template-")) / "t.db"
             Store.open(str(Case.template)).close()
@@ -135,6 +142,20 @@ class Case:
     def __exit__(self, *exc) -> None:
         self.store.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _new_database(server: str) -> str:
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"sounding_fuzz_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
 def _count(store: Store) -> int:
@@ -201,9 +222,9 @@ def check_located_rows(case: Case, located: list[tuple[int, list[str]]], id_of: 
 
 
 # -- the properties, one per importer ---------------------------------------------------------
-def jsonl_case(data: bytes) -> None:
-    CASES["jsonl"] += 1
-    with Case() as case:
+def jsonl_case(data: bytes, postgres_url: str | None = None) -> None:
+    CASES["jsonl-postgres" if postgres_url else "jsonl"] += 1
+    with Case(postgres_url) as case:
         path = case.folder / "d.jsonl"
         path.write_bytes(data)
         report, entries = import_and_check(case, path)

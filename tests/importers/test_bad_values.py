@@ -14,7 +14,7 @@ from sounding import importers
 from sounding.errors import StoreError
 from sounding.importers import import_file
 from sounding.importers.base import Row
-from sounding.records import CommentRecord, PostRecord
+from sounding.records import PostRecord
 from sounding.store.writer import ValueRefused
 
 from importer_helpers import good_rows, read_rejects, row, stored_ids, write_jsonl

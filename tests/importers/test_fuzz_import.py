@@ -6,7 +6,10 @@ more cases (``SOUNDING_FUZZ_EXAMPLES``) and prints how many ran.
 
 from __future__ import annotations
 
-from hypothesis import given
+import os
+
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fuzz_harness as fz
@@ -46,3 +49,12 @@ def test_fuzz_reddit_export(posts, comments):
 @given(st.sampled_from(["jsonl", "csv", "gz"]), st.lists(fz.mutation, min_size=1, max_size=6))
 def test_byte_mutations_of_a_valid_file(kind, ops):
     fz.mutation_case(kind, ops)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not os.environ.get("SOUNDING_TEST_POSTGRES_URL"), reason="no PostgreSQL server")
+@settings(fz.FUZZ, max_examples=max(5, fz.EXAMPLES // 3))
+@given(fz.jsonl_file())
+def test_fuzz_jsonl_on_postgres(data):
+    """The same rules on PostgreSQL (NUL, surrogates, BIGINT): a new database per case, so fewer."""
+    fz.jsonl_case(data, os.environ["SOUNDING_TEST_POSTGRES_URL"])

@@ -133,18 +133,17 @@ def test_reddit_export(tmp_path):
 
 
 @pytest.mark.slow
-def test_sigkill_mid_import_then_rerun_completes_without_duplicates(tmp_path):
+def test_sigkill_mid_import_then_rerun_completes_without_duplicates(tmp_path, store_url):
     pairs = 2 * BATCH_SIZE  # four batches of post + reply pairs
     rows = []
     for t in range(pairs):
         rows.append(row("post", f"p{t}"))
         rows.append(row("comment", f"c{t}", f"p{t}"))
     data = write_jsonl(tmp_path / "big.jsonl", rows)
-    db = tmp_path / "s.db"
-    command = [sys.executable, "-m", "sounding.cli", "--db", str(db), "import", str(data)]
+    command = [sys.executable, "-m", "sounding.cli", "--db", store_url, "import", str(data)]
+    store = Store.open(store_url)  # created first: this test is about the kill, not about creation races
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
-    store = Store.open(str(db))
     try:
         while time.time() < deadline:  # kill once some, but not all, batches are durable
             if 0 < store.counts()["posts"] < pairs:

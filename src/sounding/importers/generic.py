@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,6 +19,7 @@ import orjson
 
 from sounding.errors import InputError
 from sounding.importers.base import Row, RowError, record_from_fields
+from sounding.records import Record
 
 
 def open_binary(path: Path) -> BinaryIO:
@@ -72,21 +73,26 @@ class Csv:
         return _stem_suffix(path) == ".csv"
 
     def rows(self, path: Path) -> Iterator[Row]:
-        with open_binary(path) as handle:
-            records = csv_records(handle)
-            header = csv_header(path, records)
-            if header is None:
-                return
-            for line, raw, values, error in records:
-                if error is not None:
-                    yield Row(line, raw, error=error)
-                elif len(values) != len(header):
-                    yield Row(line, raw, error=f"{len(values)} fields, header has {len(header)}")
-                else:
-                    try:
-                        yield Row(line, "", record=record_from_fields(dict(zip(header, values, strict=True))))
-                    except RowError as exc:
-                        yield Row(line, raw, error=str(exc))
+        return csv_rows(path, record_from_fields)
+
+
+def csv_rows(path: Path, build: Callable[[dict[str, str]], Record]) -> Iterator[Row]:
+    """Rows of a CSV file with a header: ``build`` turns one record's fields into a record."""
+    with open_binary(path) as handle:
+        records = csv_records(handle)
+        header = csv_header(path, records)
+        if header is None:
+            return
+        for line, raw, values, error in records:
+            if error is not None:
+                yield Row(line, shown(raw), error=error)
+            elif len(values) != len(header):
+                yield Row(line, shown(raw), error=f"{len(values)} fields, header has {len(header)}")
+            else:
+                try:
+                    yield Row(line, "", record=build(dict(zip(header, values, strict=True))))
+                except RowError as exc:
+                    yield Row(line, shown(raw), error=str(exc))
 
 
 BOM = b"\xef\xbb\xbf"
@@ -124,16 +130,16 @@ class _Lines:
                 self.bad = f"invalid UTF-8 at byte {exc.start} of line {number}"
             return raw.decode("utf-8", "surrogateescape")
 
-    def take(self) -> tuple[int, str, str | None]:
-        """The record just read: its first line, its raw text, and its decoding error if any."""
+    def take(self) -> tuple[int, bytes, str | None]:
+        """The record just read: its first line, its bytes, and its decoding error if any."""
         used, bad = self.used, self.bad
         self.used, self.bad = [], None
         first = used[0][0] if used else 0
-        return first, shown(b"".join(raw for _, raw in used)), bad
+        return first, used[0][1] if len(used) == 1 else b"".join(raw for _, raw in used), bad
 
 
-def csv_records(handle: BinaryIO) -> Iterator[tuple[int, str, list[str] | None, str | None]]:
-    """(first line, raw text, values or None, error or None) for each non-blank CSV record."""
+def csv_records(handle: BinaryIO) -> Iterator[tuple[int, bytes, list[str] | None, str | None]]:
+    """(first line, raw bytes, values or None, error or None) for each non-blank CSV record."""
     lines = _Lines(handle)
     reader = csv.reader(lines, strict=True)
     while True:
@@ -146,7 +152,7 @@ def csv_records(handle: BinaryIO) -> Iterator[tuple[int, str, list[str] | None, 
             first, raw = used[0] if used else (0, b"")
             lines.used, lines.bad = [], None
             lines.pending.extendleft(reversed(used[1:]))  # read again: they were not this row's
-            yield first, shown(raw), None, _csv_error(exc)
+            yield first, raw, None, _csv_error(exc)
             continue
         first, raw, bad = lines.take()
         if bad is not None:
@@ -155,7 +161,7 @@ def csv_records(handle: BinaryIO) -> Iterator[tuple[int, str, list[str] | None, 
             yield first, raw, values, None
 
 
-def csv_header(path: Path, records: Iterator[tuple[int, str, list[str] | None, str | None]]) -> list[str] | None:
+def csv_header(path: Path, records: Iterator[tuple[int, bytes, list[str] | None, str | None]]) -> list[str] | None:
     """Field names of the first record (lower case); :class:`InputError` when it is unreadable."""
     first = next(records, None)
     if first is None:

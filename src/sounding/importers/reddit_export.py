@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sounding.importers.base import MAX_ID, MAX_TEXT, Row, RowError, parse_time
-from sounding.importers.generic import BOM, csv_header, csv_records, open_binary
+from sounding.importers.generic import BOM, csv_rows
 from sounding.platforms import reddit
 from sounding.records import CommentRecord, PostRecord
 
@@ -80,22 +80,7 @@ class RedditExport:
     def rows(self, path: Path) -> Iterator[Row]:
         is_post = path.name.startswith("posts")
         author = account_name(path.parent)
-        with open_binary(path) as handle:
-            records = csv_records(handle)
-            header = csv_header(path, records)
-            if header is None:
-                return
-            for line, raw, values, error in records:
-                if error is not None:
-                    yield Row(line, raw, error=error)
-                    continue
-                if len(values) != len(header):
-                    yield Row(line, raw, error=f"{len(values)} fields, header has {len(header)}")
-                    continue
-                try:
-                    yield Row(line, "", record=_row_record(dict(zip(header, values, strict=True)), is_post, author))
-                except RowError as exc:
-                    yield Row(line, raw, error=str(exc))
+        return csv_rows(path, lambda fields: _row_record(fields, is_post, author))
 
 
 def _header(path: Path) -> list[str]:

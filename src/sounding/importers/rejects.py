@@ -73,34 +73,34 @@ def check_rejects_path(
     ``explicit`` is False for the default path beside an input: its folder is checked only when a
     row is rejected (importing a read-only sample that has no bad rows must work).
     """
-    shown = str(target)
+    shown = f"--rejects {target}" if explicit else f"the rejects file {target}"
     for path in inputs:
         if _same(target, path):
-            raise UsageError(f"--rejects {shown} is a file being imported; choose another rejects file")
+            raise UsageError(f"{shown} is a file being imported; choose another rejects file")
     for path in store_files(store):
         if _same(target, path):
-            raise UsageError(f"--rejects {shown} is a file of the store; choose another rejects file")
+            raise UsageError(f"{shown} is a file of the store; choose another rejects file")
     try:
         info = os.stat(target)
     except FileNotFoundError:
         if target.is_symlink():
-            raise UsageError(f"--rejects {shown} is a link to nothing; choose another rejects file") from None
+            raise UsageError(f"{shown} is a link to nothing; choose another rejects file") from None
         if explicit:
             folder = target.parent
             if not folder.is_dir():
-                raise UsageError(f"--rejects {shown}: the folder {folder} does not exist") from None
+                raise UsageError(f"{shown}: the folder {folder} does not exist") from None
             if not os.access(folder, os.W_OK | os.X_OK):
-                raise UsageError(f"--rejects {shown}: cannot create a file in {folder}") from None
+                raise UsageError(f"{shown}: cannot create a file in {folder}") from None
         return
     except OSError as exc:
-        raise UsageError(f"--rejects {shown} cannot be used ({exc.strerror or type(exc).__name__})") from None
+        raise UsageError(f"{shown} cannot be used ({exc.strerror or type(exc).__name__})") from None
     if not stat.S_ISREG(info.st_mode):
-        raise UsageError(f"--rejects {shown} is not a regular file (a folder, device or pipe); choose a file path")
+        raise UsageError(f"{shown} is not a regular file (a folder, device or pipe); choose a file path")
     if not os.access(target, os.W_OK):
-        raise UsageError(f"--rejects {shown} is not writable")
+        raise UsageError(f"{shown} is not writable")
     if info.st_size and not force and not _written_by_us(target, inputs):
         raise UsageError(
-            f"--rejects {shown} already exists and is not an earlier rejects file of this import",
+            f"{shown} already exists and is not an earlier rejects file of this import",
             hint="pass --force to replace it, or choose another path",
         )
 
