@@ -134,8 +134,9 @@ def report_command(
 def _print_replies(result) -> None:
     names = [v.variant for v in result.main.variants]
     family = sum(1 for r in [result.main, *result.comments] for v in r.variants[1:] if v.p_value is not None)
+    correction = "Holm" if result.correction == "holm" else "Benjamini-Hochberg"
     console.print(
-        f"\n[bold]What the replies said[/bold] (one count per person; {result.correction.upper()} across "
+        f"\n[bold]What the replies said[/bold] (one count per person; {correction} across "
         f"all {family} comparisons)",
         highlight=False,
     )

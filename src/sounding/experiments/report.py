@@ -222,6 +222,8 @@ def analyze(
         family, "BH" if correction == "bh" else "Holm", "difference" if exact_mode else "lift",
     )  # fmt: skip
     notes = tuple(explain.notes(evidence, v.decision, v.winner, alpha))
+    if means[0] == 0 and not exact_mode:
+        notes = (f"{names[0]} had no {metric}, so the relative lift and its test are undefined", *notes)
     if notes:
         v = verdict.Verdict(v.decision, f"{v.text}. Note: {'; '.join(notes)}.", v.winner, v.more_per_variant)
     rows = tuple(

@@ -98,45 +98,50 @@ def answer(
         parts.append(f"Not enough replies to say which option people liked better ({liked.verdict.text}).")
         best = None
     else:
-        parts.append("The replies are not analysed yet, so what people said is unknown (run `sounding analyze`).")
-        best = None
+        best = main.verdict.winner if main_comparable else None
+        lead = main.verdict.text if main_comparable else "Nothing can be compared yet."
+        parts.append(f"{lead.rstrip('.')}. What people said in their replies is not analysed yet (`sounding analyze`).")
     others = [r for r in winners if r.metric != LIKED]
     for r in others:
         parts.append(f"On {r.metric}, {describe(r, unit if r is not main else 'posts')}.")
     quiet = [r.metric for r in comments if r.metric != LIKED and r.verdict.decision != "winner"]
     if quiet:
         parts.append(f"On {_join(quiet)} the options did not differ clearly.")
-    if main_comparable and main.verdict.decision != "winner" and main.variants[0].p_best is not None:
+    if liked is not None and main_comparable and main.verdict.decision != "winner" and main.variants[0].p_best is not None:
         parts.append(f"On {main.metric} per post: {main.verdict.text.split('. Note:')[0]}.")
     elif not main_comparable:
         parts.append(
             f"{main.metric.capitalize()} per post cannot be compared with one post per option, so this rests "
             "on what the replies said."
         )
-    parts.append(next_step(names, best, liked, people, posts, unit))
+    parts.append(next_step(names, best, liked or (main if main_comparable else None), people, posts, unit))
     return " ".join(parts)
 
 
 def next_step(
     names: Sequence[str],
     best: str | None,
-    liked: ExperimentReport | None,
+    deciding: ExperimentReport | None,
     people: Mapping[str, int],
     posts: Mapping[str, int],
     unit: str,
 ) -> str:
-    """What to post next, with "how many more" in people and in posts at the current pace."""
+    """What to post next, with "how many more" in the deciding report's unit and in posts at the
+    current pace (its units per post so far)."""
     if best is not None:
         return (
             f"Post next: use {best} as the new default and test it against one fresh variant; post each "
             "option at least twice so replies per post can be compared too."
         )
-    more = liked.verdict.more_per_variant if liked is not None else None
-    if not more:
+    more = deciding.verdict.more_per_variant if deciding is not None else None
+    if not more or deciding is None:
         return "Post next: another round of every option, evenly, then run this report again."
-    per_post = [people[n] / posts[n] for n in names if posts.get(n) and people.get(n)]
-    pace = sum(per_post) / len(per_post) if per_post else 0
-    extra = f" (about {max(1, round(more / pace)):,} more posts each at {pace:,.0f} {unit} per post)" if pace else ""
+    unit = deciding.unit or unit
+    pace_per_option = [v.units / posts[v.variant] for v in deciding.variants if posts.get(v.variant)]
+    pace = sum(pace_per_option) / len(pace_per_option) if pace_per_option else 0
+    extra = ""
+    if pace and unit != "posts":
+        extra = f" (about {max(1, round(more / pace)):,} more posts each at {pace:,.0f} {unit} per post)"
     return f"Post next: keep posting every option evenly until each has about {more:,} more {unit}{extra}."
 
 

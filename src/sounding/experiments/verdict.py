@@ -99,10 +99,11 @@ def decide(
             f"No meaningful difference on {metric}: every option is within "
             f"+-{min_effect * 100:g} % of control ({details})",
         )
+    lead_word = "leader" if verb == "wins on" else "highest"
     return Verdict(
         "keep_testing",
         f"Keep testing: about {more:,} more {unit} per option to decide "
-        f"(leader {names[leader]}, P(best) {probability(p_best[leader])})",
+        f"({lead_word} {names[leader]}, P(best) {probability(p_best[leader])})",
         more_per_variant=more,
     )
 
