@@ -52,7 +52,16 @@ def print_report(report, *, recommendation: bool = True) -> None:
     mode = "exact test" if exact else ("sequential, always-valid" if report.sequential else "fixed horizon")
     unit = (report.unit or "units").split()[0]
     if exact:
-        headers = ("option", unit, "share", "difference [95 %]", "lift [95 %]", "P(best)", "p exact", "p adj.")
+        headers = (
+            "option",
+            unit,
+            "share",
+            "difference [95 %]",
+            "lift [95 %]",
+            "P(best)",
+            "p exact",
+            "p adj.",
+        )
     else:
         headers = ("option", unit, "mean", "lift [95 %]", "P(best)", "loss", "p", "p adj.")
     rows = []

@@ -100,14 +100,21 @@ def answer(
     else:
         best = main.verdict.winner if main_comparable else None
         lead = main.verdict.text if main_comparable else "Nothing can be compared yet."
-        parts.append(f"{lead.rstrip('.')}. What people said in their replies is not analysed yet (`sounding analyze`).")
+        parts.append(
+            f"{lead.rstrip('.')}. What people said in their replies is not analysed yet (`sounding analyze`)."
+        )
     others = [r for r in winners if r.metric != LIKED]
     for r in others:
         parts.append(f"On {r.metric}, {describe(r, unit if r is not main else 'posts')}.")
     quiet = [r.metric for r in comments if r.metric != LIKED and r.verdict.decision != "winner"]
     if quiet:
         parts.append(f"On {_join(quiet)} the options did not differ clearly.")
-    if liked is not None and main_comparable and main.verdict.decision != "winner" and main.variants[0].p_best is not None:
+    if (
+        liked is not None
+        and main_comparable
+        and main.verdict.decision != "winner"
+        and main.variants[0].p_best is not None
+    ):
         parts.append(f"On {main.metric} per post: {main.verdict.text.split('. Note:')[0]}.")
     elif not main_comparable:
         parts.append(
