@@ -43,6 +43,8 @@ def p_text(p: float) -> str:
 def notes(e: Evidence, decision: str, winner: str | None, alpha: float) -> list[str]:
     """One sentence per apparent contradiction among verdict, P(best), interval and adjusted p."""
     out: list[str] = []
+    if decision == "no_difference":  # significant-but-small is what that verdict already says
+        return out
     leader = int(np.argmax(e.p_best))
     for i in range(1, len(e.names)):
         name, control = e.names[i], e.names[0]
