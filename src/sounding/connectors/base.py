@@ -275,26 +275,6 @@ def order_parents_first(comments: list[CommentRecord], root_id: str) -> list[Com
     return out
 
 
-def poll_from_votes(
-    platform: str,
-    post_id: str,
-    options: list[str],
-    votes: list[int],
-    taken_at: datetime,
-    closes_at: datetime | None = None,
-    voters: int | None = None,
-) -> PollRecord:
-    return PollRecord(
-        platform=platform,
-        post_id=post_id,
-        options=list(options),
-        votes=list(votes),
-        taken_at=taken_at,
-        closes_at=closes_at,
-        voters=voters,
-    )
-
-
 # -- registry --------------------------------------------------------------------------------------
 #: built-in connectors: platform name -> "module:Class" (imported lazily; SDKs are heavy)
 BUILTIN: dict[str, str] = {
