@@ -31,7 +31,7 @@ from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
 from sounding.connectors.retry import ConnectorError, Retrier, RetryPolicy, Transient
-from sounding.records import CommentRecord, PollRecord, PostRecord, Record, SyncBatch
+from sounding.records import CommentRecord, PostRecord, Record, SyncBatch
 
 log = logging.getLogger("sounding.connectors")
 
