@@ -45,6 +45,25 @@ def _best_difference(report: ExperimentReport) -> int | None:
     return min(tested, key=lambda i: report.variants[i].p_value_adjusted) if tested else None
 
 
+def differs(report: ExperimentReport) -> bool:
+    """Some challenger differs from control after the correction (in either direction)."""
+    return any(
+        v.p_value_adjusted is not None and v.p_value_adjusted < report.alpha for v in report.variants[1:]
+    )
+
+
+def ahead(report: ExperimentReport) -> list[int]:
+    """Challengers significantly above control after the correction."""
+    return [
+        i
+        for i, v in enumerate(report.variants)
+        if i
+        and v.p_value_adjusted is not None
+        and v.p_value_adjusted < report.alpha
+        and (v.difference or v.lift or 0) > 0
+    ]
+
+
 def describe(report: ExperimentReport, unit: str) -> str | None:
     """'B drew positive replies from 28 of 60 people who replied (47 %) against 13 of 60 for A (22 %),
     +25 points [+8.0, +40] (exact p = 0.0045, 0.018 after correcting for every measure): very likely real'"""
@@ -86,6 +105,17 @@ def answer(
     if liked is not None and liked.verdict.decision == "winner":
         best = liked.verdict.winner
         parts.append(f"People liked {best} better. {describe(liked, unit)}.")
+    elif liked is not None and ahead(liked):
+        names_ahead = _join([liked.variants[i].variant for i in ahead(liked)])
+        tied = ", ".join(f"{v.variant} {probability(v.p_best or 0)}" for v in liked.variants if v.p_best)
+        unclear = (
+            "there is no clear favourite among them" if len(ahead(liked)) > 1 else "not that it is the best"
+        )
+        parts.append(
+            f"People liked {names_ahead} better than {liked.variants[0].variant}, but {unclear} yet "
+            f"(P(best) {tied}). {describe(liked, unit)}."
+        )
+        best = None
     elif liked is not None and liked.variants[0].p_best is not None:
         leader = max(liked.variants, key=lambda v: v.p_best or 0)
         detail = describe(liked, unit)
@@ -106,7 +136,14 @@ def answer(
     others = [r for r in winners if r.metric != LIKED]
     for r in others:
         parts.append(f"On {r.metric}, {describe(r, unit if r is not main else 'posts')}.")
-    quiet = [r.metric for r in comments if r.metric != LIKED and r.verdict.decision != "winner"]
+    for r in comments:
+        if r.metric != LIKED and r.verdict.decision != "winner" and differs(r):
+            parts.append(
+                f"On {r.metric}, {describe(r, unit)}, but which option has the most is not clear yet."
+            )
+    quiet = [
+        r.metric for r in comments if r.metric != LIKED and r.verdict.decision != "winner" and not differs(r)
+    ]
     if quiet:
         parts.append(f"On {_join(quiet)} the options did not differ clearly.")
     if (
@@ -139,6 +176,12 @@ def next_step(
         return (
             f"Post next: use {best} as the new default and test it against one fresh variant; post each "
             "option at least twice so replies per post can be compared too."
+        )
+    if deciding is not None and deciding.verdict.decision != "winner" and ahead(deciding):
+        keep = _join([v.variant for v in deciding.variants[1:]])
+        return (
+            f"Post next: drop {deciding.variants[0].variant} and keep posting {keep} evenly to see which of "
+            "them people like best."
         )
     more = deciding.verdict.more_per_variant if deciding is not None else None
     if not more or deciding is None:
