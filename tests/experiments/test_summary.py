@@ -41,4 +41,19 @@ def test_nothing_differs():
     text = _answer({"A": [6, 3, 2, 1], "B": [7, 3, 2, 2], "C": [6, 4, 1, 1]})
     assert text.startswith("No option is clearly liked better yet.")
     assert "On questions (confusion), suggestions and problems the options did not differ clearly" in text
-    assert "more people who replied (about" in text and "posts each at 30 people who replied per post" in text
+    assert (
+        "Post next: on positive replies the options are too close to tell apart at this pace: about" in text
+    )
+    assert "more posts each at 30 people who replied per post). Keep whichever is easiest to post" in text
+
+
+def test_the_leader_is_the_option_described():
+    text = _answer({"A": [10, 7, 4, 4], "B": [11, 15, 7, 2], "C": [13, 7, 4, 2]}, n=60)
+    assert "C leads on positive replies" in text and "C drew positive replies from 13 of 60" in text
+
+
+def test_a_close_call_gets_a_number_of_posts():
+    text = _answer({"A": [31, 17, 16, 8], "B": [50, 15, 14, 7]}, n=150)
+    assert "suggestive, not yet enough with every measure counted" in text
+    assert "Post next: keep posting every option evenly until each has about" in text
+    assert "more post each at 150 people who replied per post" in text

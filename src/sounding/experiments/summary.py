@@ -40,9 +40,13 @@ def _count(report: ExperimentReport, i: int) -> tuple[int, int, str]:
 
 
 def _best_difference(report: ExperimentReport) -> int | None:
-    """The challenger with the smallest adjusted p (None when no challenger was tested)."""
+    """The challenger to describe: the leader when it is a challenger, else the one with the smallest
+    adjusted p (None when no challenger was tested)."""
     tested = [i for i, v in enumerate(report.variants) if i and v.p_value_adjusted is not None]
-    return min(tested, key=lambda i: report.variants[i].p_value_adjusted) if tested else None
+    if not tested:
+        return None
+    leader = max(range(len(report.variants)), key=lambda i: report.variants[i].p_best or 0)
+    return leader if leader in tested else min(tested, key=lambda i: report.variants[i].p_value_adjusted)
 
 
 def differs(report: ExperimentReport) -> bool:
@@ -191,7 +195,14 @@ def next_step(
     pace = sum(pace_per_option) / len(pace_per_option) if pace_per_option else 0
     extra = ""
     if pace and unit != "posts":
-        extra = f" (about {max(1, round(more / pace)):,} more posts each at {pace:,.0f} {unit} per post)"
+        posts_more = max(1, round(more / pace))
+        extra = f" (about {posts_more:,} more post{'s' if posts_more > 1 else ''} each at {pace:,.0f} {unit} per post)"
+    current = max(v.units for v in deciding.variants)
+    if more > 10 * current:
+        return (
+            f"Post next: on {deciding.metric} the options are too close to tell apart at this pace: about "
+            f"{more:,} more {unit} per option{extra}. Keep whichever is easiest to post and test a bolder change."
+        )
     return f"Post next: keep posting every option evenly until each has about {more:,} more {unit}{extra}."
 
 
