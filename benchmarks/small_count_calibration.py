@@ -70,7 +70,8 @@ def power(runs: int, lift: float, seed: int) -> dict[str, Any]:
     treated = control.copy()
     treated[0] *= 1 + lift
     successes = np.stack(
-        [rng.binomial(POWER_N, control, size=(runs, 4)), rng.binomial(POWER_N, treated, size=(runs, 4))], axis=1
+        [rng.binomial(POWER_N, control, size=(runs, 4)), rng.binomial(POWER_N, treated, size=(runs, 4))],
+        axis=1,
     )
     right = successes[:, 1, 0] > successes[:, 0, 0]
     out = {}
@@ -89,7 +90,10 @@ def verdicts(runs: int, n: int, seed: int) -> float:
     successes = rng.binomial(n, np.array(list(RATES.values())), size=(runs, 2, len(RATES)))
     wrong = 0
     for run in successes:
-        metrics = {m: [Proportion("A", n, int(run[0, j])), Proportion("B", n, int(run[1, j]))] for j, m in enumerate(RATES)}
+        metrics = {
+            m: [Proportion("A", n, int(run[0, j])), Proportion("B", n, int(run[1, j]))]
+            for j, m in enumerate(RATES)
+        }
         wrong += any(r.verdict.decision == "winner" for r in analyze_metrics(metrics))
     return wrong / runs
 
@@ -102,17 +106,26 @@ def run(runs: int, verdict_runs: int) -> dict[str, Any]:
         out["power"][f"{lift:+.0%}"] = power(runs, lift, seed=int(100 * lift))
     out["verdict_runs"] = verdict_runs
     out["aa_verdict_winner_rate_60"] = verdicts(verdict_runs, 60, seed=7)
-    out["fpr_ok"] = all(
-        v["exact"]["max_single"] <= ALPHA and v["exact"]["holm_any"] <= ALPHA for v in out["aa"].values()
-    ) and out["aa_verdict_winner_rate_60"] <= ALPHA
+    out["fpr_ok"] = (
+        all(v["exact"]["max_single"] <= ALPHA and v["exact"]["holm_any"] <= ALPHA for v in out["aa"].values())
+        and out["aa_verdict_winner_rate_60"] <= ALPHA
+    )
     out["power_ok"] = all(v["exact"]["alone"] >= v["relative"]["alone"] for v in out["power"].values())
     return out
 
 
 def show(result: dict[str, Any]) -> None:
     console = Console(width=120)
-    aa_table = Table(title=f"A/A: false-positive rate, {result['runs']:,} simulated posts per size (target <= 5 %)")
-    for column in ("people per option", "exact, worst measure", "exact, Holm x4", "relative-lift, worst", "relative-lift, Holm x4"):
+    aa_table = Table(
+        title=f"A/A: false-positive rate, {result['runs']:,} simulated posts per size (target <= 5 %)"
+    )
+    for column in (
+        "people per option",
+        "exact, worst measure",
+        "exact, Holm x4",
+        "relative-lift, worst",
+        "relative-lift, Holm x4",
+    ):
         aa_table.add_column(column, justify="right")
     for n, v in result["aa"].items():
         aa_table.add_row(
@@ -121,13 +134,21 @@ def show(result: dict[str, Any]) -> None:
         )
     console.print(aa_table)
     console.print(
-        "measures: " + ", ".join(f"{m} {r:.0%}" for m, r in RATES.items()) + "; worst = the highest single-measure "
+        "measures: "
+        + ", ".join(f"{m} {r:.0%}" for m, r in RATES.items())
+        + "; worst = the highest single-measure "
         "rate of the four; Holm x4 = any of the four significant after Holm (family-wise)."
     )
     power_table = Table(
         title=f"Power at {POWER_N} people per option, control {POWER_BASE:.0%} positive ({result['runs']:,} runs)"
     )
-    for column in ("true lift", "exact alone", "relative-lift alone", "exact, Holm x4", "relative-lift, Holm x4"):
+    for column in (
+        "true lift",
+        "exact alone",
+        "relative-lift alone",
+        "exact, Holm x4",
+        "relative-lift, Holm x4",
+    ):
         power_table.add_column(column, justify="right")
     for lift, v in result["power"].items():
         power_table.add_row(

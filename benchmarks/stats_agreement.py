@@ -268,7 +268,7 @@ def main() -> None:
     ):
         design.add_column(column, justify="right")
     for e in result["by_design_examples"][:8]:
-        ci = lambda pair: "" if pair is None else f"[{pair[0]:+.3f}, {pair[1]:+.3f}]"  # noqa: E731
+        ci = lambda pair: "" if pair is None else f"[{pair[0]:+.3f}, {pair[1]:+.3f}]"
         design.add_row(
             f"{e['control'][0]}/{e['control'][1]}",
             f"{e['variant'][0]}/{e['variant'][1]}",

@@ -28,6 +28,7 @@ from rich.table import Table
 from sounding.experiments import Proportion, analyze, power, sample_size
 from sounding.experiments.bayesian import gaussian_effect
 from sounding.experiments.frequentist import adjust_p_values, sequential_test, ttest
+from sounding.experiments.statistics import ProportionStatistic
 
 DAYS = 30
 BASELINE = 0.10
@@ -48,14 +49,20 @@ def simulate(
 
 def tests_by_day(successes: np.ndarray, units: np.ndarray) -> dict[str, np.ndarray]:
     """p-values of each challenger vs control at every day: shape (experiments, days, arms - 1)."""
-    mean = successes / units
-    var = mean * (1 - mean)
-    args = (mean[..., :1], var[..., :1], units[..., :1], mean[..., 1:], var[..., 1:], units[..., 1:])
+    control, challengers = _split(successes, units)
     return {
-        "fixed": ttest(*args, relative=True, alpha=ALPHA).p_value,
-        "sequential": sequential_test(*args, relative=True, alpha=ALPHA).p_value,
-        "chance_to_win": gaussian_effect(*args, relative=True, alpha=ALPHA).chance_to_win,
+        "fixed": ttest(control, challengers, relative=True, alpha=ALPHA).p_value,
+        "sequential": sequential_test(control, challengers, relative=True, alpha=ALPHA).p_value,
+        "chance_to_win": gaussian_effect(control, challengers, relative=True, alpha=ALPHA).chance_to_win,
     }
+
+
+def _split(successes: np.ndarray, units: np.ndarray) -> tuple[ProportionStatistic, ProportionStatistic]:
+    """Control (first arm) and challengers as statistic objects over (experiments, days, arms)."""
+    return (
+        ProportionStatistic(units[..., :1], successes[..., :1]),
+        ProportionStatistic(units[..., 1:], successes[..., 1:]),
+    )
 
 
 def aa_error_rates(experiments: int, arms: int, per_day: int, seed: int) -> dict[str, float]:
@@ -104,18 +111,7 @@ def ab_power(experiments: int, arms: int, seed: int, lift: float = 0.10) -> dict
     fixed_holm = adjust_p_values(p["fixed"][:, -1, :], "holm")
     detected = (fixed_holm[:, -1] < ALPHA) & (successes[:, -1, -1] > successes[:, -1, 0])
     seq_detected = (adjust_p_values(p["sequential"], "holm")[:, :, -1] < ALPHA).any(axis=1)
-    mean = successes / units
-    var = mean * (1 - mean)
-    tuned = sequential_test(
-        mean[..., :1],
-        var[..., :1],
-        units[..., :1],
-        mean[..., 1:],
-        var[..., 1:],
-        units[..., 1:],
-        alpha=ALPHA,
-        tuning=2 * per_day * DAYS,
-    ).p_value
+    tuned = sequential_test(*_split(successes, units), alpha=ALPHA, tuning=2 * per_day * DAYS).p_value
     tuned_detected = (adjust_p_values(tuned, "holm")[:, :, -1] < ALPHA).any(axis=1)
     predicted = power(per_day * DAYS, BASELINE, lift, variants=arms, alpha=ALPHA)
     return {
@@ -134,12 +130,9 @@ def sequential_power_at(
     """Two arms, `factor` x the planner's fixed-horizon sample: power of the sequential test (any day)."""
     per_day = int(np.ceil(sample_size(BASELINE, lift) * factor / DAYS))
     successes, units = simulate(experiments, 2, per_day, np.array([0.0, lift]), seed)
-    mean = successes / units
-    var = mean * (1 - mean)
-    args = (mean[..., :1], var[..., :1], units[..., :1], mean[..., 1:], var[..., 1:], units[..., 1:])
     out = {"per_arm": per_day * DAYS}
     for name, tuning in (("default_tuning", 5000.0), ("tuned", 2.0 * per_day * DAYS)):
-        p = sequential_test(*args, alpha=ALPHA, tuning=tuning).p_value
+        p = sequential_test(*_split(successes, units), alpha=ALPHA, tuning=tuning).p_value
         out[name] = float((p[:, :, 0] < ALPHA).any(axis=1).mean())
     return out
 

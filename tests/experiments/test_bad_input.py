@@ -1,4 +1,5 @@
-"""Bad input gives a clear ValueError naming the variant and field, or a 'not enough data' verdict."""
+"""Bad input gives a clear ExperimentDataError (an InputError and a ValueError) naming the variant and
+field, or a 'not enough data' verdict."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
+from sounding.errors import InputError
 from sounding.experiments import ExperimentDataError, Mean, Proportion, Rate, analyze
 from sounding.experiments.csv_input import read_variants
 
@@ -31,7 +33,7 @@ def test_invalid_values_name_variant_and_field(make, field):
     with pytest.raises(ExperimentDataError) as caught:
         make()
     error = caught.value
-    assert isinstance(error, ValueError)
+    assert isinstance(error, ValueError) and isinstance(error, InputError) and error.exit_code == 3
     assert error.variant == "B" and error.field == field
     assert "'B'" in str(error) and field in str(error)
 
@@ -113,7 +115,12 @@ def test_control_without_successes_has_no_relative_lift(roundtrip):
     assert b["lift"] is None
     assert b["p_value"] == 1.0  # gbstats: relative test undefined when control's mean is 0
     assert b["p_best"] > 0.999
-    assert "control had no" in report.verdict.text or report.verdict.decision == "keep_testing"
+    assert report.verdict.decision == "keep_testing"
+    assert "A had no successes, so the relative lift and its test are undefined" in report.verdict.text
+    # With few units the exact test needs no relative lift: the same shares at 50 views each decide.
+    small = analyze([Proportion("A", 50, 0), Proportion("B", 50, 10)])
+    assert small.test == "barnard_exact" and small.verdict.winner == "B"
+    assert small.variants[1].lift is None and small.variants[1].difference == pytest.approx(0.2)
 
 
 def test_csv_errors_name_the_cell(tmp_path, fixtures):

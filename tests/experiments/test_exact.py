@@ -27,7 +27,9 @@ def test_barnard_matches_scipy_on_random_tables_including_the_shared_cache():
 def test_newcombe_matches_statsmodels():
     proportion = pytest.importorskip("statsmodels.stats.proportion")
     for s_a, n_a, s_b, n_b in [(13, 60, 28, 60), (0, 20, 3, 20), (20, 20, 15, 25), (5, 200, 9, 180)]:
-        low, high = proportion.confint_proportions_2indep(s_b, n_b, s_a, n_a, method="newcomb", compare="diff")
+        low, high = proportion.confint_proportions_2indep(
+            s_b, n_b, s_a, n_a, method="newcomb", compare="diff"
+        )
         assert newcombe(s_a, n_a, s_b, n_b) == pytest.approx((low, high), abs=1e-12)
 
 
@@ -50,13 +52,18 @@ def test_issue_example_four_measures_holm_says_b_is_ahead():
         "suggestions": [Proportion("A", 60, 4), Proportion("B", 60, 7)],
         "problems": [Proportion("A", 60, 5), Proportion("B", 60, 3)],
     }
-    reports = {r.metric: r for r in analyze_metrics(metrics, method="holm", units={m: "people who replied" for m in metrics})}
+    reports = {
+        r.metric: r
+        for r in analyze_metrics(metrics, method="holm", units={m: "people who replied" for m in metrics})
+    }
     positive = reports["positive replies"]
     b = positive.variants[1]
     assert 0.004 <= b.p_value <= 0.007  # what the issue measured with Barnard / Boschloo / Fisher
     assert b.p_value_adjusted == pytest.approx(4 * b.p_value)  # smallest of four, Holm
     assert positive.verdict.decision == "winner" and positive.verdict.winner == "B"
-    assert positive.verdict.text.startswith("Option B wins on positive replies (P(best) 99.8 %, +25 points [+8.0, +40]")
+    assert positive.verdict.text.startswith(
+        "Option B wins on positive replies (P(best) 99.8 %, +25 points [+8.0, +40]"
+    )
     assert b.difference_ci_low > 0 and b.lift_ci_low > 0  # interval, p and verdict all agree
     for name in ("questions", "suggestions", "problems"):
         assert reports[name].verdict.decision == "keep_testing"

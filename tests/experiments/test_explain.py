@@ -26,7 +26,10 @@ def test_interval_excludes_zero_but_the_exact_test_does_not():
     report = analyze([Proportion("A", 20, 4), Proportion("B", 20, 10)], metric="positive replies")
     b = report.variants[1]
     assert b.difference_ci_low > 0 and b.p_value >= 0.05
-    assert "the difference interval of B just excludes zero but the test does not (p = 0.053)" in report.verdict.text
+    assert (
+        "the difference interval of B just excludes zero but the test does not (p = 0.053)"
+        in report.verdict.text
+    )
     assert "read it as borderline" in report.verdict.text
 
 
@@ -34,15 +37,18 @@ def test_winner_whose_interval_still_touches_zero():
     report = analyze([Proportion("A", 20, 0), Proportion("B", 20, 4)], metric="positive replies")
     b = report.variants[1]
     assert report.verdict.winner == "B" and b.difference_ci_low <= 0 and b.p_value_adjusted < 0.05
-    assert "B's difference interval still touches zero although the test is significant" in report.verdict.text
+    assert (
+        "B's difference interval still touches zero although the test is significant" in report.verdict.text
+    )
     assert "a narrow result" in report.verdict.text
 
 
 def test_high_p_best_without_significance():
     report = analyze([Proportion("A", 1000, 100), Proportion("B", 1000, 125)], metric="replies")
     assert report.variants[1].p_best >= 0.95 and report.variants[1].p_value >= 0.05
-    assert "P(best) 96 % says B is probably ahead on replies, but a difference this size could still be chance" in (
-        report.verdict.text
+    assert (
+        "P(best) 96 % says B is probably ahead on replies, but a difference this size could still be chance"
+        in (report.verdict.text)
     )
 
 
@@ -52,7 +58,10 @@ def test_two_challengers_both_beat_control_but_neither_is_best_yet():
     )
     assert all(v.p_value_adjusted < 0.05 for v in report.variants[1:])
     assert max(v.p_best for v in report.variants) < 0.95 and report.verdict.decision == "keep_testing"
-    assert "B and C both beat A on positive replies, but which option is best is not clear yet" in report.verdict.text
+    assert (
+        "B and C both beat A on positive replies, but which option is best is not clear yet"
+        in report.verdict.text
+    )
 
 
 def test_consistent_numbers_get_no_note():

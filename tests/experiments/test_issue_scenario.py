@@ -60,7 +60,9 @@ def _seed(db) -> None:
                     )
                 )  # fmt: skip
                 session.add(
-                    models.Enrichment(text_hash=f"h{n}", model_version="v1", sentiment=sentiment, intent=intent)
+                    models.Enrichment(
+                        text_hash=f"h{n}", model_version="v1", sentiment=sentiment, intent=intent
+                    )
                 )
             session.add(
                 models.ReactionSnapshot(
@@ -92,13 +94,13 @@ def test_json_says_b_is_ahead_on_positive_replies(cli, db):
     comments = {r["metric"]: r for r in report["comment_metrics"]}
     positive = comments["positive replies"]
     assert positive["test"] == "barnard_exact" and positive["winner"] == "B"
-    a, b, c = positive["variants"]
+    a, b, _c = positive["variants"]
     assert (a["units"], b["units"]) == (60, 60)
     assert b["p_value"] == pytest.approx(0.004457, abs=1e-5)  # scipy barnard_exact
     assert b["p_value_adjusted"] == pytest.approx(8 * b["p_value"], rel=1e-6)  # Holm's first of 8
     assert b["difference"] == pytest.approx(0.25) and b["difference_ci_low"] > 0
     assert all(r["unit"] == "people who replied" for r in report["comment_metrics"])
-    assert "B is ahead" in report["answer"] or report["answer"].startswith("People liked B better")
+    assert report["answer"].startswith("People liked B better. B drew positive replies from 28 of 60 people")
     assert "views" not in report["answer"]
 
 

@@ -71,7 +71,9 @@ def ask_command(
     setup_logging()
     with user_errors():
         service = api(ctx).experiments
-        text, options, targets = service.plan_question(question, option, split(on), account or [], dry_run=dry_run)
+        text, options, targets = service.plan_question(
+            question, option, split(on), account or [], dry_run=dry_run
+        )
     if dry_run:
         plan = asking.preview(targets, text, options, expires_in)
         if as_json:

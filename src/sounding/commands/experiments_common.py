@@ -52,7 +52,16 @@ def print_report(report, *, recommendation: bool = True) -> None:
     mode = "exact test" if exact else ("sequential, always-valid" if report.sequential else "fixed horizon")
     unit = (report.unit or "units").split()[0]
     if exact:
-        headers = ("option", unit, "share", "difference [95 %]", "lift [95 %]", "P(best)", "p exact", "p adj.")
+        headers = (
+            "option",
+            unit,
+            "share",
+            "difference [95 %]",
+            "lift [95 %]",
+            "P(best)",
+            "p exact",
+            "p adj.",
+        )
     else:
         headers = ("option", unit, "mean", "lift [95 %]", "P(best)", "loss", "p", "p adj.")
     rows = []
@@ -66,7 +75,7 @@ def print_report(report, *, recommendation: bool = True) -> None:
             diff = ""
             if i and v.difference is not None and v.difference_ci_low is not None:
                 diff = f"{points(v.difference)[:-7]} {points_interval(v.difference_ci_low, v.difference_ci_high)}"
-            share = f"{round(v.estimate * v.units):,} ({v.estimate:.0%})"
+            share = f"{round(v.estimate * v.units):,} ({v.estimate * 100:.0f} %)"
             rows.append((name, f"{v.units:,.0f}", share, diff, lift, p_best, p, p_adj))
         else:
             loss = "" if v.expected_loss is None else f"{v.expected_loss:.2g}"

@@ -58,7 +58,9 @@ def add_post_command(
 def record_command(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Experiment name.")],
-    data: Annotated[Path, typer.Option("--data", help="CSV in the `test analyze` format, one row per variant.")],
+    data: Annotated[
+        Path, typer.Option("--data", help="CSV in the `test analyze` format, one row per variant.")
+    ],
     metric: Annotated[str, typer.Option(help="Metric these numbers measure.")],
     round_: Annotated[int, typer.Option("--round", help="Round number; rounds are summed in reports.")] = 1,
 ) -> None:
@@ -75,7 +77,9 @@ def status_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--
     if as_json:
         typer.echo(json.dumps([item.__dict__ for item in items], indent=2))
         return
-    table = Table("experiment", "status", "metric", "variants (posts)", "recorded metrics", box=box.SIMPLE_HEAD)
+    table = Table(
+        "experiment", "status", "metric", "variants (posts)", "recorded metrics", box=box.SIMPLE_HEAD
+    )
     for item in items:
         table.add_row(
             safe(item.name),
@@ -134,12 +138,15 @@ def report_command(
 def _print_replies(result) -> None:
     names = [v.variant for v in result.main.variants]
     family = sum(1 for r in [result.main, *result.comments] for v in r.variants[1:] if v.p_value is not None)
+    correction = "Holm" if result.correction == "holm" else "Benjamini-Hochberg"
     console.print(
-        f"\n[bold]What the replies said[/bold] (one count per person; {result.correction.upper()} across "
+        f"\n[bold]What the replies said[/bold] (one count per person; {correction} across "
         f"all {family} comparisons)",
         highlight=False,
     )
-    table = Table("option", "posts", "people", "replies", *(r.metric for r in result.comments), box=box.SIMPLE_HEAD)
+    table = Table(
+        "option", "posts", "people", "replies", *(r.metric for r in result.comments), box=box.SIMPLE_HEAD
+    )
     for name in names:
         table.add_row(
             safe(name, newlines=False),

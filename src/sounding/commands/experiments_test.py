@@ -39,7 +39,7 @@ def analyze_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     unit: Annotated[
         str | None,
-        typer.Option(help="What one unit is, for 'how many more' advice (e.g. 'people who replied').")
+        typer.Option(help="What one unit is, for 'how many more' advice (e.g. 'people who replied')."),
     ] = None,
     sequential: Annotated[
         bool,
@@ -119,7 +119,9 @@ def plan_command(
                 f"{signed_percent(lift)} lift with {target_power:.0%} power at alpha {alpha:g}."
             )
         else:
-            mde = planning.minimum_detectable_effect(per_variant, baseline, power_target=target_power, **options)
+            mde = planning.minimum_detectable_effect(
+                per_variant, baseline, power_target=target_power, **options
+            )
             console.print(
                 f"With {per_variant:,} units per option you can detect a lift of about "
                 f"{signed_percent(mde)} ({planning.power(per_variant, baseline, mde, **options):.0%} power)."
@@ -163,4 +165,6 @@ def _weights(text: str | None) -> list[float] | None:
     try:
         return [float(w) for w in split(text)]
     except ValueError:
-        raise OptionError(f"--weights takes numbers separated by commas, e.g. '1,1,2' (got {text!r})") from None
+        raise OptionError(
+            f"--weights takes numbers separated by commas, e.g. '1,1,2' (got {text!r})"
+        ) from None

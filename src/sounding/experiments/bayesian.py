@@ -39,7 +39,9 @@ class GaussianEffect:
     valid: np.ndarray
 
 
-def gaussian_effect(a: Statistic, b: Statistic, *, relative: bool = True, alpha: float = 0.05) -> GaussianEffect:
+def gaussian_effect(
+    a: Statistic, b: Statistic, *, relative: bool = True, alpha: float = 0.05
+) -> GaussianEffect:
     """Control `a`, treatment `b` (statistic objects): gbstats' effect model with its flat prior."""
     est, var, valid = difference_and_variance(a, b, relative)
     sd = np.sqrt(var)

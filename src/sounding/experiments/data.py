@@ -121,7 +121,9 @@ class Mean:
         return SampleMeanStatistic(self.n, self.sum, self.sum_squares)
 
     def __add__(self, other: Mean) -> Mean:
-        return Mean(self.variant, self.n + other.n, self.sum + other.sum, self.sum_squares + other.sum_squares)
+        return Mean(
+            self.variant, self.n + other.n, self.sum + other.sum, self.sum_squares + other.sum_squares
+        )
 
 
 @dataclass(frozen=True, slots=True)

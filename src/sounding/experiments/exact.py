@@ -80,7 +80,7 @@ def exact_test(a: ProportionStatistic, b: ProportionStatistic, *, alpha: float =
     p += 1.0
     valid = np.zeros(shape, dtype=bool)
     for index in np.ndindex(shape):
-        s_a, n_a, s_b, n_b = (int(round(float(x[index]))) for x in arrays)
+        s_a, n_a, s_b, n_b = (round(float(x[index])) for x in arrays)
         if n_a == 0 or n_b == 0:
             continue
         valid[index] = True

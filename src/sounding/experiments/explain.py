@@ -43,6 +43,8 @@ def p_text(p: float) -> str:
 def notes(e: Evidence, decision: str, winner: str | None, alpha: float) -> list[str]:
     """One sentence per apparent contradiction among verdict, P(best), interval and adjusted p."""
     out: list[str] = []
+    if decision == "no_difference":  # significant-but-small is what that verdict already says
+        return out
     leader = int(np.argmax(e.p_best))
     for i in range(1, len(e.names)):
         name, control = e.names[i], e.names[0]
@@ -64,8 +66,10 @@ def notes(e: Evidence, decision: str, winner: str | None, alpha: float) -> list[
                 f"{name}'s {e.interval_words} interval still touches zero although the test is "
                 f"significant (adjusted {p_text(e.p_adjusted[i])}): a narrow result"
             )
-    if decision != "winner" and e.p_best[leader] >= P_BEST and not any(
-        e.p_raw[i] < alpha for i in range(1, len(e.names))
+    if (
+        decision != "winner"
+        and e.p_best[leader] >= P_BEST
+        and not any(e.p_raw[i] < alpha for i in range(1, len(e.names)))
     ):
         out.append(
             f"P(best) {probability(e.p_best[leader])} says {e.names[leader]} is probably ahead on "

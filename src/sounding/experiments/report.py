@@ -23,10 +23,10 @@ from sounding.experiments.data import (
     statistic_of,
     validate_experiment,
 )
+from sounding.experiments.errors import OptionError
 from sounding.experiments.iteration import recommendation, thompson_allocation
 from sounding.experiments.posteriors import beta_posteriors, gamma_posteriors, normal_posteriors
 from sounding.experiments.statistics import Statistic
-from sounding.experiments.errors import OptionError
 
 UNIT_WORDS: dict[MetricKind, str] = {
     "proportion": "views",
@@ -134,7 +134,7 @@ def analyze(
     unit = unit or UNIT_WORDS[kind]
     names = [v.variant for v in variants]
     stat = statistic_of(variants)
-    units, means, var = stat.n, stat.mean, stat.variance
+    units, means = stat.n, stat.mean
     exact_mode = exact.uses_exact(units, kind=kind, sequential=sequential)
     srm = (
         None
@@ -195,7 +195,7 @@ def analyze(
     d_est, d_low, d_high = (np.r_[0.0, x] for x in (absolute.estimate, absolute.ci_low, absolute.ci_high))
     d_defined = np.r_[False, absolute.valid]
 
-    more = _more_needed(
+    more = verdict.more_per_option(
         summary.p_best, stat, alpha, min_effect, sequential_tuning if sequential else None,
         relative=not exact_mode, comparisons=family,
     )  # fmt: skip
@@ -222,6 +222,8 @@ def analyze(
         family, "BH" if correction == "bh" else "Holm", "difference" if exact_mode else "lift",
     )  # fmt: skip
     notes = tuple(explain.notes(evidence, v.decision, v.winner, alpha))
+    if means[0] == 0 and not exact_mode:
+        notes = (f"{names[0]} had no {metric}, so the relative lift and its test are undefined", *notes)
     if notes:
         v = verdict.Verdict(v.decision, f"{v.text}. Note: {'; '.join(notes)}.", v.winner, v.more_per_variant)
     rows = tuple(
@@ -290,9 +292,13 @@ def analyze_metrics(
     options = {**options, "comparisons": len(raw), "correction": method}
     return [
         analyze(
-            variants, metric=name, adjusted_p=per_metric[name], unit=units.get(name), neutral=name in neutral,
+            variants,
+            metric=name,
+            adjusted_p=per_metric[name],
+            unit=units.get(name),
+            neutral=name in neutral,
             **options,
-        )  # fmt: skip
+        )
         if name in per_metric
         else first[name]
         for name, variants in metrics.items()
@@ -342,46 +348,6 @@ def _not_enough_data(variants: Sequence[VariantData], kind: MetricKind, metric: 
         if isinstance(v, Mean) and (v.n < 2 or v.variance <= 1e-12 * v.sum_squares / (v.n - 1)):
             return f"option {v.variant} needs at least 2 different {unit} to compare (it has {v.n})"
     return None
-
-
-def _more_needed(
-    p_best: np.ndarray,
-    stat: Statistic,
-    alpha: float,
-    min_effect: float,
-    tuning: float | None,
-    *,
-    relative: bool,
-    comparisons: int,
-) -> int:
-    """Keep-testing estimate: the larger need of (leader vs control) and (leader vs runner-up).
-
-    In exact mode (`relative` False) the absolute difference is projected, with min_effect taken
-    relative to the pair's baseline, so the advice follows the interval the report shows."""
-    order = np.argsort(-p_best, kind="stable")
-    leader, runner_up = int(order[0]), int(order[1])
-    pairs = {(leader, runner_up)} | ({(leader, 0)} if leader != 0 else set())
-    need = 0
-    for b, a in pairs:
-        base = float(stat.mean[a])
-        if base == 0:
-            continue
-        est, variance, valid = frequentist.difference_and_variance(stat.take(a), stat.take(b), relative)
-        if valid:
-            need = max(
-                need,
-                verdict.more_needed(
-                    float(est[0]),
-                    float(variance[0]),
-                    float((stat.n[a] + stat.n[b]) / 2),
-                    float(stat.n[a] + stat.n[b]),
-                    alpha=alpha,
-                    min_effect=min_effect if relative else min_effect * base,
-                    tuning=tuning,
-                    comparisons=comparisons,
-                ),
-            )
-    return need or int(np.ceil(max(stat.n.mean(), 1.0) * 0.1))  # no valid pair (zero variance): 10 % more
 
 
 def _with_warning(v: verdict.Verdict, warning: str | None) -> verdict.Verdict:

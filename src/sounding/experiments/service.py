@@ -62,7 +62,9 @@ class Experiments:
 
         metrics = read_metrics(path)
         if len(metrics) == 1:
-            return [analyze(next(iter(metrics.values())), metric=metric or next(iter(metrics)) or None, **options)]
+            return [
+                analyze(next(iter(metrics.values())), metric=metric or next(iter(metrics)) or None, **options)
+            ]
         return analyze_metrics(metrics, **options)
 
     # -- experiments kept in the store -------------------------------------------------------
@@ -155,7 +157,9 @@ class Experiments:
         from sounding.experiments import ask
 
         text, clean = ask.validate_question(question, options)
-        targets = ask.choose_targets(self.store.list_accounts(), list(on), list(accounts), allow_missing=dry_run)
+        targets = ask.choose_targets(
+            self.store.list_accounts(), list(on), list(accounts), allow_missing=dry_run
+        )
         return text, clean, targets
 
     def ask(self, text: str, options: Sequence[str], targets: Sequence[Any], *, expires_in: int):

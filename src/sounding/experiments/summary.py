@@ -40,9 +40,32 @@ def _count(report: ExperimentReport, i: int) -> tuple[int, int, str]:
 
 
 def _best_difference(report: ExperimentReport) -> int | None:
-    """The challenger with the smallest adjusted p (None when no challenger was tested)."""
+    """The challenger to describe: the leader when it is a challenger, else the one with the smallest
+    adjusted p (None when no challenger was tested)."""
     tested = [i for i, v in enumerate(report.variants) if i and v.p_value_adjusted is not None]
-    return min(tested, key=lambda i: report.variants[i].p_value_adjusted) if tested else None
+    if not tested:
+        return None
+    leader = max(range(len(report.variants)), key=lambda i: report.variants[i].p_best or 0)
+    return leader if leader in tested else min(tested, key=lambda i: report.variants[i].p_value_adjusted)
+
+
+def differs(report: ExperimentReport) -> bool:
+    """Some challenger differs from control after the correction (in either direction)."""
+    return any(
+        v.p_value_adjusted is not None and v.p_value_adjusted < report.alpha for v in report.variants[1:]
+    )
+
+
+def ahead(report: ExperimentReport) -> list[int]:
+    """Challengers significantly above control after the correction."""
+    return [
+        i
+        for i, v in enumerate(report.variants)
+        if i
+        and v.p_value_adjusted is not None
+        and v.p_value_adjusted < report.alpha
+        and (v.difference or v.lift or 0) > 0
+    ]
 
 
 def describe(report: ExperimentReport, unit: str) -> str | None:
@@ -86,6 +109,17 @@ def answer(
     if liked is not None and liked.verdict.decision == "winner":
         best = liked.verdict.winner
         parts.append(f"People liked {best} better. {describe(liked, unit)}.")
+    elif liked is not None and ahead(liked):
+        names_ahead = _join([liked.variants[i].variant for i in ahead(liked)])
+        tied = ", ".join(f"{v.variant} {probability(v.p_best or 0)}" for v in liked.variants if v.p_best)
+        unclear = (
+            "there is no clear favourite among them" if len(ahead(liked)) > 1 else "not that it is the best"
+        )
+        parts.append(
+            f"People liked {names_ahead} better than {liked.variants[0].variant}, but {unclear} yet "
+            f"(P(best) {tied}). {describe(liked, unit)}."
+        )
+        best = None
     elif liked is not None and liked.variants[0].p_best is not None:
         leader = max(liked.variants, key=lambda v: v.p_best or 0)
         detail = describe(liked, unit)
@@ -98,45 +132,77 @@ def answer(
         parts.append(f"Not enough replies to say which option people liked better ({liked.verdict.text}).")
         best = None
     else:
-        parts.append("The replies are not analysed yet, so what people said is unknown (run `sounding analyze`).")
-        best = None
+        best = main.verdict.winner if main_comparable else None
+        lead = main.verdict.text if main_comparable else "Nothing can be compared yet."
+        parts.append(
+            f"{lead.rstrip('.')}. What people said in their replies is not analysed yet (`sounding analyze`)."
+        )
     others = [r for r in winners if r.metric != LIKED]
     for r in others:
         parts.append(f"On {r.metric}, {describe(r, unit if r is not main else 'posts')}.")
-    quiet = [r.metric for r in comments if r.metric != LIKED and r.verdict.decision != "winner"]
+    for r in comments:
+        if r.metric != LIKED and r.verdict.decision != "winner" and differs(r):
+            parts.append(
+                f"On {r.metric}, {describe(r, unit)}, but which option has the most is not clear yet."
+            )
+    quiet = [
+        r.metric for r in comments if r.metric != LIKED and r.verdict.decision != "winner" and not differs(r)
+    ]
     if quiet:
         parts.append(f"On {_join(quiet)} the options did not differ clearly.")
-    if main_comparable and main.verdict.decision != "winner" and main.variants[0].p_best is not None:
+    if (
+        liked is not None
+        and main_comparable
+        and main.verdict.decision != "winner"
+        and main.variants[0].p_best is not None
+    ):
         parts.append(f"On {main.metric} per post: {main.verdict.text.split('. Note:')[0]}.")
     elif not main_comparable:
         parts.append(
             f"{main.metric.capitalize()} per post cannot be compared with one post per option, so this rests "
             "on what the replies said."
         )
-    parts.append(next_step(names, best, liked, people, posts, unit))
+    parts.append(next_step(names, best, liked or (main if main_comparable else None), people, posts, unit))
     return " ".join(parts)
 
 
 def next_step(
     names: Sequence[str],
     best: str | None,
-    liked: ExperimentReport | None,
+    deciding: ExperimentReport | None,
     people: Mapping[str, int],
     posts: Mapping[str, int],
     unit: str,
 ) -> str:
-    """What to post next, with "how many more" in people and in posts at the current pace."""
+    """What to post next, with "how many more" in the deciding report's unit and in posts at the
+    current pace (its units per post so far)."""
     if best is not None:
         return (
             f"Post next: use {best} as the new default and test it against one fresh variant; post each "
             "option at least twice so replies per post can be compared too."
         )
-    more = liked.verdict.more_per_variant if liked is not None else None
-    if not more:
+    if deciding is not None and deciding.verdict.decision != "winner" and ahead(deciding):
+        keep = _join([v.variant for v in deciding.variants[1:]])
+        return (
+            f"Post next: drop {deciding.variants[0].variant} and keep posting {keep} evenly to see which of "
+            "them people like best."
+        )
+    more = deciding.verdict.more_per_variant if deciding is not None else None
+    if not more or deciding is None:
         return "Post next: another round of every option, evenly, then run this report again."
-    per_post = [people[n] / posts[n] for n in names if posts.get(n) and people.get(n)]
-    pace = sum(per_post) / len(per_post) if per_post else 0
-    extra = f" (about {max(1, round(more / pace)):,} more posts each at {pace:,.0f} {unit} per post)" if pace else ""
+    unit = deciding.unit or unit
+    pace_per_option = [v.units / posts[v.variant] for v in deciding.variants if posts.get(v.variant)]
+    pace = sum(pace_per_option) / len(pace_per_option) if pace_per_option else 0
+    extra = ""
+    if pace and unit != "posts":
+        posts_more = max(1, round(more / pace))
+        extra = f" (about {posts_more:,} more post{'s' if posts_more > 1 else ''} each at {pace:,.0f} {unit} per post)"
+    current = max(v.units for v in deciding.variants)
+    if more > 10 * current:
+        return (
+            f"Post next: on {deciding.metric} the options are too close to tell apart at this pace: about "
+            f"{more:,} more {unit} per option{extra}. Keep whichever is easiest to post and test a bolder change."
+        )
     return f"Post next: keep posting every option evenly until each has about {more:,} more {unit}{extra}."
 
 

@@ -30,7 +30,8 @@ from sounding.experiments.formatting import (
     round_up,
     signed_percent,
 )
-from sounding.experiments.frequentist import sequence_half_width
+from sounding.experiments.frequentist import difference_and_variance, sequence_half_width
+from sounding.experiments.statistics import Statistic
 
 Decision = Literal["winner", "keep_testing", "no_difference", "not_enough_data"]
 P_BEST_THRESHOLD = 0.95
@@ -99,10 +100,11 @@ def decide(
             f"No meaningful difference on {metric}: every option is within "
             f"+-{min_effect * 100:g} % of control ({details})",
         )
+    lead_word = "leader" if verb == "wins on" else "highest"
     return Verdict(
         "keep_testing",
         f"Keep testing: about {more:,} more {unit} per option to decide "
-        f"(leader {names[leader]}, P(best) {probability(p_best[leader])})",
+        f"({lead_word} {names[leader]}, P(best) {probability(p_best[leader])})",
         more_per_variant=more,
     )
 
@@ -154,6 +156,46 @@ def more_needed(
         half = special.ndtri(1 - alpha / (2 * max(comparisons, 1))) * np.sqrt(variance)
         factor = (half / target) ** 2
     return round_up(units * (max(factor, 1.1) - 1))
+
+
+def more_per_option(
+    p_best: np.ndarray,
+    stat: Statistic,
+    alpha: float,
+    min_effect: float,
+    tuning: float | None,
+    *,
+    relative: bool,
+    comparisons: int,
+) -> int:
+    """Keep-testing estimate: the larger need of (leader vs control) and (leader vs runner-up).
+
+    In exact mode (`relative` False) the absolute difference is projected, with min_effect taken
+    relative to the pair's baseline, so the advice follows the interval the report shows."""
+    order = np.argsort(-p_best, kind="stable")
+    leader, runner_up = int(order[0]), int(order[1])
+    pairs = {(leader, runner_up)} | ({(leader, 0)} if leader != 0 else set())
+    need = 0
+    for b, a in pairs:
+        base = float(stat.mean[a])
+        if base == 0:
+            continue
+        est, variance, valid = difference_and_variance(stat.take(a), stat.take(b), relative)
+        if valid:
+            need = max(
+                need,
+                more_needed(
+                    float(est[0]),
+                    float(variance[0]),
+                    float((stat.n[a] + stat.n[b]) / 2),
+                    float(stat.n[a] + stat.n[b]),
+                    alpha=alpha,
+                    min_effect=min_effect if relative else min_effect * base,
+                    tuning=tuning,
+                    comparisons=comparisons,
+                ),
+            )
+    return need or int(np.ceil(max(stat.n.mean(), 1.0) * 0.1))  # no valid pair (zero variance): 10 % more
 
 
 def srm_warning(p_value: float | None) -> str | None:
