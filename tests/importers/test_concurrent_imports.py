@@ -45,7 +45,6 @@ def _import_together(url: str, files: list[Path]) -> list[subprocess.CompletedPr
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="core helper: migration lock")
 def test_two_imports_into_a_store_that_does_not_exist_yet(store_url, tmp_path):
     a = write_jsonl(tmp_path / "a.jsonl", good_rows(threads=30))
     b_rows = [dict(r, id=f"b-{r['id']}", **({"parent_id": f"b-{r['parent_id']}"} if "parent_id" in r else {}))
