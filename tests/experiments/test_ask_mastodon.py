@@ -175,3 +175,5 @@ def test_ask_needs_accounts_and_options(cli, db):
     assert unknown.exit_code == 2 and "unknown platform" in unknown.output
     missing = cli("ask", "results", "42")
     assert missing.exit_code == 4 and "no question with id 42" in missing.output
+    huge = cli("ask", "results", "9" * 25)
+    assert huge.exit_code == 4 and "no question with id" in huge.output

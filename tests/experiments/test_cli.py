@@ -94,3 +94,22 @@ def test_analyze_several_metrics_in_one_csv(cli, fixtures, roundtrip):
     assert reports[0]["winner"] == "B"
     table = cli("test", "analyze", "--data", str(fixtures / "metrics.csv"))
     assert "replies (proportion" in table.output and "likes (proportion" in table.output
+
+
+def test_analyze_issue_example_with_unit_across_metrics(cli, tmp_path):
+    """Issue 11's numbers in a CSV: B ahead on positive replies, advice in people, not views."""
+    data = tmp_path / "replies.csv"
+    rows = [("positive replies", 13, 28), ("questions", 9, 6), ("suggestions", 4, 7), ("problems", 5, 3)]
+    data.write_text(
+        "metric,variant,exposures,successes\n" + "".join(f"{m},A,60,{a}\n{m},B,60,{b}\n" for m, a, b in rows)
+    )
+    out = cli("test", "analyze", "--data", str(data), "--unit", "people who replied", "--json")
+    assert out.exit_code == 0, out.output
+    reports = {r["metric"]: r for r in json.loads(out.output)["metrics"]}
+    assert (
+        reports["positive replies"]["winner"] == "B"
+        and reports["positive replies"]["test"] == "barnard_exact"
+    )
+    assert "more people who replied per option" in reports["questions"]["verdict"]
+    table = cli("test", "analyze", "--data", str(data), "--unit", "people who replied")
+    assert "Option B wins on positive replies (P(best) 99.8 %, +25 points [+8.0, +40]" in table.output

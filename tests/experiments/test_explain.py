@@ -67,3 +67,13 @@ def test_two_challengers_both_beat_control_but_neither_is_best_yet():
 def test_consistent_numbers_get_no_note():
     report = analyze([Proportion("A", 60, 13), Proportion("B", 60, 28)], metric="positive replies")
     assert report.verdict.winner == "B" and report.notes == () and "Note:" not in report.verdict.text
+
+
+def test_measures_where_more_is_not_better_say_higher_not_better():
+    metrics = {
+        "questions": [Proportion("A", 40, 6), Proportion("B", 40, 16)],
+        **{f"measure {k}": [Proportion("A", 40, 8), Proportion("B", 40, 9)] for k in range(7)},
+    }
+    report = analyze_metrics(metrics, neutral=["questions"])[0]
+    assert "B is higher than A on questions on its own (p = 0.013)" in report.verdict.text
+    assert "better" not in report.verdict.text

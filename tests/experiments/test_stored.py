@@ -90,6 +90,8 @@ def test_report_from_linked_posts_uses_posts_as_units(cli, db):
             == 0
         )
     assert cli("test", "add-post", "hook", "--variant", "plain", "--post", "mastodon:nope").exit_code == 4
+    huge = cli("test", "add-post", "hook", "--variant", "plain", "--post", "9" * 25)
+    assert huge.exit_code == 4 and "no stored post" in huge.output  # not an overflow traceback
     report = json.loads(cli("test", "report", "hook", "--metric", "replies", "--json").output)
     plain, question = report["variants"]
     assert plain["units"] == 4 and plain["estimate"] == pytest.approx(4.5)  # latest snapshot per post

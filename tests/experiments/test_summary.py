@@ -57,3 +57,10 @@ def test_a_close_call_gets_a_number_of_posts():
     assert "suggestive, not yet enough with every measure counted" in text
     assert "Post next: keep posting every option evenly until each has about" in text
     assert "more post each at 150 people who replied per post" in text
+
+
+def test_the_favourite_with_more_problem_reports_comes_with_a_caution():
+    text = _answer({"A": [10, 12, 5, 4], "B": [10, 12, 8, 3], "C": [25, 8, 11, 16]}, n=60)
+    assert text.startswith("People liked C better.")
+    assert "On problems, C drew problem reports from 16 of 60 people who replied (27 %)" in text
+    assert text.endswith("First read the problem reports under C: it drew more of them.")

@@ -255,7 +255,8 @@ def question_results(
 
     version = current_version(store)
     with store.session() as session:
-        question = session.get(models.Question, question_id)
+        # an id no integer column can hold cannot name a stored question (and would overflow the driver)
+        question = session.get(models.Question, question_id) if 0 < question_id < 2**63 else None
         if question is None:
             raise NotFoundError(f"no question with id {question_id}", hint="see `sounding ask list`")
         options = [str(o) for o in (question.options or [])]

@@ -34,6 +34,7 @@ class Evidence:
     comparisons: int  # p-values corrected together (challengers x metrics)
     correction: str  # "Holm" or "BH"
     interval_words: str  # "difference" or "lift"
+    neutral: bool = False  # more is not simply better (questions, problems): "higher", not "better"
 
 
 def p_text(p: float) -> str:
@@ -49,10 +50,13 @@ def notes(e: Evidence, decision: str, winner: str | None, alpha: float) -> list[
     for i in range(1, len(e.names)):
         name, control = e.names[i], e.names[0]
         excludes = e.low[i] > 0 or e.high[i] < 0
-        direction = "better" if e.estimate[i] > 0 else "worse"
+        up = e.estimate[i] > 0
+        direction = (
+            ("is higher" if up else "is lower") if e.neutral else ("looks better" if up else "looks worse")
+        )
         if e.p_raw[i] < alpha <= e.p_adjusted[i]:
             out.append(
-                f"{name} looks {direction} than {control} on {e.metric} on its own ({p_text(e.p_raw[i])}), "
+                f"{name} {direction} than {control} on {e.metric} on its own ({p_text(e.p_raw[i])}), "
                 f"but with {e.comparisons} comparisons checked at once ({e.correction}) the evidence is not "
                 f"yet enough (adjusted {p_text(e.p_adjusted[i])})"
             )

@@ -219,7 +219,7 @@ def analyze(
         d_est if exact_mode else np.r_[0.0, relative],
         np.r_[1.0, test.p_value], np.r_[1.0, p_adj],
         d_low if exact_mode else low, d_high if exact_mode else high,
-        family, "BH" if correction == "bh" else "Holm", "difference" if exact_mode else "lift",
+        family, "BH" if correction == "bh" else "Holm", "difference" if exact_mode else "lift", neutral,
     )  # fmt: skip
     notes = tuple(explain.notes(evidence, v.decision, v.winner, alpha))
     if means[0] == 0 and not exact_mode:

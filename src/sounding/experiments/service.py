@@ -65,7 +65,8 @@ class Experiments:
             return [
                 analyze(next(iter(metrics.values())), metric=metric or next(iter(metrics)) or None, **options)
             ]
-        return analyze_metrics(metrics, **options)
+        unit = options.pop("unit", None)
+        return analyze_metrics(metrics, units=dict.fromkeys(metrics, unit) if unit else {}, **options)
 
     # -- experiments kept in the store -------------------------------------------------------
     def create(self, name: str, variants: Sequence[str], *, metric: str | None = None,

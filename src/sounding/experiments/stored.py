@@ -73,8 +73,8 @@ def add_post(store: Store, name: str, variant: str, post: str) -> int:
     """Link a stored post (its id, or `platform:platform_id`) to a variant; returns the post id."""
     with store.session() as session, session.begin():
         target = _variant(session, name, variant)
-        if post.isdigit():
-            row = session.get(models.Post, int(post))
+        if post.isdigit():  # a store id; one too large for the column cannot exist
+            row = session.get(models.Post, int(post)) if int(post) < 2**63 else None
         else:
             platform, _, platform_id = post.partition(":")
             row = session.scalars(

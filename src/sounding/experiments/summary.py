@@ -14,6 +14,7 @@ from sounding.experiments.formatting import points, points_interval, probability
 from sounding.experiments.report import ExperimentReport
 
 LIKED = "positive replies"  # the measure "people liked it better" is read from
+CAUTION = ("questions (confusion)", "problems")  # more of these under the favourite needs reading first
 
 
 def certainty(p_adjusted: float, p_raw: float, alpha: float) -> str:
@@ -162,7 +163,11 @@ def answer(
             f"{main.metric.capitalize()} per post cannot be compared with one post per option, so this rests "
             "on what the replies said."
         )
-    parts.append(next_step(names, best, liked or (main if main_comparable else None), people, posts, unit))
+    step = next_step(names, best, liked or (main if main_comparable else None), people, posts, unit)
+    worry = [WHAT.get(r.metric, r.metric) for r in others if r.verdict.winner == best and r.metric in CAUTION]
+    if best is not None and worry:
+        step += f" First read the {_join(worry)} under {best}: it drew more of them."
+    parts.append(step)
     return " ".join(parts)
 
 
