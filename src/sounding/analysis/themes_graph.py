@@ -80,7 +80,7 @@ class KnnLeiden:
     """
 
     resolution: float = 10.0
-    min_resolution: float = 1.0
+    min_resolution: float = 4.0
     n_neighbors: int | None = None
     neighbor_fraction: float = 1 / 300
     min_neighbors: int = 5

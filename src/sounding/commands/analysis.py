@@ -66,7 +66,7 @@ def lessons(ctx: typer.Context, limit: Limit = 10, as_json: JsonFlag = False) ->
 
 def print_lessons(frame: pd.DataFrame) -> None:
     if frame.empty:
-        console.print("No lessons yet: run [bold]sounding analyze[/].")
+        console.print(escape(frame.attrs.get("why_empty") or "No lessons yet: run sounding analyze."))
         return
     for row in frame.itertuples():
         console.print(f"[bold]{row.rank}. {escape(row.title)}[/]  [dim](score {row.score:.1f}, theme {row.theme})[/]")
