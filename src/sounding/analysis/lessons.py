@@ -115,9 +115,13 @@ def headline(people: int, name: str, counts: dict[str, int], trend: str = "stead
     total = max(sum(counts.values()), 1)
     shares = sorted(((c / total, i) for i, c in counts.items() if c / total >= 0.1), reverse=True)
     mix = ", ".join(f"{round(100 * share)} % {SHARE_NAMES[i]}" for share, i in shares[:3])
+    verb = VERBS[plurality(counts)]
+    if people == 1:  # "1 person asks about"
+        first, _, rest = verb.partition(" ")
+        verb = f"{first}s {rest}".strip()
     who = f"{people} {'person' if people == 1 else 'people'}"
     when = f"; {trend} this month" if trend != "steady" else ""
-    return f"{who} {VERBS[plurality(counts)]} “{name}” ({mix}){when}"
+    return f"{who} {verb} “{name}” ({mix}){when}"
 
 
 def why_no_lessons(store: Store, version: str | None) -> str:

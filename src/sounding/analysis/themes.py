@@ -378,6 +378,10 @@ def fit_themes(
                 top = max(INTENT_PRIORITY, key=lambda k: (kinds.count(k), -INTENT_PRIORITY.index(k)))
                 pool = idx[np.array(kinds) == top] if top in kinds else idx
             reps = _representatives(X, pool, theme.centroid, texts, cfg.n_representatives)
+            if len(reps) < cfg.n_representatives:  # too few of the plurality intent: top up from the rest
+                extra = _representatives(X, idx, theme.centroid, texts, len(idx))
+                taken = {_norm_text(texts[i]) for i in reps}
+                reps += [i for i in extra if _norm_text(texts[i]) not in taken][: cfg.n_representatives - len(reps)]
             theme.representatives = reps
             quotes = [texts[i] for i in reps]
             for q in theme.representative_texts:  # top up with older quotes

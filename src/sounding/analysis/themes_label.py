@@ -130,13 +130,16 @@ def topic_names(
     class_docs: list[list[str]],
     centroids: list[np.ndarray],
     embedder,
-    coverage_weight: float = 0.5,
+    coverage_weight: float = 1.0,
+    candidates: int = 5,
 ) -> list[str]:
     """One phrase per theme: the candidate term nearest the centroid, helped by how many members say it.
 
-    KeyBERT-like: candidates are the theme's c-TF-IDF terms, embedded with the same model as the
-    comments; score = cos(term, centroid) + ``coverage_weight`` x (share of members containing it).
+    KeyBERT-like: candidates are the theme's top ``candidates`` c-TF-IDF terms, embedded with the same
+    model as the comments; score = cos(term, centroid) + ``coverage_weight`` x (share of members
+    containing it), so a phrase many members say and that sits near the centroid wins.
     """
+    top_words = [list(terms[:candidates]) for terms in top_words]
     flat = sorted({t for terms in top_words for t in terms})
     if not flat:
         return ["(no words)" for _ in top_words]
