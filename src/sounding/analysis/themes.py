@@ -510,7 +510,7 @@ def _representatives(
     seen: set[str] = set()
     for i in ranked:
         key = _norm_text(texts[i])
-        if key in seen:
+        if key in seen or not any(ch.isalnum() for ch in key):  # a bare @mention or emoji says nothing
             continue
         seen.add(key)
         out.append(int(i))

@@ -18,30 +18,20 @@ import numpy as np
 from sounding.analysis.themes_graph import centroids, drop_small
 
 
-def merge_groups(X: np.ndarray, labels: np.ndarray, threshold: float, passes: int = 5) -> np.ndarray:
-    """Join groups whose centroids are at cosine >= ``threshold`` (average linkage over centroids).
+def merge_groups(X: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:
+    """Join groups whose centroids are at cosine >= ``threshold`` (average linkage over the groups' centroids).
 
-    Repeated on the joined groups' centroids until no two are that close (so no two themes of the
-    result are near-duplicates by this measure).
+    One pass over the groups as found: re-merging merged groups would chain a whole domain into one
+    theme (a large group's centroid drifts towards the corpus mean and so nears every other group).
     """
+    k = int(labels.max(initial=-1)) + 1
+    if k < 2 or threshold >= 1:
+        return labels
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    for _ in range(passes):
-        k = int(labels.max(initial=-1)) + 1
-        if k < 2 or threshold >= 1:
-            return labels
-        C = centroids(X, labels)
-        S = C @ C.T
-        np.fill_diagonal(S, -1.0)
-        if S.max() < threshold:
-            return labels
-        joined = fcluster(linkage(C, method="average", metric="cosine"), 1 - threshold, "distance") - 1
-        if len(set(joined.tolist())) == k:  # linkage keeps them apart: join the closest pair
-            a, b = np.unravel_index(int(S.argmax()), S.shape)
-            joined = np.arange(k)
-            joined[b] = a
-        labels = drop_small(np.where(labels >= 0, joined[np.maximum(labels, 0)], -1), 1)
-    return labels
+    C = centroids(X, labels)
+    joined = fcluster(linkage(C, method="average", metric="cosine"), 1 - threshold, "distance") - 1
+    return drop_small(np.where(labels >= 0, joined[np.maximum(labels, 0)], -1), 1)
 
 
 def merge_existing(
