@@ -135,11 +135,13 @@ def topic_names(
 ) -> list[str]:
     """One phrase per theme: the candidate term nearest the centroid, helped by how many members say it.
 
-    KeyBERT-like: candidates are the theme's top ``candidates`` c-TF-IDF terms, embedded with the same
+    KeyBERT-like: candidates are the theme's top ``candidates`` c-TF-IDF terms and the phrases among
+    its top ten, embedded with the same
     model as the comments; score = cos(term, centroid) + ``coverage_weight`` x (share of members
     containing it), so a phrase many members say and that sits near the centroid wins.
     """
-    top_words = [list(terms[:candidates]) for terms in top_words]
+    # the top unigrams, and any phrase of the top ten ("compostable pods" ranked 7th of a theme)
+    top_words = [[t for i, t in enumerate(terms[:10]) if i < candidates or " " in t] for terms in top_words]
     flat = sorted({t for terms in top_words for t in terms})
     if not flat:
         return ["(no words)" for _ in top_words]
