@@ -41,6 +41,8 @@ import numpy as np
 
 from sounding.analysis.themes_graph import KMeansMerge, KnnLeiden, centroids, default_clusterer, drop_small
 from sounding.analysis.themes_label import CTfidfLabeller, short_name, topic_names
+from sounding.analysis.themes_members import _norm_text, drop_lonely, member_stats, people_sets, prune
+from sounding.analysis.themes_members import quotes as pick_quotes
 from sounding.analysis.themes_merge import merge_existing, merge_groups
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "ThemeResult",
     "assign",
     "fit_themes",
+    "member_stats",
     "short_name",
     "text_hash",
 ]
@@ -273,7 +276,7 @@ def fit_themes(
     namer = namer if namer is not None else short_name
 
     hashes = [text_hash(t) for t in texts]
-    people = _people(authors, n)
+    people = people_sets(authors, n)
     order = np.array(sorted(range(n), key=lambda i: (hashes[i], i)), dtype=np.int64)
 
     themes = [replace(t, representatives=[], batch_size=0) for t in (existing or [])]
@@ -304,10 +307,10 @@ def fit_themes(
         if reducer is not None:
             Z = np.asarray(reducer.fit_transform(Z), dtype=np.float32)
         raw = drop_small(np.asarray(clusterer.fit_predict(Z)), cfg.min_theme_size)
-        raw = _prune(X[sample], raw, cfg)
+        raw = prune(X[sample], raw, cfg)
         raw = merge_groups(X[sample], raw, cfg.dedupe_threshold)
         if people is not None:
-            raw = _drop_lonely(raw, people[sample], cfg)
+            raw = drop_lonely(raw, people[sample], cfg)
         C_new = centroids(X[sample], raw).astype(np.float32) if raw.max(initial=-1) >= 0 else []
         C_all = _centroid_matrix(themes, X.shape[1])
         for c in range(len(C_new)):
@@ -372,16 +375,7 @@ def fit_themes(
             m = X[idx].mean(axis=0)
             theme.centroid = (m / max(np.linalg.norm(m), 1e-12)).astype(np.float32)
         if len(idx):
-            pool = idx
-            if intents is not None:
-                kinds = [intents[i] for i in idx]
-                top = max(INTENT_PRIORITY, key=lambda k: (kinds.count(k), -INTENT_PRIORITY.index(k)))
-                pool = idx[np.array(kinds) == top] if top in kinds else idx
-            reps = _representatives(X, pool, theme.centroid, texts, cfg.n_representatives)
-            if len(reps) < cfg.n_representatives:  # too few of the plurality intent: top up from the rest
-                extra = _representatives(X, idx, theme.centroid, texts, len(idx))
-                taken = {_norm_text(texts[i]) for i in reps}
-                reps += [i for i in extra if _norm_text(texts[i]) not in taken][: cfg.n_representatives - len(reps)]
+            reps = pick_quotes(X, idx, theme.centroid, texts, cfg.n_representatives, intents, INTENT_PRIORITY)
             theme.representatives = reps
             quotes = [texts[i] for i in reps]
             for q in theme.representative_texts:  # top up with older quotes
@@ -432,60 +426,6 @@ def fit_themes(
     )
 
 
-def member_stats(X: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Leave-one-out statistics, unbiased for small groups.
-
-    Returns per row the cosine between the row and the mean of the *other* members of its group
-    (NaN for noise / singletons), and per group the mean pairwise cosine between distinct members.
-    """
-    k = int(labels.max(initial=-1)) + 1
-    ok = labels >= 0
-    S = np.zeros((k, X.shape[1]), dtype=np.float64)
-    np.add.at(S, labels[ok], X[ok])
-    size = np.bincount(labels[ok], minlength=k).astype(np.float64)
-    pair = (np.einsum("ij,ij->i", S, S) - size) / np.maximum(size * (size - 1), 1)
-    member = np.full(len(labels), np.nan)
-    rest = S[labels[ok]] - X[ok]
-    norm = np.linalg.norm(rest, axis=1)
-    member[ok] = np.where(norm > 1e-9, np.einsum("ij,ij->i", X[ok], rest) / np.maximum(norm, 1e-12), np.nan)
-    return member, pair
-
-
-def _prune(X: np.ndarray, labels: np.ndarray, cfg: ThemeConfig, passes: int = 2) -> np.ndarray:
-    """Unclustered: members far from the rest of their group, groups that are not cohesive or too small."""
-    for _ in range(passes):
-        if labels.max(initial=-1) < 0:
-            break
-        member, pair = member_stats(X, labels)
-        ok = labels >= 0
-        good = ok & (np.nan_to_num(member, nan=-1.0) >= cfg.min_member_similarity)
-        good &= pair[np.maximum(labels, 0)] >= cfg.min_cohesion
-        labels = drop_small(np.where(good, labels, -1), cfg.min_theme_size)
-    return labels
-
-
-def _people(authors: Sequence[Any] | None, n: int) -> np.ndarray | None:
-    """Per row, the set of its authors (an object array of frozensets), or None."""
-    if authors is None:
-        return None
-    if len(authors) != n:
-        raise ValueError(f"{len(authors)} authors for {n} rows")
-    out = np.empty(n, dtype=object)
-    for i, a in enumerate(authors):
-        out[i] = frozenset(a) if isinstance(a, (set, frozenset, list, tuple)) else frozenset([a])
-    return out
-
-
-def _drop_lonely(labels: np.ndarray, people: np.ndarray, cfg: ThemeConfig) -> np.ndarray:
-    """Groups said by fewer than ``min_people`` distinct people become unclustered."""
-    out = labels.copy()
-    for c in range(int(labels.max(initial=-1)) + 1):
-        members = np.flatnonzero(labels == c)
-        if len(frozenset().union(*people[members])) < cfg.min_people:
-            out[members] = -1
-    return drop_small(out, cfg.min_theme_size)
-
-
 def _unique_key(key: str, themes: Sequence[Theme]) -> str:
     taken = {t.key for t in themes}
     if key not in taken:
@@ -494,26 +434,3 @@ def _unique_key(key: str, themes: Sequence[Theme]) -> str:
     while f"{key}-{i}" in taken:
         i += 1
     return f"{key}-{i}"
-
-
-def _norm_text(t: str) -> str:
-    return " ".join(t.lower().split())
-
-
-def _representatives(
-    X: np.ndarray, idx: np.ndarray, centroid: np.ndarray, texts: Sequence[str], k: int
-) -> list[int]:
-    """Members nearest the centroid with distinct (case/space-normalised) texts; ties by index."""
-    sims = X[idx] @ np.asarray(centroid, dtype=np.float32)
-    ranked = idx[np.lexsort((idx, -sims))]
-    out: list[int] = []
-    seen: set[str] = set()
-    for i in ranked:
-        key = _norm_text(texts[i])
-        if key in seen or not any(ch.isalnum() for ch in key):  # a bare @mention or emoji says nothing
-            continue
-        seen.add(key)
-        out.append(int(i))
-        if len(out) >= k:
-            break
-    return out
