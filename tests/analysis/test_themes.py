@@ -272,7 +272,7 @@ def test_near_duplicate_groups_are_merged():
     assert np.array_equal(merge_groups(X, labels, threshold=1.0), labels)
 
 
-def test_stored_duplicates_merge_into_the_larger_and_keep_their_key(sqlite_store):
+def test_stored_duplicates_merge_into_the_larger_and_keep_their_key(store):
     """Existing themes that drifted together: the smaller points to the larger; its key still resolves."""
     from datetime import UTC, datetime
 
@@ -291,13 +291,13 @@ def test_stored_duplicates_merge_into_the_larger_and_keep_their_key(sqlite_store
     assert [t.key for t in result.themes[:3]] == ["theme-big", "theme-small", "theme-other"]  # nothing renamed
 
     ids = {}
-    with sqlite_store.transaction() as conn:
+    with store.transaction() as conn:
         for t in (big, small, other):
             ids[t.key] = conn.execute(insert(ThemeRow).values(
                 key=t.key, name=t.name, top_words=t.top_words, centroid=t.centroid.tobytes(), size=t.size,
                 model_version="v", updated_at=datetime.now(UTC)).returning(ThemeRow.id)).scalar_one()
-    _record_merges(sqlite_store, result.merged, ids)
-    assert resolve_theme(sqlite_store, "theme-small") == ids["theme-big"]
-    assert resolve_theme(sqlite_store, "theme-other") == ids["theme-other"]
-    with sqlite_store.engine.connect() as conn:
+    _record_merges(store, result.merged, ids)
+    assert resolve_theme(store, "theme-small") == ids["theme-big"]
+    assert resolve_theme(store, "theme-other") == ids["theme-other"]
+    with store.engine.connect() as conn:
         assert conn.execute(select(ThemeRow.merged_into).where(ThemeRow.key == "theme-small")).scalar() == ids["theme-big"]
