@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
+DATA = Path(os.environ.get("SOUNDING_SHARED_DATA", ROOT.parent / "shared" / "data"))
 RESULTS = Path(__file__).parent / "results"
 CACHE = Path(os.environ.get("THEMES_BENCH_CACHE", "/tmp/sounding-themes-bench"))
 
@@ -280,6 +280,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--scale", type=int, nargs="*", default=[50_000, 1_000_000])
     ap.add_argument("--out", default=str(RESULTS / "themes_bench.json"))
+    ap.add_argument("--datasets", nargs="*", default=["banking77-test", "twacs", "airline-negative", "banking77-train"])
+    ap.add_argument("--no-loso", action="store_true", help="skip the leave-one-set-out table (themes_loso.py)")
     args = ap.parse_args()
     if args.bertopic_worker:
         bertopic_worker(*args.bertopic_worker)
@@ -309,6 +311,8 @@ def main() -> None:
         ("airline-negative", 10, True),
         ("banking77-train", 77, False),
     ):
+        if name not in args.datasets:
+            continue
         texts, y = load_dataset(name)
         E, embed_seconds = embeddings_for(name, texts)
         entry: dict = {
@@ -412,6 +416,11 @@ def main() -> None:
             f"scale n={s['n']}: {s['seconds']} s, {s['themes']} themes, "
             f"unclustered {100 * s['unclustered_share']:.1f}% {s['timings']}"
         )
+    if not args.no_loso:
+        import themes_loso
+
+        report["leave_one_set_out"] = themes_loso.run()
+        themes_loso.print_table(report["leave_one_set_out"])
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, default=str))

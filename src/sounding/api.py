@@ -169,6 +169,10 @@ class Sounding:
             return segment_views.lessons_by(self.store, self._version(), by, per_segment, segments)
         self._version()
         frame = views.lessons(self.store)
+        if frame.empty:  # say why, in the user's terms
+            from sounding.analysis.lessons import why_no_lessons
+
+            frame.attrs["why_empty"] = why_no_lessons(self.store, views.current_version(self.store))
         frame.insert(0, "rank", range(1, len(frame) + 1))
         evidence = pd.json_normalize(frame["evidence"].tolist()) if len(frame) else pd.DataFrame()
         for column in ("people", "comments", "dominant_intent", "trend", "intents"):

@@ -255,3 +255,49 @@ def test_helpers():
     )
     assert words[0][0].startswith("dark") and "shipping" in words[1][0]
     assert ThemeConfig().assign_threshold == 0.5
+
+
+def test_near_duplicate_groups_are_merged():
+    """Two groups whose centroids are closer than the dedupe threshold become one; others stay apart."""
+    from sounding.analysis.themes_merge import merge_groups
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(3, 16))
+    base[1] = base[0] + 0.1 * rng.normal(size=16)  # a near-duplicate of group 0
+    X = np.vstack([b + 0.05 * rng.normal(size=(5, 16)) for b in base])
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    labels = np.repeat([0, 1, 2], 5)
+    merged = merge_groups(X, labels, threshold=0.9)
+    assert len(set(merged[:10].tolist())) == 1 and merged[10] != merged[0]
+    assert np.array_equal(merge_groups(X, labels, threshold=1.0), labels)
+
+
+def test_stored_duplicates_merge_into_the_larger_and_keep_their_key(store):
+    """Existing themes that drifted together: the smaller points to the larger; its key still resolves."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from sounding.analysis.themes_step import _record_merges, resolve_theme
+    from sounding.store.models import Theme as ThemeRow
+
+    c = np.ones(8, dtype=np.float32) / np.sqrt(8)
+    big = Theme("theme-big", c, 10, ["bags"], "bags")
+    small = Theme("theme-small", c + np.float32(0.01), 4, ["luggage"], "luggage")
+    other = Theme("theme-other", -c, 5, ["seats"], "seats")
+    X = np.vstack([c, -c, c])
+    result = fit_themes(X, ["a bag", "a seat", "my bag"], existing=[big, small, other])
+    assert result.merged == {"theme-small": "theme-big"}
+    assert [t.key for t in result.themes[:3]] == ["theme-big", "theme-small", "theme-other"]  # nothing renamed
+
+    ids = {}
+    with store.transaction() as conn:
+        for t in (big, small, other):
+            ids[t.key] = conn.execute(insert(ThemeRow).values(
+                key=t.key, name=t.name, top_words=t.top_words, centroid=t.centroid.tobytes(), size=t.size,
+                model_version="v", updated_at=datetime.now(UTC)).returning(ThemeRow.id)).scalar_one()
+    _record_merges(store, result.merged, ids)
+    assert resolve_theme(store, "theme-small") == ids["theme-big"]
+    assert resolve_theme(store, "theme-other") == ids["theme-other"]
+    with store.engine.connect() as conn:
+        assert conn.execute(select(ThemeRow.merged_into).where(ThemeRow.key == "theme-small")).scalar() == ids["theme-big"]

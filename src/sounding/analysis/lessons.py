@@ -34,6 +34,13 @@ VERBS = {
     "other": "talk about",
 }
 WINDOW = timedelta(days=30)
+#: A recurring topic: at least this many comments by at least this many people.
+MIN_COMMENTS, MIN_PEOPLE = 3, 2
+
+
+def is_lesson(comments: int, people: int) -> bool:
+    """A theme is a lesson when several people said it (one person's topic is no lesson)."""
+    return comments >= MIN_COMMENTS and people >= MIN_PEOPLE
 
 
 EVIDENCE_COLUMNS = ("author", "created_at")
@@ -91,6 +98,49 @@ def score(row) -> float:
     return row["people"] * intent_weight * (1 + 0.5 * negative_share) * math.sqrt(min(max(trend, 0.5), 2.0))
 
 
+SHARE_NAMES = {"problem": "problems", "question": "questions", "suggestion": "suggestions", "praise": "praise",
+               "other": "other"}
+
+
+def plurality(counts: dict[str, int]) -> str:
+    """The members' most common intent; a tie goes to the more actionable one."""
+    return max(INTENT_WEIGHTS, key=lambda i: (counts.get(i, 0), INTENT_WEIGHTS[i]))
+
+
+def headline(people: int, name: str, counts: dict[str, int], trend: str = "steady") -> str:
+    """What people did, with the shares: "41 people report problems with “seats” (61 % problems, 34 % questions)".
+
+    The verb is the plurality intent's; shares of 10 % or more are listed, largest first.
+    """
+    total = max(sum(counts.values()), 1)
+    shares = sorted(((c / total, i) for i, c in counts.items() if c / total >= 0.1), reverse=True)
+    mix = ", ".join(f"{round(100 * share)} % {SHARE_NAMES[i]}" for share, i in shares[:3])
+    verb = VERBS[plurality(counts)]
+    if people == 1:  # "1 person asks about"
+        first, _, rest = verb.partition(" ")
+        verb = f"{first}s {rest}".strip()
+    who = f"{people} {'person' if people == 1 else 'people'}"
+    when = f"; {trend} this month" if trend != "steady" else ""
+    return f"{who} {verb} “{name}” ({mix}){when}"
+
+
+def why_no_lessons(store: Store, version: str | None) -> str:
+    """Why the lesson list is empty, in the user's terms (not "run analyze" right after it ran)."""
+    from sounding.store.models import Enrichment, ThemeMember
+
+    if version is None:
+        return "No lessons yet: run sounding analyze."
+    with store.engine.connect() as conn:
+        analysed = conn.execute(select(func.count()).where(Enrichment.model_version == version)).scalar_one()
+        themed = conn.execute(select(func.count()).where(ThemeMember.theme_id.is_not(None))).scalar_one()
+    if not analysed:
+        return "No lessons yet: nothing analysed; import comments, then run sounding analyze."
+    rule = f"a lesson needs {MIN_COMMENTS}+ comments on one topic by {MIN_PEOPLE}+ people"
+    if themed:
+        return f"No recurring topic yet: {analysed:,} comments analysed; {themed:,} share a topic, but {rule}."
+    return f"No recurring topic yet: {analysed:,} comments analysed, none on a topic that {MIN_PEOPLE}+ people raised ({rule})."
+
+
 def trend_word(recent: int, previous: int) -> str:
     ratio = (recent + 1) / (previous + 1)
     if ratio >= 1.5 and recent >= 3:
@@ -109,19 +159,19 @@ def refresh_lessons(store: Store, version: str, now: datetime) -> int:
     rows = []
     for _, row in evidence.iterrows():
         theme_id = int(row["theme_id"])
-        dominant = max(INTENT_WEIGHTS, key=lambda i: (row[i], INTENT_WEIGHTS[i]))
-        trend = trend_word(int(row["recent"]), int(row["previous"]))
         people, comments = int(row["people"]), int(row["comments"])
-        title = (
-            f"{people} {'person' if people == 1 else 'people'} ({comments} comment{'s' if comments != 1 else ''}) "
-            f"{VERBS[dominant]} “{names.get(theme_id, '?')}”; {trend} this month"
-        )
+        if not is_lesson(comments, people):
+            continue
+        counts = {i: int(row[i]) for i in INTENT_WEIGHTS}
+        dominant = plurality(counts)
+        trend = trend_word(int(row["recent"]), int(row["previous"]))
+        title = headline(people, names.get(theme_id, "?"), counts, trend)
         facts = {
             "theme_key": keys.get(theme_id),
             "people": people,
             "comments": comments,
             "dominant_intent": dominant,
-            "intents": {i: int(row[i]) for i in INTENT_WEIGHTS},
+            "intents": counts,
             "negative": int(row["negative"]),
             "positive": int(row["positive"]),
             "recent": int(row["recent"]),

@@ -69,7 +69,7 @@ def default_steps(mode: str = "quality") -> Steps:
     parts = f"{embedder}|{classify.CLASSIFIER_VERSION}|{language.LANGUAGE_MODEL_VERSION}"
     # readable prefix + digest of everything that can change a result, within the 64-char column
     version = f"{mode}-{classify.CLASSIFIER_VERSION}-{hashlib.sha1(parts.encode()).hexdigest()[:12]}"
-    return Steps(embed_texts, classify_with_heads, language.language, ThemeStep(), version)
+    return Steps(embed_texts, classify_with_heads, language.language, ThemeStep(embed=embed_texts), version)
 
 
 @dataclass

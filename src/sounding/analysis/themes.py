@@ -40,7 +40,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from sounding.analysis.themes_graph import KMeansMerge, KnnLeiden, centroids, default_clusterer, drop_small
-from sounding.analysis.themes_label import CTfidfLabeller, short_name
+from sounding.analysis.themes_label import CTfidfLabeller, short_name, topic_names
+from sounding.analysis.themes_members import _norm_text, drop_lonely, member_stats, people_sets, prune
+from sounding.analysis.themes_members import quotes as pick_quotes
+from sounding.analysis.themes_merge import merge_existing, merge_groups
 
 __all__ = [
     "ASSIGN_THRESHOLD",
@@ -52,6 +55,7 @@ __all__ = [
     "ThemeResult",
     "assign",
     "fit_themes",
+    "member_stats",
     "short_name",
     "text_hash",
 ]
@@ -60,6 +64,8 @@ __all__ = [
 #: 95 % of members sit at >= 0.60 from their own theme's centroid, and comments from another
 #: domain (TwACS airline tweets) at <= 0.42 from any banking theme (90th percentile).
 ASSIGN_THRESHOLD = 0.5
+#: Ties between intents go to the more actionable one (the lesson's verb uses the same order).
+INTENT_PRIORITY = ("problem", "suggestion", "question", "praise", "other")
 
 
 class Clusterer(Protocol):
@@ -128,6 +134,8 @@ class ThemeResult:
 
     #: Keys of the themes created by this call.
     new_keys: list[str] = field(default_factory=list)
+    #: Existing themes merged in this call: key -> key of the surviving theme (members moved there).
+    merged: dict[str, str] = field(default_factory=dict)
 
     @property
     def new_themes(self) -> list[Theme]:
@@ -140,6 +148,9 @@ class ThemeConfig:
     assign_threshold: float = ASSIGN_THRESHOLD
     #: A newly found group whose centroid is at least this similar to an existing theme joins it.
     merge_threshold: float = 0.85
+    #: Groups of one call whose centroids are at least this similar are one theme (one lesson per
+    #: topic), and so are stored themes whose centroids drift together (the smaller points to the larger).
+    dedupe_threshold: float = 0.85
     #: With ``existing`` themes: cluster the whole batch first and match groups to existing themes
     #: by centroid (True), or first assign comment by comment and cluster only the rest (False).
     joint_discovery: bool = True
@@ -150,6 +161,8 @@ class ThemeConfig:
     #: Banking77 train: every true intent >= 0.41; bags of unrelated comments: 0.02-0.11.
     min_cohesion: float = 0.3
     min_theme_size: int = 3
+    #: With ``authors`` given: a group said by fewer distinct people is no theme (one person's topic).
+    min_people: int = 2
     max_discovery_sample: int = 10_000
     max_rounds: int = 3
     n_words: int = 10
@@ -233,6 +246,9 @@ def fit_themes(
     clusterer: Clusterer | None = None,
     labeller: Callable[[list[list[str]]], list[list[str]]] | None = None,
     namer: Callable[[list[str]], str] | None = None,
+    authors: Sequence[Any] | None = None,
+    intents: Sequence[str] | None = None,
+    phrase_embedder: Callable[[list[str]], np.ndarray] | None = None,
 ) -> ThemeResult:
     """Find themes in ``embeddings`` (one row per text); join ``existing`` themes where close enough.
 
@@ -240,6 +256,11 @@ def fit_themes(
     ``clusterer``: ``fit_predict(X) -> labels`` with -1 for noise (default :class:`KnnLeiden`;
     sklearn's ``HDBSCAN`` or ``KMeans(n)`` work too). ``labeller``: texts per theme -> top terms
     (default :class:`CTfidfLabeller`). ``namer``: top terms -> name (default :func:`short_name`).
+    ``authors``: optional, per row a person id (or a collection of ids, for a text several people
+    wrote); a new group said by fewer than ``min_people`` people is unclustered. ``intents``:
+    optional, per row; quotes are then taken from the members of the theme's most common intent, so
+    a quote does not contradict the lesson's verb. ``phrase_embedder``: the embedder of
+    ``embeddings``; names are then the candidate phrase nearest the centroid (KeyBERT-like).
     The caller's ``existing`` themes are not modified.
     """
     cfg = config or ThemeConfig()
@@ -255,6 +276,7 @@ def fit_themes(
     namer = namer if namer is not None else short_name
 
     hashes = [text_hash(t) for t in texts]
+    people = people_sets(authors, n)
     order = np.array(sorted(range(n), key=lambda i: (hashes[i], i)), dtype=np.int64)
 
     themes = [replace(t, representatives=[], batch_size=0) for t in (existing or [])]
@@ -285,7 +307,10 @@ def fit_themes(
         if reducer is not None:
             Z = np.asarray(reducer.fit_transform(Z), dtype=np.float32)
         raw = drop_small(np.asarray(clusterer.fit_predict(Z)), cfg.min_theme_size)
-        raw = _prune(X[sample], raw, cfg)
+        raw = prune(X[sample], raw, cfg)
+        raw = merge_groups(X[sample], raw, cfg.dedupe_threshold)
+        if people is not None:
+            raw = drop_lonely(raw, people[sample], cfg)
         C_new = centroids(X[sample], raw).astype(np.float32) if raw.max(initial=-1) >= 0 else []
         C_all = _centroid_matrix(themes, X.shape[1])
         for c in range(len(C_new)):
@@ -322,6 +347,15 @@ def fit_themes(
     timings["assign"] += t_assign
     timings["cluster"] = time.perf_counter() - t0 - t_assign
 
+    # existing themes drifted together: the smaller one's members move to the larger
+    merged: dict[str, str] = {}
+    if n_old > 1:
+        drift = merge_existing([t.centroid for t in themes[:n_old]], old_sizes, cfg.dedupe_threshold)
+        for loser, survivor in drift.items():
+            labels[labels == loser] = survivor
+            old_sizes[survivor] += old_sizes[loser]
+            merged[themes[loser].key] = themes[survivor].key
+
     # 3. centroids, sizes, representatives
     # members of theme j, in canonical (hash) order: groups[j]
     by_label = order[np.argsort(labels[order], kind="stable")]
@@ -341,7 +375,7 @@ def fit_themes(
             m = X[idx].mean(axis=0)
             theme.centroid = (m / max(np.linalg.norm(m), 1e-12)).astype(np.float32)
         if len(idx):
-            reps = _representatives(X, idx, theme.centroid, texts, cfg.n_representatives)
+            reps = pick_quotes(X, idx, theme.centroid, texts, cfg.n_representatives, intents, INTENT_PRIORITY)
             theme.representatives = reps
             quotes = [texts[i] for i in reps]
             for q in theme.representative_texts:  # top up with older quotes
@@ -367,6 +401,11 @@ def fit_themes(
         for j in to_label:
             themes[j].top_words = list(words[j])
             themes[j].name = namer(themes[j].top_words)
+        if phrase_embedder is not None and namer is short_name:
+            names = topic_names([words[j] for j in to_label], [docs[j] for j in to_label],
+                                [themes[j].centroid for j in to_label], phrase_embedder)
+            for j, name in zip(to_label, names, strict=True):
+                themes[j].name = name
     timings["label"] = time.perf_counter() - t0
 
     # 5. order: existing first, new by size desc then key
@@ -383,39 +422,8 @@ def fit_themes(
         themes=themes,
         timings={k: round(v, 4) for k, v in timings.items()},
         new_keys=[t.key for t in themes[n_old:]],
+        merged=merged,
     )
-
-
-def member_stats(X: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Leave-one-out statistics, unbiased for small groups.
-
-    Returns per row the cosine between the row and the mean of the *other* members of its group
-    (NaN for noise / singletons), and per group the mean pairwise cosine between distinct members.
-    """
-    k = int(labels.max(initial=-1)) + 1
-    ok = labels >= 0
-    S = np.zeros((k, X.shape[1]), dtype=np.float64)
-    np.add.at(S, labels[ok], X[ok])
-    size = np.bincount(labels[ok], minlength=k).astype(np.float64)
-    pair = (np.einsum("ij,ij->i", S, S) - size) / np.maximum(size * (size - 1), 1)
-    member = np.full(len(labels), np.nan)
-    rest = S[labels[ok]] - X[ok]
-    norm = np.linalg.norm(rest, axis=1)
-    member[ok] = np.where(norm > 1e-9, np.einsum("ij,ij->i", X[ok], rest) / np.maximum(norm, 1e-12), np.nan)
-    return member, pair
-
-
-def _prune(X: np.ndarray, labels: np.ndarray, cfg: ThemeConfig, passes: int = 2) -> np.ndarray:
-    """Unclustered: members far from the rest of their group, groups that are not cohesive or too small."""
-    for _ in range(passes):
-        if labels.max(initial=-1) < 0:
-            break
-        member, pair = member_stats(X, labels)
-        ok = labels >= 0
-        good = ok & (np.nan_to_num(member, nan=-1.0) >= cfg.min_member_similarity)
-        good &= pair[np.maximum(labels, 0)] >= cfg.min_cohesion
-        labels = drop_small(np.where(good, labels, -1), cfg.min_theme_size)
-    return labels
 
 
 def _unique_key(key: str, themes: Sequence[Theme]) -> str:
@@ -426,26 +434,3 @@ def _unique_key(key: str, themes: Sequence[Theme]) -> str:
     while f"{key}-{i}" in taken:
         i += 1
     return f"{key}-{i}"
-
-
-def _norm_text(t: str) -> str:
-    return " ".join(t.lower().split())
-
-
-def _representatives(
-    X: np.ndarray, idx: np.ndarray, centroid: np.ndarray, texts: Sequence[str], k: int
-) -> list[int]:
-    """Members nearest the centroid with distinct (case/space-normalised) texts; ties by index."""
-    sims = X[idx] @ np.asarray(centroid, dtype=np.float32)
-    ranked = idx[np.lexsort((idx, -sims))]
-    out: list[int] = []
-    seen: set[str] = set()
-    for i in ranked:
-        key = _norm_text(texts[i])
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(int(i))
-        if len(out) >= k:
-            break
-    return out

@@ -80,18 +80,17 @@ class KnnLeiden:
     """
 
     resolution: float = 10.0
-    min_resolution: float = 1.0
+    min_resolution: float = 4.0
     n_neighbors: int | None = None
     neighbor_fraction: float = 1 / 300
     min_neighbors: int = 5
     max_neighbors: int = 100
     min_cluster_size: int = 3
+    #: Resolution of the second pass over the comments the first pass left in groups too small.
+    rescue_resolution: float = 1.0
     seed: int = 0
 
     def fit_predict(self, X: np.ndarray) -> np.ndarray:
-        import igraph as ig
-        import scipy.sparse as sp
-
         n = len(X)
         if n < 2:
             return np.full(n, -1, dtype=np.int64)
@@ -102,6 +101,21 @@ class KnnLeiden:
         # Keep resolution * (reference k) / k constant, so clipping k does not change granularity,
         # but never below ``min_resolution`` (plain modularity): tiny inputs would collapse into one group.
         resolution = max(self.min_resolution, self.resolution * min(1.0, (n * self.neighbor_fraction) / k))
+        labels = drop_small(self._leiden(X, k, resolution), self.min_cluster_size)
+        # A high resolution shatters a group that is a large share of a small input (8 of 20 comments
+        # on one topic) into singletons: cluster what it left over once more at plain modularity.
+        rest = np.flatnonzero(labels < 0)
+        if resolution > self.rescue_resolution and len(rest) > max(self.min_cluster_size, 2):
+            again = drop_small(self._leiden(X[rest], min(k, len(rest) - 1), self.rescue_resolution),
+                               self.min_cluster_size)
+            labels[rest[again >= 0]] = again[again >= 0] + labels.max(initial=-1) + 1
+        return labels
+
+    def _leiden(self, X: np.ndarray, k: int, resolution: float) -> np.ndarray:
+        import igraph as ig
+        import scipy.sparse as sp
+
+        n = len(X)
         idx, sim = knn(X, k)
         rows = np.repeat(np.arange(n), k)
         w = np.maximum(sim.ravel().astype(np.float64), 1e-6)
@@ -118,8 +132,7 @@ class KnnLeiden:
             )
         finally:
             ig.set_random_number_generator(random)
-        labels = np.asarray(part.membership, dtype=np.int64)
-        return drop_small(labels, self.min_cluster_size)
+        return np.asarray(part.membership, dtype=np.int64)
 
 
 @dataclass

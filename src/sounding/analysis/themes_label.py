@@ -12,6 +12,7 @@ class, best first); a namer is any callable ``(top_words) -> str``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,12 +80,8 @@ class CTfidfLabeller:
         docs = [" \n ".join(texts) for texts in class_docs]
         if not docs:
             return []
-        vec = CountVectorizer(
-            ngram_range=self.ngram_range,
-            stop_words=stop_words() if self.stop_words is None else (self.stop_words or None),
-            token_pattern=TOKEN_PATTERN,
-            lowercase=True,
-        )
+        stops = frozenset(stop_words() if self.stop_words is None else self.stop_words)
+        vec = CountVectorizer(analyzer=lambda doc: phrases(doc, stops, self.ngram_range))
         try:
             counts = vec.fit_transform(docs).astype(np.float64).tocsr()
         except ValueError:  # empty vocabulary (only stop words / numbers)
@@ -108,15 +105,73 @@ class CTfidfLabeller:
         return out
 
 
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def phrases(doc: str, stops: frozenset[str], ngram_range: tuple[int, int] = (1, 2)) -> list[str]:
+    """Contiguous n-grams with no stop word inside ("lost luggage", not "gate minutes" of "gate for 40 minutes").
+
+    A class document joins texts with a newline; n-grams do not cross it.
+    """
+    lo, hi = ngram_range
+    out: list[str] = []
+    for text in doc.split("\n"):
+        words = [w for w in _TOKEN.findall(text.lower())]
+        for n in range(lo, hi + 1):
+            for i in range(len(words) - n + 1):
+                gram = words[i : i + n]
+                if not stops.intersection(gram):
+                    out.append(" ".join(gram))
+    return out
+
+
+def topic_names(
+    top_words: list[list[str]],
+    class_docs: list[list[str]],
+    centroids: list[np.ndarray],
+    embedder,
+    coverage_weight: float = 1.0,
+    candidates: int = 5,
+) -> list[str]:
+    """One phrase per theme: the candidate term nearest the centroid, helped by how many members say it.
+
+    KeyBERT-like: candidates are the theme's top ``candidates`` c-TF-IDF terms and the phrases among
+    its top ten, embedded with the same
+    model as the comments; score = cos(term, centroid) + ``coverage_weight`` x (share of members
+    containing it), so a phrase many members say and that sits near the centroid wins.
+    """
+    # the top unigrams, and any phrase of the top ten ("compostable pods" ranked 7th of a theme)
+    top_words = [[t for i, t in enumerate(terms[:10]) if i < candidates or " " in t] for terms in top_words]
+    flat = sorted({t for terms in top_words for t in terms})
+    if not flat:
+        return ["(no words)" for _ in top_words]
+    E = np.asarray(embedder(flat), dtype=np.float32)
+    E = E / np.maximum(np.linalg.norm(E, axis=1, keepdims=True), 1e-12)
+    row = {t: i for i, t in enumerate(flat)}
+    names = []
+    for terms, docs, c in zip(top_words, class_docs, centroids, strict=True):
+        if not terms:
+            names.append("(no words)")
+            continue
+        lowered = [" ".join(_TOKEN.findall(d.lower())) for d in docs] or [""]
+        c = np.asarray(c, dtype=np.float32)
+        c = c / max(float(np.linalg.norm(c)), 1e-12)
+
+        def score(term: str) -> float:
+            pattern = re.compile(rf"\b{re.escape(term)}\b")
+            cover = sum(1 for d in lowered if pattern.search(d)) / len(lowered)
+            return float(E[row[term]] @ c) + coverage_weight * cover
+
+        names.append(max(terms, key=lambda t: (score(t), -terms.index(t))))
+    return names
+
+
 def _dedupe(ranked: list[str], n: int) -> list[str]:
     picked: list[str] = []
-    covered: set[str] = set()
-    for term in ranked:
-        words = term.split()
-        if covered.issuperset(words):
+    for term in ranked:  # a term inside a picked one adds nothing ("dark" after "dark mode")
+        if any(f" {term} " in f" {p} " for p in picked):
             continue
         picked.append(term)
-        covered.update(words)
         if len(picked) >= n:
             break
     return picked

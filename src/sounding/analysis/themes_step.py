@@ -18,8 +18,8 @@ from sqlalchemy import insert, select, update
 
 from sounding.analysis import reader
 from sounding.store import Store
+from sounding.store.models import Comment, Enrichment, Post, ThemeMember
 from sounding.store.models import Theme as ThemeRow
-from sounding.store.models import ThemeMember
 
 MENTION_OR_LINK = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+", re.IGNORECASE)
 
@@ -29,13 +29,16 @@ class ThemeStep:
     """Default theme step; swap ``fit``/``assign`` for another clustering (BERTopic-style)."""
 
     sample_size: int = 50_000
+    #: The pipeline's text embedder: theme names are then scored against the centroid (KeyBERT-like).
+    embed: object = None
 
-    def fit(self, embeddings: np.ndarray, texts: list[str], existing: list):
+    def fit(self, embeddings: np.ndarray, texts: list[str], existing: list, authors=None, intents=None):
         from sounding.analysis import themes
 
         # @handles and links say who was addressed, not what about: keep them out of theme words
         cleaned = [" ".join(MENTION_OR_LINK.sub(" ", text).split()) for text in texts]
-        return themes.fit_themes(embeddings, cleaned, existing=existing or None)
+        return themes.fit_themes(embeddings, cleaned, existing=existing or None, authors=authors,
+                                 intents=intents, phrase_embedder=self.embed)
 
     def assign(self, embeddings: np.ndarray, existing: list) -> np.ndarray:
         from sounding.analysis import themes
@@ -49,6 +52,7 @@ def _load_themes(store: Store) -> tuple[list, list[int]]:
     with store.engine.connect() as conn:
         rows = conn.execute(
             select(ThemeRow.id, ThemeRow.key, ThemeRow.centroid, ThemeRow.size, ThemeRow.top_words, ThemeRow.name)
+            .where(ThemeRow.merged_into.is_(None))
             .order_by(ThemeRow.id)
         ).all()
     themes = [
@@ -85,8 +89,13 @@ def update_themes(store: Store, step: ThemeStep, version: str) -> tuple[int, int
     if not sample_hashes:
         return 0, 0, 0
     texts_by_hash = reader.texts_for(store, sample_hashes)
-    result = step.fit(np.vstack(sample_vectors), [texts_by_hash.get(h, "") for h in sample_hashes], existing)
-    theme_ids = _save_themes(store, result.themes, dict(zip((t.key for t in existing), ids, strict=True)), version)
+    authors, intents = _authors_and_intents(store, sample_hashes, version)
+    result = step.fit(np.vstack(sample_vectors), [texts_by_hash.get(h, "") for h in sample_hashes], existing,
+                      authors=[authors.get(h, frozenset()) for h in sample_hashes],
+                      intents=[intents.get(h, "other") for h in sample_hashes])
+    known = dict(zip((t.key for t in existing), ids, strict=True))
+    theme_ids = _save_themes(store, result.themes, known, version)
+    _record_merges(store, result.merged, known)
     representatives = {sample_hashes[i] for theme in result.themes for i in theme.representatives}
     members = [(h, theme_ids[int(label)] if label >= 0 else None) for h, label in zip(sample_hashes, result.labels, strict=True)]
     _write_members(store, members, representatives)
@@ -100,6 +109,44 @@ def update_themes(store: Store, step: ThemeStep, version: str) -> tuple[int, int
         unclustered += lost
         themed += len(members) - lost
     return themed, len(result.themes) - len(existing), unclustered
+
+
+def _authors_and_intents(store: Store, hashes: list[str], version: str) -> tuple[dict, dict]:
+    """Who wrote each text (a set: identical texts can come from several people) and its intent."""
+    authors: dict[str, set] = {}
+    intents: dict[str, str] = {}
+    with store.engine.connect() as conn:
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start : start + 500]
+            for model in (Comment, Post):
+                query = select(model.text_hash, model.author).where(model.text_hash.in_(chunk), model.ours.is_(False))
+                for h, author in conn.execute(query):
+                    authors.setdefault(h, set()).add(author)
+            query = select(Enrichment.text_hash, Enrichment.intent).where(
+                Enrichment.text_hash.in_(chunk), Enrichment.model_version == version
+            )
+            intents.update(dict(conn.execute(query).all()))
+    return {h: frozenset(a) for h, a in authors.items()}, intents
+
+
+def _record_merges(store: Store, merged: dict[str, str], known: dict[str, int]) -> None:
+    """A merged theme points to its survivor (its key stays valid) and hands it its members."""
+    if not merged:
+        return
+    with store.transaction() as conn:
+        for loser, survivor in merged.items():
+            conn.execute(update(ThemeRow).where(ThemeRow.id == known[loser]).values(merged_into=known[survivor]))
+            conn.execute(update(ThemeRow).where(ThemeRow.merged_into == known[loser]).values(merged_into=known[survivor]))
+            conn.execute(update(ThemeMember).where(ThemeMember.theme_id == known[loser]).values(theme_id=known[survivor]))
+
+
+def resolve_theme(store: Store, key: str) -> int | None:
+    """The id of the theme a key names now: a merged theme's key resolves to its survivor."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(ThemeRow.id, ThemeRow.merged_into).where(ThemeRow.key == key)).first()
+    if row is None:
+        return None
+    return row.merged_into or row.id
 
 
 def _save_themes(store: Store, themes: list, known: dict[str, int], version: str) -> list[int]:

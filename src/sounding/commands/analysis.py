@@ -102,7 +102,7 @@ def lessons(
 
 def print_lessons(frame: pd.DataFrame) -> None:
     if frame.empty:
-        console.print("No lessons yet: run [bold]sounding analyze[/].")
+        console.print(escape(frame.attrs.get("why_empty") or "No lessons yet: run sounding analyze."))
         return
     for row in frame.itertuples():
         console.print(f"[bold]{row.rank}. {safe(row.title)}[/]")

@@ -221,6 +221,8 @@ class Theme(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     model_version: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Set when this theme was merged into another (a near-duplicate): its key resolves to that one.
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("themes.id", name="fk_themes_merged_into"))
 
 
 class ThemeMember(Base):
