@@ -1,14 +1,14 @@
 """act and tell: decision history and links, contact opt-outs, "you asked, we did" replies
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0002_theme_merges
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0002_theme_merges'
 branch_labels = None
 depends_on = None
 
