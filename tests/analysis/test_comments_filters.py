@@ -65,9 +65,10 @@ def test_each_filter_alone(api):
 
 def test_a_lesson_is_its_themes_comments(api):
     lessons = api.lessons().set_index("theme")
-    lesson = int(lessons.loc["theme-shipping-abroad", "lesson"])
-    assert ids(api.comments(lesson=lesson)) == ["m-4", "b-1"]
-    assert ids(api.comments(lesson=f"#{lesson}")) == ["m-4", "b-1"]
+    assert "theme-shipping-abroad" not in lessons.index  # two comments: a theme, not yet a lesson
+    lesson = int(lessons.loc["theme-late-parcels", "lesson"])
+    assert ids(api.comments(lesson=lesson)) == ["m-1", "m-2", "b-2"]
+    assert ids(api.comments(lesson=f"#{lesson}")) == ["m-1", "m-2", "b-2"]
 
 
 def test_a_post_by_store_id_platform_id_or_url(api):

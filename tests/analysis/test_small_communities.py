@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from sounding import Sounding
+from sounding.errors import NotReadyError
 from sounding.analysis.themes import fit_themes
 
 FIXTURE = Path(__file__).parent / "data" / "coffee_brand.jsonl"
@@ -87,7 +88,8 @@ def test_no_lessons_says_why(tmp_path):
     few = [r for r in rows if r["kind"] == "post" or r.get("topic") == "single"][:15]
     path = tmp_path / "few.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in few))
-    assert api.lessons().attrs["why_empty"] == "No lessons yet: run sounding analyze."
+    with pytest.raises(NotReadyError):  # before any analysis: "run sounding analyze" (exit 5 on the CLI)
+        api.lessons()
     api.import_file(path)
     api.analyze()
     lessons = api.lessons()
