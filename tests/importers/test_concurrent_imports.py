@@ -46,18 +46,37 @@ def _import_together(url: str, files: list[Path]) -> list[subprocess.CompletedPr
 
 
 def test_two_imports_into_a_store_that_does_not_exist_yet(store_url, tmp_path):
-    a = write_jsonl(tmp_path / "a.jsonl", good_rows(threads=30))
-    b_rows = [dict(r, id=f"b-{r['id']}", **({"parent_id": f"b-{r['parent_id']}"} if "parent_id" in r else {}))
-              for r in good_rows(threads=30)]
-    b = write_jsonl(tmp_path / "b.jsonl", b_rows)
-    results = _import_together(store_url, [a, b])
-    for result in results:
-        assert result.returncode == 0, result.stderr[-2000:]
-        (report,) = json.loads(result.stdout)
-        assert report["rejected"] == 0
-    store = Store.open(store_url)
-    try:
-        counts = store.counts()
-    finally:
-        store.close()
-    assert (counts["posts"], counts["comments"]) == (60, 180)
+    """Four imports (two pairs of files) start together on a new store; then once more on another."""
+    files = []
+    for name in "abcd":
+        rows = [dict(r, id=f"{name}-{r['id']}", **({"parent_id": f"{name}-{r['parent_id']}"} if "parent_id" in r else {}))
+                for r in good_rows(threads=10)]
+        files.append(write_jsonl(tmp_path / f"{name}.jsonl", rows))
+    urls = [store_url, _another(store_url, tmp_path)]
+    for url in urls:
+        for result in _import_together(url, files):
+            assert result.returncode == 0, result.stderr[-2000:]
+            (report,) = json.loads(result.stdout)
+            assert report["rejected"] == 0
+        store = Store.open(url)
+        try:
+            counts = store.counts()
+        finally:
+            store.close()
+        assert (counts["posts"], counts["comments"]) == (40, 120)
+
+
+def _another(store_url: str, tmp_path: Path) -> str:
+    """A second store that does not exist yet, of the same kind."""
+    if store_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'second.db'}"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(store_url)
+    name = f"{url.database}_2"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
