@@ -346,3 +346,14 @@ class FakeGraphServer:
         self.server.should_exit = True
         if self.thread:
             self.thread.join(timeout=10)
+
+
+def comment_count(db: Any) -> int:
+    """Comments in a SQLite file another process is writing (0 while it has no table yet)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return conn.execute("select count(*) from comments").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0

@@ -139,3 +139,100 @@ def test_a_publish_is_not_repeated_after_a_server_error(graph):
         connector.publish(ReplyItem(graph.ig_comments["17890000000000"][1]["id"], "hello"))
     assert "publish reply" in str(info.value)
     assert sum(m == "POST" for m, _, _ in graph.log) == 1
+
+
+# -- the real CLI against a real local server ------------------------------------------------------
+def cli_env(tmp_path):
+    return {
+        "SOUNDING_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "SOUNDING_CONFIG_DIR": str(tmp_path / "cfg"),
+        "SOUNDING_SECRETS_BACKEND": "file",
+    }
+
+
+def connect_and_sync_twice(tmp_path, platform, id_option, account_id, posts, comments, ours):
+    """``connect`` + ``sync`` twice through the CLI against FakeGraphServer; returns the store rows.
+
+    Every post and comment has counts, so the first sync makes one reaction snapshot for each.
+    """
+    import sqlite3
+
+    from conftest import run_cli
+    from fake_graph import FakeGraphServer
+
+    env = cli_env(tmp_path)
+    with FakeGraphServer() as server:
+        out = run_cli(
+            ["connect", platform, id_option, account_id, "--token-stdin", "--graph-url", server.url],
+            env=env,
+            input=TOKEN + "\n",
+        )
+        assert out.returncode == 0, out.stderr
+        assert TOKEN not in out.stdout + out.stderr
+        first = run_cli(["sync", "--json"], env=env)
+        assert first.returncode == 0, first.stderr
+        assert json.loads(first.stdout)["new"] == {"posts": posts, "comments": comments, "reactions": posts + comments, "polls": 0}
+        second = run_cli(["sync", "--json"], env=env)
+        assert json.loads(second.stdout)["new"] == {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
+        accounts = json.loads(run_cli(["accounts", "--json"], env=env).stdout)
+        assert accounts[0]["handle"] == account_id and accounts[0]["secret"] != TOKEN
+    db = tmp_path / "cli.db"
+    assert TOKEN.encode() not in db.read_bytes()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*), sum(ours) from comments").fetchone() == (comments, ours)
+        return conn.execute("select platform_id, text from comments order by platform_id").fetchall()
+
+
+def test_cli_connect_and_sync_twice_against_a_local_graph_server(tmp_path):
+    rows = connect_and_sync_twice(tmp_path, "instagram", "--account-id", IG_ID, 5, 25, 6)
+    assert ("179000000000", "Comment 0 on post 0: more colours please") in rows
+
+
+def test_cli_sync_killed_mid_way_resumes_without_gaps(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import sqlite3
+
+    from conftest import ROOT, run_cli
+    from fake_graph import FakeGraphServer, comment_count
+
+    env = cli_env(tmp_path)
+    db = tmp_path / "cli.db"
+    with FakeGraphServer() as server:
+        out = run_cli(["connect", "instagram", "--account-id", IG_ID, "--token-stdin", "--graph-url", server.url],
+                      env=env, input=TOKEN + "\n")
+        assert out.returncode == 0, out.stderr
+        server.graph.delay = 0.15  # slow enough to be killed between two posts
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from sounding.cli import app; app()", "sync", "--json"],
+            env=dict(os.environ, PYTHONPATH=str(ROOT / "src"), **env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while comment_count(db) < 9 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        killed_at = comment_count(db)
+        assert 0 < killed_at < 25, f"not killed mid-way ({killed_at} comments)"
+        server.graph.delay = 0.0
+        before = len(server.graph.log)
+        resumed = run_cli(["sync", "--json"], env=env)
+        assert resumed.returncode == 0, resumed.stderr
+        assert json.loads(resumed.stdout)["new"]["comments"] == 25 - killed_at
+        reread = {p for _, p, _ in server.graph.log[before:] if p.endswith("/comments")}
+        assert len(reread) < 5  # the posts done before the kill were skipped
+        again = run_cli(["sync", "--json"], env=env)
+        assert json.loads(again.stdout)["new"] == {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*), count(distinct platform_id) from comments").fetchone() == (25, 25)
+        assert conn.execute("select count(*) from posts").fetchone() == (5,)
+        orphans = conn.execute(
+            "select count(*) from comments c where c.parent_comment_id is not null and not exists "
+            "(select 1 from comments p where p.id = c.parent_comment_id)"
+        ).fetchone()
+        assert orphans == (0,)

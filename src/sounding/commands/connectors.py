@@ -77,7 +77,9 @@ def _fail(message: str) -> None:
 
 def connect(
     ctx: typer.Context,
-    platform: Annotated[str, typer.Argument(help="bluesky, mastodon, reddit or youtube.")],
+    platform: Annotated[
+        str, typer.Argument(help="bluesky, mastodon, reddit, youtube, instagram, facebook or x.")
+    ],
     handle: Annotated[
         str | None, typer.Option("--handle", help="Account handle (Bluesky, Reddit username).")
     ] = None,
@@ -87,6 +89,16 @@ def connect(
     instance: Annotated[str | None, typer.Option("--instance", help="Mastodon instance URL.")] = None,
     channel_id: Annotated[str | None, typer.Option("--channel-id", help="YouTube channel id (UC…).")] = None,
     client_id: Annotated[str | None, typer.Option("--client-id", help="Reddit script-app client id.")] = None,
+    account_id: Annotated[
+        str | None, typer.Option("--account-id", help="Instagram professional account id (IG user id).")
+    ] = None,
+    page_id: Annotated[str | None, typer.Option("--page-id", help="Facebook Page id.")] = None,
+    graph_url: Annotated[
+        str | None, typer.Option("--graph-url", help="Graph API base URL (proxies, tests). Default: Meta's.")
+    ] = None,
+    api_url: Annotated[
+        str | None, typer.Option("--api-url", help="X API base URL (proxies, tests). Default: X's.")
+    ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the (app) password from stdin.")
     ] = False,
@@ -130,6 +142,19 @@ def connect(
     elif platform == "youtube":
         handle = channel_id or handle or typer.prompt("Channel id (UC…)")
         secret = _read_secret(api_key_stdin or token_stdin, "API key")
+    elif platform in ("instagram", "facebook"):
+        from sounding.connectors.meta import DEFAULT_GRAPH_URL
+
+        kind = "Instagram account id" if platform == "instagram" else "Page id"
+        handle = (account_id if platform == "instagram" else page_id) or handle or typer.prompt(kind)
+        service_url = (graph_url or service or DEFAULT_GRAPH_URL).rstrip("/")
+        secret = _read_secret(token_stdin, "Access token")
+    elif platform == "x":
+        from sounding.connectors.x import DEFAULT_API_URL
+
+        handle = handle or typer.prompt("X username (without @)")
+        service_url = (api_url or service or DEFAULT_API_URL).rstrip("/")
+        secret = _read_secret(token_stdin, "Bearer token")
     else:  # a plugin platform: handle + one secret
         handle = handle or typer.prompt("Handle")
         service_url = service or instance
