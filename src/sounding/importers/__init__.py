@@ -16,9 +16,11 @@ from pathlib import Path
 import orjson
 
 from sounding.importers.base import Format, Row
+from sounding.importers.archives import TikTokUserData, XTweetsJs
 from sounding.importers.generic import Csv, JsonLines
 from sounding.importers.mastodon_outbox import MastodonOutbox
 from sounding.importers.reddit_export import RedditExport
+from sounding.importers.spreadsheet import Sheet
 from sounding.records import CommentRecord
 from sounding.store import Store
 
@@ -33,7 +35,7 @@ def register(fmt: Format) -> None:
     FORMATS[fmt.name] = fmt
 
 
-for _builtin in (MastodonOutbox(), RedditExport(), JsonLines(), Csv()):
+for _builtin in (MastodonOutbox(), RedditExport(), XTweetsJs(), TikTokUserData(), Sheet(), JsonLines(), Csv()):
     register(_builtin)
 for _plugin in entry_points(group="sounding.importers"):
     register(_plugin.load()())
