@@ -8,9 +8,9 @@ the replies in each post's conversation, ``GET /2/tweets/search/recent`` with
 ``referenced_tweets`` ``replied_to``. A reply is ours when its ``author_id`` is our user id.
 
 Recent search only reaches the last 7 days, so replies to older posts are read only while the
-post is younger than that (each sync re-reads recent posts; sync at least weekly). Access needs a
-paid tier for reading (Basic or Pro; the Free tier is write-mostly) and every read counts against
-the monthly post cap; see docs/sources.md for the limits stated by X.
+post is younger than that (each sync re-reads recent posts; sync at least weekly). Every post
+read counts against the monthly post cap of the app's access level; docs/sources.md lists the caps
+X's documentation states.
 
 Published (user-context token with ``tweet.write``): posts, native polls and replies,
 ``POST /2/tweets``.
