@@ -170,3 +170,16 @@ def test_publish_reply_and_poll(fake):
     assert fake.log[-1][2] == {"text": "You asked, we did", "reply": {"in_reply_to_tweet_id": "201"}}
     c.publish(PollItem("Colour?", ["Blue", "Green"], expires_in=3600))
     assert fake.log[-1][2]["poll"] == {"options": ["Blue", "Green"], "duration_minutes": 60}
+
+
+def test_remaining_zero_waits_for_the_reset_before_the_next_call(fake):
+    waits: list[float] = []
+    policy = RetryPolicy(max_attempts=3, initial=0.01, maximum=0.02, budget=100, sleep=waits.append)
+    reset = str(int(time.time()) + 30)
+    fake.faults = [("/users/by/username", 200, {"x-rate-limit-remaining": "0", "x-rate-limit-reset": reset},
+                    {"data": {"id": ME, "name": "Brand", "username": "brand"}})]
+    c = _connector(fake, policy)
+    c.verify()
+    assert waits == []
+    list(c.iter_posts(None))
+    assert len(waits) == 1 and 25 < waits[0] <= 30

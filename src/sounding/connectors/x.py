@@ -97,7 +97,9 @@ class XConnector(ThreadedConnector):
             self.retrier.policy.sleep(pause)
         response = self.http.request(method, path, params=dict(params or {}), json=json)
         if response.headers.get("x-rate-limit-remaining") == "0" and response.status_code < 400:
-            self._pause = min(reset_delay(response.headers) or 0.0, self.retrier.policy.budget)
+            wait = reset_delay(response.headers) or 0.0
+            # a reset beyond the budget: the next call's 429 stops the sync with that wait in the message
+            self._pause = wait if wait <= self.retrier.policy.budget else 0.0
         if response.status_code >= 400:
             try:
                 body = response.json()
@@ -150,7 +152,8 @@ class XConnector(ThreadedConnector):
 
     # -- sync ------------------------------------------------------------------------------------
     def verify(self) -> str:
-        body = self.call("look up the user", self._request, "GET", f"2/users/by/username/{self.account.handle}")
+        username = self.account.handle.lstrip("@")
+        body = self.call("look up the user", self._request, "GET", f"2/users/by/username/{username}")
         data = body.get("data")
         if not isinstance(data, dict) or not data.get("id"):
             detail = ((body.get("errors") or [{}])[0]).get("detail") or "not found"

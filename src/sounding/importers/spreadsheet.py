@@ -315,7 +315,9 @@ class _Builder:
         for value, what in ((comment_id, "id"), (parent, "reply_to"), (author, "author")):
             if len(value) > MAX_ID:
                 raise RowError(f"{what} is longer than {MAX_ID} characters")
-        ours = m.all_ours or (m.ours_author is not None and author.lstrip("@") == m.ours_author.lstrip("@"))
+        ours = m.all_ours or (
+            m.ours_author is not None and author.lstrip("@").casefold() == m.ours_author.lstrip("@").casefold()
+        )
         if "ours" in self.index:
             ours = ours or _cell(self.get(values, "ours")).lower() in {"1", "true", "yes", "y", "x", "✓"}
         url = _cell(self.get(values, "url")) or None
