@@ -35,9 +35,9 @@ def _rows(store):
         return {r.platform_id: r for r in conn.execute(select(models.Comment))}
 
 
-def test_page_posts_and_every_comment_at_every_depth(graph, sqlite_store):
-    aid = sqlite_store.upsert_account("facebook", PAGE_ID, graph.base_url, "file:fb")
-    result = run_connector(sqlite_store, aid, _connector(graph))
+def test_page_posts_and_every_comment_at_every_depth(graph, store):
+    aid = store.upsert_account("facebook", PAGE_ID, graph.base_url, "file:fb")
+    result = run_connector(store, aid, _connector(graph))
     assert result.complete, result.error
     assert (result.new["posts"], result.new["comments"]) == (4, 20)
     calls = [(p, q) for _, p, q in graph.log]
@@ -45,20 +45,20 @@ def test_page_posts_and_every_comment_at_every_depth(graph, sqlite_store):
     assert sum(p.endswith("/comments") for p, _ in calls) == 4 * 3  # 5 comments a post, 2 a page
     assert all(q.get("filter") == "stream" for p, q in calls if p.endswith("/comments"))
 
-    rows = _rows(sqlite_store)
+    rows = _rows(store)
     top, ours, deep = rows["200000_30000"], rows["200000_31000"], rows["200000_32000"]
     assert top.parent_comment_id is None and ours.parent_comment_id == top.id
     assert deep.parent_comment_id == ours.id  # a reply to the Page's reply
     assert ours.ours and not top.ours and not deep.ours
     assert sum(r.ours for r in rows.values()) == 4
     assert top.text == "Question 0 on post 0?"
-    with sqlite_store.engine.connect() as conn:
+    with store.engine.connect() as conn:
         snap = conn.execute(
             select(models.ReactionSnapshot).where(models.ReactionSnapshot.target_id == f"{PAGE_ID}_200002")
         ).one()
     assert (snap.likes, snap.reposts, snap.replies) == (22, 2, 5)
 
-    again = run_connector(sqlite_store, aid, _connector(graph))
+    again = run_connector(store, aid, _connector(graph))
     assert again.complete and again.new == {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
 
 

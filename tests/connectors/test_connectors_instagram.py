@@ -37,9 +37,9 @@ def _rows(store):
         return {r.platform_id: r for r in conn.execute(select(models.Comment))}
 
 
-def test_media_comments_and_replies_across_pages(graph, sqlite_store):
-    aid = sqlite_store.upsert_account("instagram", IG_ID, graph.base_url, "file:ig")
-    result = run_connector(sqlite_store, aid, _connector(graph))
+def test_media_comments_and_replies_across_pages(graph, store):
+    aid = store.upsert_account("instagram", IG_ID, graph.base_url, "file:ig")
+    result = run_connector(store, aid, _connector(graph))
     assert result.complete, result.error
     assert result.new["posts"] == 5
     assert result.new["comments"] == 25  # 15 comments, 10 replies (5 on one comment: 3 reply pages)
@@ -48,14 +48,14 @@ def test_media_comments_and_replies_across_pages(graph, sqlite_store):
     assert sum(p.endswith("/replies") for p in paths) == 3  # only the comment with 5 replies pages on
     assert all("access_token" not in q for _, _, q in graph.log)  # the token stays in the header
 
-    rows = _rows(sqlite_store)
+    rows = _rows(store)
     first = graph.ig_comments["17890000000000"][0]
     top, reply = rows[first["id"]], rows[first["_replies"][4]["id"]]  # 5th reply of post 0's first comment
     assert reply.parent_comment_id == top.id and top.parent_comment_id is None
     assert rows[first["_replies"][0]["id"]].ours and not reply.ours  # our "Thanks, noted!" vs a friend
     assert sum(r.ours for r in rows.values()) == 6
-    assert top.author == pseudonym(sqlite_store.salt, "instagram", "fan_0_0") and top.text == "Comment 0 on post 0: more colours please"
-    with sqlite_store.engine.connect() as conn:
+    assert top.author == pseudonym(store.salt, "instagram", "fan_0_0") and top.text == "Comment 0 on post 0: more colours please"
+    with store.engine.connect() as conn:
         snap = conn.execute(
             select(models.ReactionSnapshot).where(models.ReactionSnapshot.target_id == "17890000000000")
         ).one()
@@ -63,7 +63,7 @@ def test_media_comments_and_replies_across_pages(graph, sqlite_store):
     assert (snap.likes, snap.replies) == (10, 9)
     assert post.url == "https://www.instagram.com/p/ABC0/" and post.ours
 
-    again = run_connector(sqlite_store, aid, _connector(graph))
+    again = run_connector(store, aid, _connector(graph))
     assert again.complete and again.new == {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
 
 
@@ -188,7 +188,11 @@ def test_cli_connect_and_sync_twice_against_a_local_graph_server(tmp_path):
     assert ("179000000000", "Comment 0 on post 0: more colours please") in rows
 
 
-def test_cli_sync_killed_mid_way_resumes_without_gaps(tmp_path):
+@pytest.mark.parametrize(
+    ("platform", "option", "account_id", "posts", "total", "first_post"),
+    [("instagram", "--account-id", IG_ID, 5, 25, 9), ("facebook", "--page-id", "104000000000001", 4, 20, 5)],
+)
+def test_cli_sync_killed_mid_way_resumes_without_gaps(tmp_path, platform, option, account_id, posts, total, first_post):
     import os
     import signal
     import subprocess
@@ -202,7 +206,7 @@ def test_cli_sync_killed_mid_way_resumes_without_gaps(tmp_path):
     env = cli_env(tmp_path)
     db = tmp_path / "cli.db"
     with FakeGraphServer() as server:
-        out = run_cli(["connect", "instagram", "--account-id", IG_ID, "--token-stdin", "--graph-url", server.url],
+        out = run_cli(["connect", platform, option, account_id, "--token-stdin", "--graph-url", server.url],
                       env=env, input=TOKEN + "\n")
         assert out.returncode == 0, out.stderr
         server.graph.delay = 0.15  # slow enough to be killed between two posts
@@ -213,24 +217,25 @@ def test_cli_sync_killed_mid_way_resumes_without_gaps(tmp_path):
             stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 60
-        while comment_count(db) < 9 and time.monotonic() < deadline and proc.poll() is None:
+        while comment_count(db) < first_post and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.02)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         killed_at = comment_count(db)
-        assert 0 < killed_at < 25, f"not killed mid-way ({killed_at} comments)"
+        assert 0 < killed_at < total, f"not killed mid-way ({killed_at} comments)"
+        print(f"{platform}: killed with {killed_at} of {total} comments stored")
         server.graph.delay = 0.0
         before = len(server.graph.log)
         resumed = run_cli(["sync", "--json"], env=env)
         assert resumed.returncode == 0, resumed.stderr
-        assert json.loads(resumed.stdout)["new"]["comments"] == 25 - killed_at
+        assert json.loads(resumed.stdout)["new"]["comments"] == total - killed_at
         reread = {p for _, p, _ in server.graph.log[before:] if p.endswith("/comments")}
-        assert len(reread) < 5  # the posts done before the kill were skipped
+        assert len(reread) < posts  # the posts done before the kill were skipped
         again = run_cli(["sync", "--json"], env=env)
         assert json.loads(again.stdout)["new"] == {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
     with sqlite3.connect(db) as conn:
-        assert conn.execute("select count(*), count(distinct platform_id) from comments").fetchone() == (25, 25)
-        assert conn.execute("select count(*) from posts").fetchone() == (5,)
+        assert conn.execute("select count(*), count(distinct platform_id) from comments").fetchone() == (total, total)
+        assert conn.execute("select count(*) from posts").fetchone() == (posts,)
         orphans = conn.execute(
             "select count(*) from comments c where c.parent_comment_id is not null and not exists "
             "(select 1 from comments p where p.id = c.parent_comment_id)"

@@ -111,15 +111,15 @@ def _connector(fake, policy=None, token=TOKEN, handle="brand"):
     return c
 
 
-def test_posts_replies_in_conversations_and_polls(fake, sqlite_store):
-    aid = sqlite_store.upsert_account("x", "brand", "https://api.x.test", "file:x")
-    result = run_connector(sqlite_store, aid, _connector(fake))
+def test_posts_replies_in_conversations_and_polls(fake, store):
+    aid = store.upsert_account("x", "brand", "https://api.x.test", "file:x")
+    result = run_connector(store, aid, _connector(fake))
     assert result.complete, result.error
     assert (result.new["posts"], result.new["comments"], result.new["polls"]) == (3, 5, 1)
     searches = [q for _, p, q in fake.log if p.endswith("/search/recent")]
     assert len(searches) == 3 and [q.get("next_token") for q in searches] == [None, "2", "4"]
     # no search for the post without replies nor for the one older than recent search reaches
-    with sqlite_store.engine.connect() as conn:
+    with store.engine.connect() as conn:
         rows = {r.platform_id: r for r in conn.execute(select(models.Comment))}
         poll = conn.execute(select(models.PollSnapshot)).one()
         snap = conn.execute(select(models.ReactionSnapshot).where(models.ReactionSnapshot.target_id == "200")).one()
@@ -128,7 +128,7 @@ def test_posts_replies_in_conversations_and_polls(fake, sqlite_store):
     assert (snap.likes, snap.replies, snap.views, snap.reposts) == (7, 5, 100, 1)
     assert (poll.options, poll.votes) == (["Blue", "Green"], [9, 4])  # in position order
 
-    again = run_connector(sqlite_store, aid, _connector(fake))
+    again = run_connector(store, aid, _connector(fake))
     assert again.complete and again.new == {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
 
 

@@ -177,3 +177,21 @@ def test_mapping_mistakes_are_one_line_usage_errors(tmp_path):
     [post, comment] = [r.record for r in fmt.rows(path)]
     assert post.id == "sheet:c.csv" and comment.parent_id == "sheet:c.csv"
     assert comment.created_at == datetime(2026, 1, 1, tzinfo=UTC) and comment.id.startswith("sheet-")
+
+
+def test_windows_1252_csv_and_a_bad_byte_in_a_utf8_one(tmp_path):
+    spec = "text=Comment,author=Name,created_at=Date"
+    legacy = tmp_path / "excel.csv"
+    legacy.write_bytes("Name,Date,Comment\nRené,2026-11-02 10:00,Très bien – merci\n".encode("cp1252"))
+    db = tmp_path / "s.db"
+    report = json.loads(run(db, "import", str(legacy), "--map", spec, "--json").stdout)[0]
+    assert report["new"]["comments"] == 1 and report["rejected"] == 0
+    assert [r[0] for r in comments(db).values()] == ["Très bien – merci"]
+
+    broken = tmp_path / "broken.csv"  # the bad byte lies beyond the 64 KB read to choose the encoding
+    broken.write_bytes(b"Name,Date,Comment\nann,2026-11-02 10:00,fine\n" + b"carl,2026-11-02," + b"x" * 70_000 + b"\n"
+                       b"bob,2026-11-02 11:00,caf\xe9\n")
+    report = json.loads(run(db, "import", str(broken), "--map", spec, "--json").stdout)[0]
+    assert report["new"]["comments"] == 2 and report["first_rejects"] == [
+        {"line": 4, "error": "line 4 is not valid UTF-8 (byte 24)"}
+    ]

@@ -194,7 +194,8 @@ class _Lines:
             try:
                 yield raw.decode(self.encoding if self.number == 1 else self.encoding.replace("-sig", ""))
             except UnicodeDecodeError as exc:
-                self.bad = f"line {self.number} is not valid {self.encoding} (byte {exc.start})"
+                name = "UTF-8" if self.encoding.startswith("utf") else "Windows-1252"
+                self.bad = f"line {self.number} is not valid {name} (byte {exc.start})"
                 yield raw.decode(self.encoding, "replace")
 
 
