@@ -290,21 +290,22 @@ class FakeGraph:
         return 400, {}, error(100, "Invalid parameter", kind="OAuthException")
 
     # -- transports ------------------------------------------------------------------------------
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        status, headers, body = self.handle(request.method, request.url.path, params, dict(request.headers))
+        content = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        return httpx.Response(status, headers={"content-type": "application/json", **headers}, content=content)
+
     def transport(self) -> httpx.MockTransport:
-        def handler(request: httpx.Request) -> httpx.Response:
-            params = dict(request.url.params)
-            status, headers, body = self.handle(request.method, request.url.path, params, dict(request.headers))
-            content = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-            return httpx.Response(status, headers={"content-type": "application/json", **headers}, content=content)
-
-        return httpx.MockTransport(handler)
+        return httpx.MockTransport(self.handler)
 
 
-class FakeGraphServer:
-    """:class:`FakeGraph` behind a real HTTP server on 127.0.0.1 (Starlette app, uvicorn thread)."""
+class LocalServer:
+    """Any ``httpx.Request -> httpx.Response`` handler behind a real HTTP server on 127.0.0.1
+    (a Starlette app run by uvicorn in a thread), so the real CLI can talk to it."""
 
-    def __init__(self, graph: FakeGraph | None = None) -> None:
-        self.graph = graph or FakeGraph()
+    def __init__(self, handler: Any, prefix: str = "") -> None:
+        self.handler, self.prefix = handler, prefix
         self.server: Any = None
         self.thread: threading.Thread | None = None
 
@@ -314,12 +315,15 @@ class FakeGraphServer:
         from starlette.responses import Response
         from starlette.routing import Route
 
-        def endpoint(request: Request) -> Response:
-            status, headers, body = self.graph.handle(
-                request.method, request.url.path, dict(request.query_params), dict(request.headers)
-            )
-            content = body if isinstance(body, str) else json.dumps(body)
-            return Response(content, status_code=status, headers=headers, media_type="application/json")
+        def call(request: Request, body: bytes) -> Response:
+            out = self.handler(httpx.Request(request.method, str(request.url), headers=request.headers.raw, content=body))
+            headers = {k: v for k, v in out.headers.items() if k.lower() not in ("content-length", "content-encoding")}
+            return Response(out.content, status_code=out.status_code, headers=headers)
+
+        async def endpoint(request: Request) -> Response:
+            from starlette.concurrency import run_in_threadpool
+
+            return await run_in_threadpool(call, request, await request.body())  # handlers may sleep
 
         return Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "POST"])])
 
@@ -331,21 +335,32 @@ class FakeGraphServer:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app(), log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
+        self.server = uvicorn.Server(uvicorn.Config(self.app(), log_level="warning", lifespan="off"))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started and time.monotonic() < deadline:
             time.sleep(0.02)
-        self.url = f"http://127.0.0.1:{port}/{VERSION}"
-        self.graph.base_url = self.url
+        self.url = f"http://127.0.0.1:{port}{self.prefix}"
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         if self.thread:
             self.thread.join(timeout=10)
+
+
+class FakeGraphServer(LocalServer):
+    """:class:`FakeGraph` served on 127.0.0.1; ``url`` is its versioned Graph API base URL."""
+
+    def __init__(self, graph: FakeGraph | None = None) -> None:
+        self.graph = graph or FakeGraph()
+        super().__init__(self.graph.handler, f"/{VERSION}")
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        self.graph.base_url = self.url
+        return self
 
 
 def comment_count(db: Any) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -40,20 +40,27 @@ def _tweet(tid, text, when, author, conv, parent=None, likes=0, replies=0, poll=
 
 
 class FakeX:
-    def __init__(self):
+    """X API v2 for one account; times are hours before ``now`` (NOW in transport tests, the real
+    time in the CLI test, where the 7-day recent-search window applies as it is)."""
+
+    def __init__(self, now: datetime = NOW):
         self.log: list[tuple[str, str, dict]] = []
         self.faults: list[tuple[str, int, dict, dict]] = []
+
+        def ago(hours: float) -> str:
+            return (now - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
         self.posts = [
-            _tweet("300", "Which colour next? Vote!", "2026-11-20T10:00:00.000Z", ME, "300", replies=0, poll="p1"),
-            _tweet("200", "What should we fix first?", "2026-11-19T10:00:00.000Z", ME, "200", likes=7, replies=5),
-            _tweet("100", "Old news", "2026-10-01T10:00:00.000Z", ME, "100", replies=3),  # beyond 7 days
+            _tweet("300", "Which colour next? Vote!", ago(26), ME, "300", replies=0, poll="p1"),
+            _tweet("200", "What should we fix first?", ago(50), ME, "200", likes=7, replies=5),
+            _tweet("100", "Old news", ago(24 * 51), ME, "100", replies=3),  # beyond recent search's 7 days
         ]
         self.replies = [  # search returns newest first
-            _tweet("205", "thanks!", "2026-11-19T15:00:00.000Z", "42", "200", parent="203"),
-            _tweet("204", "me too", "2026-11-19T14:00:00.000Z", "43", "200", parent="201"),
-            _tweet("203", "On it, shipping Friday", "2026-11-19T13:00:00.000Z", ME, "200", parent="201"),
-            _tweet("202", "The app crashes on login", "2026-11-19T12:00:00.000Z", "43", "200", parent="200"),
-            _tweet("201", "Checkout is slow", "2026-11-19T11:00:00.000Z", "42", "200", parent="200", likes=2),
+            _tweet("205", "thanks!", ago(45), "42", "200", parent="203"),
+            _tweet("204", "me too", ago(46), "43", "200", parent="201"),
+            _tweet("203", "On it, shipping Friday", ago(47), ME, "200", parent="201"),
+            _tweet("202", "The app crashes on login", ago(48), "43", "200", parent="200"),
+            _tweet("201", "Checkout is slow", ago(49), "42", "200", parent="200", likes=2),
         ]
 
     def handler(self, request: httpx.Request) -> httpx.Response:
@@ -77,7 +84,7 @@ class FakeX:
             if "pagination_token" not in q:
                 return httpx.Response(200, headers=headers, json={
                     "data": self.posts[:2],
-                    "includes": {"polls": [{"id": "p1", "voting_status": "open", "end_datetime": "2026-11-21T10:00:00.000Z",
+                    "includes": {"polls": [{"id": "p1", "voting_status": "open", "end_datetime": "2030-11-21T10:00:00.000Z",
                                             "options": [{"position": 2, "label": "Green", "votes": 4},
                                                         {"position": 1, "label": "Blue", "votes": 9}]}]},
                     "meta": {"result_count": 2, "newest_id": "300", "oldest_id": "200", "next_token": "7140dibdnow9c7btw3w29grvxfcgvpb9n9coehpk7xz5i"}})
@@ -183,3 +190,29 @@ def test_remaining_zero_waits_for_the_reset_before_the_next_call(fake):
     assert waits == []
     list(c.iter_posts(None))
     assert len(waits) == 1 and 25 < waits[0] <= 30
+
+
+def test_cli_connect_and_sync_twice_against_a_local_x_server(tmp_path):
+    import sqlite3
+
+    from conftest import run_cli
+    from fake_graph import LocalServer
+
+    fake = FakeX(now=datetime.now(UTC))
+    env = {"SOUNDING_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SOUNDING_CONFIG_DIR": str(tmp_path / "cfg"),
+           "SOUNDING_SECRETS_BACKEND": "file"}
+    with LocalServer(fake.handler) as server:
+        out = run_cli(["connect", "x", "--handle", "@brand", "--token-stdin", "--api-url", server.url],
+                      env=env, input=TOKEN + "\n")
+        assert out.returncode == 0, out.stderr
+        first = run_cli(["sync", "--json"], env=env)
+        assert first.returncode == 0, first.stderr
+        assert json.loads(first.stdout)["new"] == {"posts": 3, "comments": 5, "reactions": 8, "polls": 1}
+        second = run_cli(["sync", "--json"], env=env)
+        assert json.loads(second.stdout)["new"] == {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
+        bad = run_cli(["connect", "x", "--handle", "nobody", "--token-stdin", "--api-url", server.url],
+                      env=env, input=TOKEN + "\n")
+        assert bad.returncode != 0 and "Could not find user" in bad.stderr and "Traceback" not in bad.stderr
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        assert conn.execute("select count(*), sum(ours) from comments").fetchone() == (5, 1)
+    assert TOKEN.encode() not in (tmp_path / "x.db").read_bytes()
