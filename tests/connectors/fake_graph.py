@@ -168,6 +168,18 @@ class FakeGraph:
                 }
             )
 
+        # a customer's post on the Page (only in /feed), answered by the Page
+        vid, who = f"{PAGE_ID}_299999", {"name": "Zoe Customer", "id": "6001"}
+        self.fb_comments[vid] = [self._fb_comment("299999_39999", "Sorry Zoe! Please DM us your order number.",
+                                                  page_from, _ts(19, 14))]
+        self.fb_comments[vid][0]["comment_count"] = 0
+        self.fb_posts.insert(1, {
+            "id": vid, "message": "My order arrived broken, who do I contact?", "created_time": _ts(19, 12),
+            "permalink_url": f"https://www.facebook.com/{PAGE_ID}/posts/299999", "from": who,
+            "reactions": {"data": [], "summary": {"total_count": 0, "viewer_reaction": "NONE"}},
+            "comments": {"data": [], "summary": {"order": "ranked", "total_count": 1, "can_comment": True}},
+        })
+
     @staticmethod
     def _fb_comment(cid: str, text: str, who: dict, when: str, parent: str | None = None) -> dict:
         c = {"id": cid, "message": text, "created_time": when, "from": who, "like_count": 1,
@@ -224,8 +236,9 @@ class FakeGraph:
                 for c in comments:
                     if c["id"] == node:
                         return 200, {}, self._list(parts, q, c["_replies"], fields)
-        if node == PAGE_ID and edge in ("posts", "feed"):
-            return 200, {}, self._list(parts, q, self.fb_posts, fields)
+        if node == PAGE_ID and edge in ("posts", "feed"):  # /posts: the Page's own; /feed: visitors' too
+            posts = self.fb_posts if edge == "feed" else [p for p in self.fb_posts if p["from"]["id"] == PAGE_ID]
+            return 200, {}, self._list(parts, q, posts, fields)
         if edge == "comments" and node in self.fb_comments:
             flat = self.fb_comments[node]
             items = flat if q.get("filter") == "stream" else [c for c in flat if "parent" not in c]

@@ -39,10 +39,10 @@ def test_page_posts_and_every_comment_at_every_depth(graph, store):
     aid = store.upsert_account("facebook", PAGE_ID, graph.base_url, "file:fb")
     result = run_connector(store, aid, _connector(graph))
     assert result.complete, result.error
-    assert (result.new["posts"], result.new["comments"]) == (4, 20)
+    assert (result.new["posts"], result.new["comments"]) == (5, 21)  # 4 Page posts + a visitor's
     calls = [(p, q) for _, p, q in graph.log]
-    assert sum(p.endswith("/posts") for p, _ in calls) == 2  # 4 posts, 2 a page
-    assert sum(p.endswith("/comments") for p, _ in calls) == 4 * 3  # 5 comments a post, 2 a page
+    assert sum(p.endswith("/feed") for p, _ in calls) == 3  # 5 posts, 2 a page
+    assert sum(p.endswith("/comments") for p, _ in calls) == 4 * 3 + 1  # 5 comments a post, 2 a page
     assert all(q.get("filter") == "stream" for p, q in calls if p.endswith("/comments"))
 
     rows = _rows(store)
@@ -50,7 +50,11 @@ def test_page_posts_and_every_comment_at_every_depth(graph, store):
     assert top.parent_comment_id is None and ours.parent_comment_id == top.id
     assert deep.parent_comment_id == ours.id  # a reply to the Page's reply
     assert ours.ours and not top.ours and not deep.ours
-    assert sum(r.ours for r in rows.values()) == 4
+    assert sum(r.ours for r in rows.values()) == 5
+    with store.engine.connect() as conn:
+        visitor = conn.execute(select(models.Post).where(models.Post.platform_id == f"{PAGE_ID}_299999")).one()
+    assert not visitor.ours and visitor.text == "My order arrived broken, who do I contact?"
+    assert rows["299999_39999"].ours and rows["299999_39999"].parent_comment_id is None
     assert top.text == "Question 0 on post 0?"
     with store.engine.connect() as conn:
         snap = conn.execute(
@@ -66,14 +70,14 @@ def test_page_rate_limit_then_success(graph, sqlite_store):
     waits: list[float] = []
     policy = RetryPolicy(max_attempts=6, initial=0.01, maximum=0.02, budget=600, sleep=waits.append)
     graph.faults = [
-        ("/posts", 400, {"retry-after": "3"}, error(32, "(#32) Page request limit reached")),
+        ("/feed", 400, {"retry-after": "3"}, error(32, "(#32) Page request limit reached")),
         ("/comments", 400, {}, error(613, "Calls to this api have exceeded the rate limit.")),
         ("/comments", 503, {}, "<html>Service Unavailable</html>"),
     ]
     aid = sqlite_store.upsert_account("facebook", PAGE_ID, graph.base_url, "file:fb")
     result = run_connector(sqlite_store, aid, _connector(graph, policy))
     assert result.complete, result.error
-    assert result.new["comments"] == 20 and result.retries == 3 and not graph.faults
+    assert result.new["comments"] == 21 and result.retries == 3 and not graph.faults
     assert 3.0 in waits
 
 
@@ -89,7 +93,7 @@ def test_a_rate_limit_longer_than_the_budget_stops_and_resumes(graph, sqlite_sto
     assert not result.complete
     assert "gave up on read comments" in result.error and "asked to wait 1800s" in result.error
     again = run_connector(sqlite_store, aid, _connector(graph))
-    assert again.complete and len(_rows(sqlite_store)) == 20
+    assert again.complete and len(_rows(sqlite_store)) == 21
 
 
 def test_expired_page_token(graph):
@@ -101,7 +105,7 @@ def test_expired_page_token(graph):
 
 
 def test_missing_permission_is_an_auth_error(graph):
-    graph.faults = [("/posts", 403, {}, error(200, "(#200) Requires pages_read_engagement permission"))]
+    graph.faults = [("/feed", 403, {}, error(200, "(#200) Requires pages_read_engagement permission"))]
     with pytest.raises(AuthError, match="lacks a permission"):
         list(_connector(graph).iter_posts(None))
 
@@ -123,5 +127,5 @@ def test_reply_and_post_as_the_page(graph, sqlite_store):
 def test_cli_connect_and_sync_twice_against_a_local_graph_server(tmp_path):
     from test_connectors_instagram import connect_and_sync_twice
 
-    rows = connect_and_sync_twice(tmp_path, "facebook", "--page-id", PAGE_ID, 4, 20, 4)
+    rows = connect_and_sync_twice(tmp_path, "facebook", "--page-id", PAGE_ID, 5, 21, 5)
     assert ("200003_32000", "Great, thanks") in rows

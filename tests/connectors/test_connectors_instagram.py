@@ -190,7 +190,7 @@ def test_cli_connect_and_sync_twice_against_a_local_graph_server(tmp_path):
 
 @pytest.mark.parametrize(
     ("platform", "option", "account_id", "posts", "total", "first_post"),
-    [("instagram", "--account-id", IG_ID, 5, 25, 9), ("facebook", "--page-id", "104000000000001", 4, 20, 5)],
+    [("instagram", "--account-id", IG_ID, 5, 25, 9), ("facebook", "--page-id", "104000000000001", 5, 21, 5)],
 )
 def test_cli_sync_killed_mid_way_resumes_without_gaps(tmp_path, platform, option, account_id, posts, total, first_post):
     import os

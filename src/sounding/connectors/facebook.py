@@ -1,6 +1,7 @@
 """Facebook Pages through the Graph API (a Page access token).
 
-Synced: the Page's own posts (``GET /{page-id}/posts``, newest first, cursor paging) with reaction
+Synced: the Page's feed (``GET /{page-id}/feed``, newest first, cursor paging: the Page's own posts
+and the posts visitors wrote on the Page, which are not ours) with reaction
 and comment totals (``reactions.summary(total_count)``, ``comments.summary(total_count)``) and
 share counts; every comment at every depth with one edge per post,
 ``GET /{post-id}/comments?filter=stream&order=chronological`` (``stream`` returns replies too, each
@@ -53,15 +54,16 @@ class FacebookConnector(GraphConnector):
 
     def iter_posts(self, since: datetime | None) -> Iterator[FetchedPost]:
         page_id = self.account.handle
-        for p in self.edge(f"{page_id}/posts", fields=POST_FIELDS, limit=PAGE):
+        for p in self.edge(f"{page_id}/feed", fields=POST_FIELDS, limit=PAGE):
+            author = str((p.get("from") or {}).get("id") or page_id)
             record = PostRecord(
                 platform=self.platform,
                 id=str(p["id"]),
-                author=str((p.get("from") or {}).get("id") or page_id),
+                author=author,
                 text=p.get("message") or p.get("story") or "",
                 created_at=as_datetime(p["created_time"]),
                 url=p.get("permalink_url"),
-                ours=True,
+                ours=author == page_id,
                 likes=_total(p.get("reactions")),
                 reposts=as_int((p.get("shares") or {}).get("count")) or 0,
                 replies=_total(p.get("comments")),
