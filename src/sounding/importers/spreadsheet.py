@@ -213,6 +213,8 @@ def _xlsx_rows(path: Path, mapping: Mapping | None) -> Iterator[tuple[int, list[
         if wanted and wanted not in book.sheetnames:
             raise InputError(f"{path.name} has no sheet {wanted!r}; sheets: {', '.join(book.sheetnames)}")
         sheet = book[wanted] if wanted else book.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # some exporters write a wrong <dimension>; read every row there is
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield number, list(values), None
     finally:
