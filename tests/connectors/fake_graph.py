@@ -216,9 +216,12 @@ class FakeGraph:
         if len(parts) == 1:
             node = parts[0]
             if node == IG_ID:
-                return 200, {}, self._only({"id": IG_ID, "username": IG_USERNAME}, fields)
+                return 200, {}, self._only({"id": IG_ID, "username": IG_USERNAME, "media_count": 5}, fields)
             if node == PAGE_ID:
-                return 200, {}, self._only({"id": PAGE_ID, "name": PAGE_NAME}, fields)
+                if fields and "media_count" in fields:
+                    return 400, {}, error(100, "(#100) Tried accessing nonexisting field (media_count) on node "
+                                          "type (Page)", kind="OAuthException")
+                return 200, {}, self._only({"id": PAGE_ID, "name": PAGE_NAME, "username": "brandstudio"}, fields)
             if m := next((m for m in self.media if m["id"] == node), None):
                 return 200, {}, self._only(m, fields)
             if fields and "media_type" in fields:

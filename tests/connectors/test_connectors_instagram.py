@@ -115,6 +115,16 @@ def test_expired_token_is_a_clear_auth_error_not_a_retry_loop(graph, sqlite_stor
     assert not result.complete and "expired" in result.error and "EAAG-expired" not in result.error
 
 
+def test_a_page_id_given_as_the_instagram_account_is_named_as_such(graph):
+    from fake_graph import PAGE_ID
+
+    connector = open_connector(AccountRef("instagram", PAGE_ID, graph.base_url, TOKEN), transport=graph.transport(),
+                               policy=RetryPolicy.fast())
+    with pytest.raises(Exception, match="is not an Instagram professional account id .*instagram_business_account"):
+        connector.verify()
+    assert _connector(graph).verify() == IG_ID
+
+
 def test_reply_as_the_brand_to_a_comment_and_to_our_media(graph, sqlite_store):
     connector = _connector(graph)
     asked = graph.ig_comments["17890000000000"][1]["id"]

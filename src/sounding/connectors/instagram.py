@@ -37,7 +37,20 @@ class InstagramConnector(GraphConnector):
     platform = "instagram"
     can_publish = True
     reconnect = "sounding connect instagram --account-id ID --token-stdin"
-    verify_fields = "id,username"
+    verify_fields = "id,username,media_count"  # media_count: only an IG professional account has it
+
+    def verify(self) -> str:
+        try:
+            return super().verify()
+        except AuthError:
+            raise
+        except ConnectorError as exc:
+            if "code 100" not in str(exc):
+                raise
+            raise ConnectorError(
+                f"instagram: {self.account.handle} is not an Instagram professional account id (a Page id? "
+                "the IG id is GET /{page-id}?fields=instagram_business_account)"
+            ) from None
 
     # -- sync ------------------------------------------------------------------------------------
     def iter_posts(self, since: datetime | None) -> Iterator[FetchedPost]:
