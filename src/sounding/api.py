@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from sounding.analysis import threads, views
+from sounding.errors import NotReadyError
 from sounding.importers import ImportReport, import_file
 from sounding.store import Store
 
@@ -35,6 +36,47 @@ class Sounding:
 
     def status(self) -> dict:
         return self.store.counts()
+
+    def import_sample(self, on_progress: Callable[[int], None] | None = None) -> ImportReport:
+        """Import the bundled sample community (what ``sounding demo`` shows)."""
+        from sounding.core.demo import sample_path
+
+        return self.import_file(sample_path(), on_progress=on_progress)
+
+    # -- accounts and platforms (see sounding.core.accounts) -------------------------------------
+    def connect(
+        self,
+        platform: str,
+        *,
+        handle: str | None = None,
+        service: str | None = None,
+        credentials: dict[str, str] | str | None = None,
+        verify: bool = True,
+    ) -> dict:
+        """Connect an account; the secret goes to the keyring or a 0600 file, never the store."""
+        from sounding.core import accounts
+
+        return accounts.connect(
+            self.store, platform, handle=handle, service=service, credentials=credentials, verify=verify
+        )
+
+    def accounts(self) -> list[dict]:
+        """Connected accounts, secrets masked."""
+        from sounding.core import accounts
+
+        return accounts.describe(self.store.list_accounts())
+
+    def sync(self, accounts: list[str] | None = None, **options) -> list:
+        """Fetch new posts, replies, reactions and votes; ``options`` as :func:`sounding.connectors.sync.sync_all`."""
+        from sounding.core import accounts as core_accounts
+
+        return core_accounts.sync(self.store, accounts, **options)
+
+    def publish(self, account: str, text: str, **kwargs) -> list[str]:
+        """Publish a post, poll (``options=[…]``) or reply (``reply_to=``); returns the platform ids."""
+        from sounding.core import accounts
+
+        return accounts.publish(self.store, account, text, **kwargs)
 
     def most_discussed(self, limit: int = 10) -> pd.DataFrame:
         return threads.most_discussed(self.store, limit)
@@ -72,7 +114,7 @@ class Sounding:
     def _version(self) -> str:
         version = views.current_version(self.store)
         if version is None:
-            raise RuntimeError("nothing analysed yet: run `sounding analyze` (or Sounding.analyze()) first")
+            raise NotReadyError("nothing analysed yet: run `sounding analyze` (or Sounding.analyze()) first")
         return version
 
     def comments(self, limit: int | None = None) -> pd.DataFrame:
@@ -83,6 +125,7 @@ class Sounding:
 
     def lessons(self, quotes: bool = True) -> pd.DataFrame:
         """Ranked lessons; with ``quotes`` each carries its theme's representative quotes."""
+        self._version()
         frame = views.lessons(self.store)
         frame.insert(0, "rank", range(1, len(frame) + 1))
         evidence = pd.json_normalize(frame["evidence"].tolist()) if len(frame) else pd.DataFrame()

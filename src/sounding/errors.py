@@ -7,6 +7,10 @@ status. Messages never carry row values, secrets or raw untrusted text.
 
 from __future__ import annotations
 
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+
 
 class SoundingError(Exception):
     """Base of all user-facing errors. ``exit_code`` and ``http_status`` say how layers report it."""
@@ -78,5 +82,72 @@ class RemoteError(SoundingError):
     kind = "remote"
 
 
+#: exit code of a bug (anything not a SoundingError): EX_SOFTWARE from sysexits.h
+INTERNAL_EXIT_CODE = 70
+
 EXIT_CODES = {cls.kind: cls.exit_code for cls in (SoundingError, UsageError, InputError, NotFoundError,
                                                    NotReadyError, StoreError, ConflictError, RemoteError)}
+EXIT_CODES["internal"] = INTERNAL_EXIT_CODE
+
+
+_STORE_STATES = {
+    "database is locked": "the store is busy (locked by another process); try again in a moment",
+    "readonly database": "the store is read-only here (check the file's permissions)",
+    "database or disk is full": "the disk holding the store is full",
+    "disk i/o error": "the store's disk failed to read or write",
+}
+
+
+def translate(exc: BaseException) -> SoundingError | None:
+    """A SoundingError for a well-known library failure a user can act on (a locked or full store).
+
+    Only the driver's short reason is used, never the statement or its parameters (row values).
+    """
+    if isinstance(exc, SoundingError):
+        return exc
+    orig = getattr(exc, "orig", None)
+    if orig is None or type(exc).__module__.split(".")[0] != "sqlalchemy":
+        return None
+    reason = str(orig).strip().lower()
+    for state, message in _STORE_STATES.items():
+        if state in reason:
+            return StoreError(message)
+    return None
+
+
+def error_line(exc: SoundingError) -> str:
+    """The one line a user sees: control characters visible, known secrets and URL passwords masked."""
+    from sounding.connectors.secrets import REDACTOR
+    from sounding.terminal import visible
+
+    return "error: " + visible(REDACTOR.redact(str(exc)), newlines=False)
+
+
+def log_internal_error(exc: BaseException, argv: list[str] | None = None) -> Path:
+    """Append ``exc``'s traceback (secrets redacted) to the error log; returns the log's path.
+
+    The log lives in the data folder (``errors.log``); if that cannot be written, in the temp folder.
+    A traceback is for whoever fixes the bug, so it goes to a file, never to a user's terminal.
+    """
+    import tempfile
+
+    from sounding.config import data_dir
+    from sounding.connectors.secrets import REDACTOR
+
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    entry = f"--- {datetime.now(UTC).isoformat()} {' '.join(argv or [])}\n{text}\n"
+    entry = REDACTOR.redact(entry)
+    for folder in (data_dir(), Path(tempfile.gettempdir()) / "sounding"):
+        path = folder / "errors.log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(entry)
+            return path
+        except OSError:
+            continue
+    return path
+
+
+def internal_error_line(exc: BaseException, log_path: Path) -> str:
+    return f"internal error: {type(exc).__name__}; details in {log_path}"

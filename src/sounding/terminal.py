@@ -12,9 +12,11 @@ import re
 import unicodedata
 
 from rich.markup import escape as _escape_markup
+from rich.text import Text
 
-# C0 (except tab/newline handled below), DEL, C1, and the bidi/invisible format characters.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# C0 (except tab/newline handled below), DEL, C1, and the bidi/invisible format characters. The
+# zero-width (non-)joiners U+200C/U+200D stay: emoji sequences and several scripts need them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -39,3 +41,8 @@ def visible(text: object, *, newlines: bool = True) -> str:
 def safe(text: object, *, newlines: bool = True) -> str:
     """``text`` ready to print through rich: control characters visible, markup brackets escaped."""
     return _escape_markup(visible(text, newlines=newlines))
+
+
+def cell(text: object, *, newlines: bool = False) -> Text:
+    """Untrusted text as a rich ``Text`` (a table cell, a line): never parsed as markup, controls visible."""
+    return Text(visible(text, newlines=newlines))

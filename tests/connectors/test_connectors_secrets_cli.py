@@ -7,10 +7,13 @@ import logging
 import os
 import stat
 
+import pytest
+
 from conftest import masto, run_cli
 from faultproxy import FaultProxy, Rule
 
 from sounding.connectors.secrets import REDACTOR, Redactor, SecretStore
+from sounding.errors import RemoteError
 
 TOKEN = "tok-SECRET-7f3a9c2e1d5b"
 
@@ -129,7 +132,8 @@ def test_wrong_token_is_refused_with_a_clear_message(mastodon_server, tmp_path):
         env=env,
         input=TOKEN + "\n",
     )
-    assert out.returncode == 1
+    assert out.returncode == RemoteError.exit_code == 8
+    assert out.stderr.count("\n") == 1 and out.stderr.startswith("error: mastodon: ")
     assert "refused the access token" in out.stderr
     assert TOKEN not in out.stderr + out.stdout
     assert not (tmp_path / "cfg" / "secrets.json").exists()
@@ -196,3 +200,122 @@ def test_system_keyring_is_used_when_one_is_usable(monkeypatch, tmp_path):
         assert SecretStore.describe(ref) == "•••••••• (system keyring)"
     finally:
         keyring.set_keyring(previous)
+
+
+class _EchoServer:
+    """A server that refuses every request and echoes its body back (as some servers' errors do)."""
+
+    def __init__(self, status: int = 400) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.bodies: list[bytes] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _reply(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.bodies.append(body)
+                payload = json.dumps(
+                    {"error": "InvalidRequest", "message": f"bad request {self.path}: {body.decode()}"}
+                ).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = _reply
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("password", ['pa"ss\\wo\'rd-1234', "tab\there\\n-5678", 'ü"ber\\\\geheim'])
+def test_a_password_echoed_back_by_the_server_never_reaches_the_terminal(tmp_path, password):
+    env = {**_env(tmp_path), "SOUNDING_RETRY_MAX_ATTEMPTS": "1"}
+    with _EchoServer() as server:
+        out = run_cli(
+            ["connect", "bluesky", "--service", server.url, "--handle", "brand.test", "--password-stdin"],
+            env=env,
+            input=password + "\n",
+        )
+    assert server.bodies and any(json.dumps(password, ensure_ascii=False)[1:-1].encode() in b for b in server.bodies)
+    assert out.returncode == RemoteError.exit_code, out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and out.stderr.startswith("error: ")
+    shown = out.stdout + out.stderr + (tmp_path / "sounding.log").read_text()
+    escaped = json.dumps(password, ensure_ascii=False)[1:-1]
+    for form in (password, escaped, json.dumps(password)[1:-1], json.dumps(escaped, ensure_ascii=False)[1:-1]):
+        assert form not in shown
+    assert "Traceback" not in shown
+
+
+def test_credentials_in_a_service_url_are_neither_stored_nor_printed(tmp_path):
+    env = _env(tmp_path)
+    out = run_cli(
+        [
+            "connect", "bluesky", "--service", "http://alice:url-pass-4321@127.0.0.1:9/", "--handle",
+            "brand.test", "--no-verify", "--password-stdin",
+        ],
+        env=env,
+        input="app-pass-9999\n",
+    )
+    assert out.returncode == 0, out.stderr
+    listed = json.loads(run_cli(["accounts", "--json"], env=env).stdout)
+    assert listed[0]["service_url"] == "http://127.0.0.1:9"
+    table = run_cli(["accounts"], env=env)
+    everything = out.stdout + out.stderr + table.stdout + table.stderr
+    everything += (tmp_path / "cli.db").read_bytes().decode("latin-1")
+    everything += (tmp_path / "cfg" / "secrets.json").read_text()
+    assert "url-pass-4321" not in everything and "alice:" not in everything
+
+
+def test_an_unreachable_host_is_one_clear_line_and_honours_the_retry_settings(tmp_path):
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**_env(tmp_path), "SOUNDING_RETRY_MAX_ATTEMPTS": "2", "SOUNDING_RETRY_INITIAL": "0.01"}
+    out = run_cli(
+        ["connect", "mastodon", "--instance", f"http://127.0.0.1:{port}", "--token-stdin"],
+        env=env,
+        input=TOKEN + "\n",
+    )
+    assert out.returncode == RemoteError.exit_code
+    assert out.stderr.strip().splitlines()[-1] == f"error: cannot reach http://127.0.0.1:{port}: connection refused"
+    assert out.stderr.count("before retry 2/2") == 1  # one wait: two attempts, as configured
+    assert TOKEN not in out.stdout + out.stderr
+
+
+def test_a_script_connects_lists_and_syncs_through_the_api(mastodon_server, tmp_path, monkeypatch):
+    from sounding import Sounding
+
+    monkeypatch.setenv("SOUNDING_CONFIG_DIR", str(tmp_path / "cfg"))
+    monkeypatch.setenv("SOUNDING_SECRETS_BACKEND", "file")
+    url = mastodon_server.base_url
+    masto(url, "alice_token").status_post("What should we build?")
+    api = Sounding(str(tmp_path / "api.db"))
+    done = api.connect("mastodon", service=url + "/", credentials={"token": "alice_token"})
+    assert (done["handle"], done["service_url"]) == ("alice", url)
+    assert [(a["handle"], a["secret"]) for a in api.accounts()] == [("alice", "•••••••• (secrets file)")]
+    results = api.sync(show_progress=False)
+    assert [r.complete for r in results] == [True] and results[0].new["posts"] == 1
+    ids = api.publish("mastodon:alice", "Tea or coffee?", options=["tea", "coffee"])
+    assert len(ids) == 1
+    api.close()

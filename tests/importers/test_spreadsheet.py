@@ -170,9 +170,11 @@ def test_mapping_mistakes_are_one_line_usage_errors(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("Comment,Name,Date\nhi,ann,2026-01-01\n")
     result = run(tmp_path / "s.db", "import", str(path), "--map", "text=Comment,author=Who,created_at=Date")
-    assert result.exit_code != 0  # an InputError: the CLI's one error family prints it as one line
-    assert isinstance(result.exception, InputError)
-    assert "no header row with the columns 'Comment', 'Who', 'Date'" in str(result.exception)
+    assert result.exit_code == InputError.exit_code  # one line, no traceback
+    assert "no header row with the columns 'Comment', 'Who', 'Date'" in result.output
+    assert "Traceback" not in result.output
+    bad_map = run(tmp_path / "s.db", "import", str(path), "--map", "txt=Comment")
+    assert bad_map.exit_code == UsageError.exit_code and "unknown field 'txt'" in bad_map.output
     fmt = Sheet(mapping_for("text=Comment,author=Name,created_at=Date", None, None, None, None))
     [post, comment] = [r.record for r in fmt.rows(path)]
     assert post.id == "sheet:c.csv" and comment.parent_id == "sheet:c.csv"

@@ -180,3 +180,14 @@ def test_a_comment_repeated_in_one_batch_with_grown_counts_keeps_both_observatio
     with store.engine.connect() as conn:
         likes = conn.execute(select(models.ReactionSnapshot.likes).order_by(models.ReactionSnapshot.taken_at)).scalars()
         assert list(likes) == [1, 5]
+
+
+def test_an_empty_database_name_is_refused_not_the_default(tmp_path, monkeypatch):
+    import pytest
+
+    from sounding.errors import UsageError
+
+    monkeypatch.setenv("SOUNDING_HOME", str(tmp_path))
+    with pytest.raises(UsageError):
+        Store.open("  ")
+    assert not (tmp_path / "sounding.db").exists()

@@ -144,11 +144,6 @@ def assemble_features(counts, cues: np.ndarray, embeddings: np.ndarray, idf: np.
     return sp.hstack([tfidf, sp.csr_matrix(dense)], format="csr", dtype=np.float32)
 
 
-def build_features(texts: Sequence[str], embeddings: np.ndarray, idf: np.ndarray, emb_scale: float, cue_scale: float):
-    """The design matrix of a head for normalised ``texts``."""
-    return assemble_features(lexical_counts(texts), dense_cues(texts), embeddings, idf, emb_scale, cue_scale)
-
-
 # ----------------------------------------------------------------------------- heads
 class _Head:
     def __init__(self, data: dict, prefix: str):

@@ -8,11 +8,11 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sounding.commands import open_api
+from sounding.terminal import safe
 
 console = Console()
 err = Console(stderr=True)
@@ -28,7 +28,7 @@ def frame_json(frame: pd.DataFrame) -> str:
 
 def short(text: object, width: int = 100) -> str:
     text = " ".join(str(text).split())
-    return escape(text if len(text) <= width else text[: width - 1] + "…")
+    return safe(text if len(text) <= width else text[: width - 1] + "…")
 
 
 def analyze(
@@ -69,9 +69,9 @@ def print_lessons(frame: pd.DataFrame) -> None:
         console.print("No lessons yet: run [bold]sounding analyze[/].")
         return
     for row in frame.itertuples():
-        console.print(f"[bold]{row.rank}. {escape(row.title)}[/]  [dim](score {row.score:.1f}, theme {row.theme})[/]")
+        console.print(f"[bold]{row.rank}. {safe(row.title)}[/]  [dim](score {row.score:.1f}, theme {safe(row.theme)})[/]")
         for quote in row.quotes:
-            console.print(f"     “{short(quote['text'], 120)}”  [dim]{escape(str(quote['thread']))}[/]")
+            console.print(f"     “{short(quote['text'], 120)}”  [dim]{safe(quote['thread'])}[/]")
 
 
 def themes(ctx: typer.Context, limit: Limit = 15, as_json: JsonFlag = False) -> None:
@@ -89,8 +89,8 @@ def print_themes(frame: pd.DataFrame, unclustered: int) -> None:
     table = Table("theme", "name", "people", "comments", "words / quotes", show_lines=True)
     for row in frame.itertuples():
         quotes = "\n".join(f"“{short(q['text'], 90)}”" for q in row.quotes)
-        table.add_row(row.theme, escape(row.name), str(row.people), str(row.comments),
-                      f"[dim]{escape(', '.join(row.top_words[:8]))}[/]\n{quotes}")
+        table.add_row(safe(row.theme), safe(row.name), str(row.people), str(row.comments),
+                      f"[dim]{safe(', '.join(row.top_words[:8]))}[/]\n{quotes}")
     console.print(table)
     console.print(f"[dim]{unclustered:,} texts are unclustered (near no theme).[/]")
 
@@ -107,7 +107,7 @@ def questions(ctx: typer.Context, limit: Limit = 20, as_json: JsonFlag = False) 
 
 def print_questions(frame: pd.DataFrame) -> None:
     for row in frame.itertuples():
-        console.print(f"[dim]{row.created_at:%Y-%m-%d %H:%M} {row.platform} {escape(str(row.id))}[/]  “{short(row.text, 140)}”")
+        console.print(f"[dim]{row.created_at:%Y-%m-%d %H:%M} {safe(row.platform)} {safe(row.id)}[/]  “{short(row.text, 140)}”")
 
 
 def comments(ctx: typer.Context, limit: Limit = 50, as_json: JsonFlag = False) -> None:
@@ -118,7 +118,7 @@ def comments(ctx: typer.Context, limit: Limit = 50, as_json: JsonFlag = False) -
         return
     table = Table("id", "sentiment", "intent", "lang", "theme", "text")
     for row in frame.itertuples():
-        table.add_row(escape(str(row.id)), str(row.sentiment), str(row.intent), str(row.language), str(row.theme),
+        table.add_row(safe(row.id), safe(row.sentiment), safe(row.intent), safe(row.language), safe(row.theme),
                       short(row.text, 80))
     console.print(table)
 
@@ -143,7 +143,7 @@ def learning(
     else:
         table = Table("post", "learning value", "people", "questions", "new themes", "likes", "reposts", "text")
         for row in frame.itertuples():
-            table.add_row(escape(str(row.post_id)), str(row.learning_value), str(row.substantive_people),
+            table.add_row(safe(row.post_id), str(row.learning_value), str(row.substantive_people),
                           str(row.questions), str(row.new_themes), _count(row.likes), _count(row.reposts),
                           short(row.text, 60))
     console.print(table)

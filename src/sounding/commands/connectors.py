@@ -1,78 +1,47 @@
-"""Connector commands: ``connect``, ``accounts``, ``sync`` and ``publish``.
+"""Connector commands: ``connect``, ``accounts``, ``sync`` and ``publish``: thin layers over the core.
 
 Secrets are read from a hidden prompt or standard input (``--password-stdin``, ``--token-stdin``,
 ``--secret-stdin``), kept in the system keyring or a 0600 file (never the database), and masked in
-every listing; see :mod:`sounding.connectors.secrets`.
+every listing; see :mod:`sounding.connectors.secrets`. What each platform asks for is its
+connector's ``connect_spec``; adding a platform here means at most adding its options to ``connect``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from sounding.connectors.base import AccountRef, PollItem, PostItem, ReplyItem, available, open_connector
-from sounding.connectors.retry import ConnectorError
-from sounding.connectors.secrets import REDACTOR, SecretStore, install_redaction
-from sounding.connectors.sync import KINDS, sync_all
+from sounding.commands import open_api
+from sounding.connectors.base import Field, get_connector_class
+from sounding.connectors.secrets import setup_logging
+from sounding.connectors.sync import KINDS
+from sounding.core.accounts import gather
+from sounding.errors import UsageError
+from sounding.terminal import cell, safe
 
 console = Console()
 err = Console(stderr=True)
 log = logging.getLogger("sounding.connectors")
 
 
-def _store(ctx: typer.Context) -> Any:
-    from sounding.commands import open_api
-
-    return open_api(ctx).store
-
-
-def setup_logging(verbose: bool = False) -> None:
-    """Warnings to stderr, and everything to ``$SOUNDING_LOG_FILE`` if set; secrets redacted in both."""
-    root = logging.getLogger()
-    if not any(getattr(h, "_sounding", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        handler._sounding = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
-        if path := os.environ.get("SOUNDING_LOG_FILE"):
-            fh = logging.FileHandler(path)
-            fh.setLevel(logging.DEBUG)
-            fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-            fh._sounding = True  # type: ignore[attr-defined]
-            root.addHandler(fh)
-            root.setLevel(logging.DEBUG)
-        else:
-            root.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    install_redaction(root)
-
-
-def _read_secret(from_stdin: bool, prompt: str) -> str:
-    if from_stdin:
-        value = sys.stdin.readline().rstrip("\r\n")
-    elif sys.stdin.isatty():
-        value = typer.prompt(prompt, hide_input=True)
-    else:
-        raise typer.BadParameter(
-            f"{prompt}: no terminal to prompt on; pass it on standard input with the *-stdin option"
+def _ask(field: Field) -> str:
+    """Prompt on the terminal (hidden for secrets); with no terminal, say which option to use."""
+    if not sys.stdin.isatty():
+        hint = f"--{field.stdin[0].replace('_', '-')}" if field.stdin else (
+            f"--{field.options[0].replace('_', '-')}" if field.options else "a terminal"
         )
-    if not value:
-        raise typer.BadParameter(f"{prompt}: empty")
-    REDACTOR.add(value)
-    return value
+        raise UsageError(f"{field.prompt}: no terminal to prompt on; pass it with {hint}")
+    return typer.prompt(field.prompt, hide_input=field.secret)
 
 
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/] {escape(REDACTOR.redact(message))}")
-    raise typer.Exit(1)
+def _read_stdin() -> str:
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def connect(
@@ -116,70 +85,16 @@ def connect(
     ] = True,
 ) -> None:
     """Connect an account: the secret goes to the system keyring (or a 0600 file), never the database."""
+    given = {name: value for name, value in locals().items() if name not in ("ctx", "platform", "verify")}
     setup_logging()
-    if platform not in available():
-        _fail(f"unknown platform {platform!r}; known: {', '.join(available())}")
-    service_url: str | None = None
-    if platform == "bluesky":
-        handle = handle or typer.prompt("Bluesky handle (e.g. brand.bsky.social)")
-        service_url = (service or "https://bsky.social").rstrip("/")
-        secret = _read_secret(password_stdin, "App password")
-    elif platform == "mastodon":
-        service_url = (
-            instance or service or typer.prompt("Instance URL (e.g. https://mastodon.social)")
-        ).rstrip("/")
-        secret = _read_secret(token_stdin, "Access token")
-        handle = handle or ""
-    elif platform == "reddit":
-        handle = handle or typer.prompt("Reddit username")
-        if secret_stdin:
-            secret = _read_secret(True, "Reddit credentials JSON")
-        else:
-            cid = client_id or typer.prompt("Client id")
-            csecret = _read_secret(False, "Client secret")
-            password = _read_secret(password_stdin, "Reddit password")
-            secret = json.dumps({"client_id": cid, "client_secret": csecret, "password": password})
-    elif platform == "youtube":
-        handle = channel_id or handle or typer.prompt("Channel id (UC…)")
-        secret = _read_secret(api_key_stdin or token_stdin, "API key")
-    elif platform in ("instagram", "facebook"):
-        from sounding.connectors.meta import DEFAULT_GRAPH_URL
-
-        kind = "Instagram account id" if platform == "instagram" else "Page id"
-        handle = (account_id if platform == "instagram" else page_id) or handle or typer.prompt(kind)
-        service_url = (graph_url or service or DEFAULT_GRAPH_URL).rstrip("/")
-        secret = _read_secret(token_stdin, "Access token")
-    elif platform == "x":
-        from sounding.connectors.x import DEFAULT_API_URL
-
-        handle = handle or typer.prompt("X username (without @)")
-        service_url = (api_url or service or DEFAULT_API_URL).rstrip("/")
-        secret = _read_secret(token_stdin, "Bearer token")
-    else:  # a plugin platform: handle + one secret
-        handle = handle or typer.prompt("Handle")
-        service_url = service or instance
-        secret = _read_secret(token_stdin or password_stdin, "Secret")
-
-    if verify:
-        connector = open_connector(AccountRef(platform, handle or "", service_url, secret))
-        try:
-            handle = connector.verify() or handle
-        except ConnectorError as exc:
-            _fail(str(exc))
-        except Exception as exc:  # noqa: BLE001
-            _fail(f"{platform}: could not verify the account: {type(exc).__name__}: {exc}")
-        finally:
-            connector.close()
-    if not handle:
-        _fail("a handle is needed (pass --handle, or let --verify find it)")
-    secrets = SecretStore()
-    host = (service_url or "").split("://")[-1]
-    ref = secrets.set(f"{platform}:{handle}@{host}" if host else f"{platform}:{handle}", secret)
-    store = _store(ctx)
-    account_id = store.upsert_account(platform, handle, service_url=service_url, credential_ref=ref)
+    spec = get_connector_class(platform).connect_spec
+    handle, service_url, credentials = gather(spec, given, _ask, _read_stdin)
+    done = open_api(ctx).connect(
+        platform, handle=handle, service=service_url, credentials=credentials, verify=verify
+    )
     console.print(
-        f"Connected [bold]{escape(platform)}[/] account [bold]{escape(handle)}[/] (id {account_id}); "
-        f"secret kept in {'the system keyring' if ref.startswith('keyring:') else escape(str(secrets.path))}."
+        f"Connected [bold]{safe(platform)}[/] account [bold]{safe(done['handle'])}[/] (id {done['id']}); "
+        f"secret kept in {safe(done['secret'])}."
     )
 
 
@@ -188,16 +103,7 @@ def accounts(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the connected accounts (secrets masked)."""
-    rows = [
-        {
-            "id": a.id,
-            "platform": a.platform,
-            "handle": a.handle,
-            "service_url": a.service_url,
-            "secret": SecretStore.describe(a.credential_ref),
-        }
-        for a in _store(ctx).list_accounts()
-    ]
+    rows = open_api(ctx).accounts()
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -206,22 +112,8 @@ def accounts(
         return
     table = Table("id", "platform", "handle", "service", "secret")
     for r in rows:
-        table.add_row(
-            str(r["id"]), r["platform"], escape(r["handle"]), escape(r["service_url"] or ""), r["secret"]
-        )
+        table.add_row(*(cell("" if r[k] is None else r[k]) for k in ("id", "platform", "handle", "service_url", "secret")))
     console.print(table)
-
-
-def _select(all_accounts: list[Any], wanted: list[str]) -> list[Any]:
-    if not wanted:
-        return all_accounts
-    chosen = []
-    for w in wanted:
-        hits = [a for a in all_accounts if w in (str(a.id), a.handle, f"{a.platform}:{a.handle}", a.platform)]
-        if not hits:
-            _fail(f"no connected account matches {w!r} (see `sounding accounts`)")
-        chosen.extend(h for h in hits if h not in chosen)
-    return chosen
 
 
 def sync(
@@ -253,13 +145,8 @@ def sync(
 ) -> None:
     """Fetch new posts, replies (all depths), reactions and poll votes; resumable and idempotent."""
     setup_logging(verbose)
-    store = _store(ctx)
-    chosen = _select(store.list_accounts(), account or [])
-    if not chosen:
-        _fail("no accounts connected yet: `sounding connect …` first")
-    results = sync_all(
-        store,
-        chosen,
+    results = open_api(ctx).sync(
+        account or [],
         show_progress=not as_json and err.is_terminal,
         console=err,
         full=full,
@@ -278,12 +165,12 @@ def sync(
             new = ", ".join(f"{r.new[k]:,} {k}" for k in KINDS)
             state = "[green]complete[/]" if r.complete else "[red]stopped[/]"
             console.print(
-                f"{escape(r.platform)} [bold]{escape(r.handle)}[/]: {state}; new: {new}"
+                f"{safe(r.platform)} [bold]{safe(r.handle)}[/]: {state}; new: {new}"
                 + (f"; {r.retries} retries" if r.retries else "")
             )
     failed = [r for r in results if not r.complete]
     for r in failed:
-        err.print(f"[red]{escape(r.platform)} {escape(r.handle)}:[/] {escape(r.error or 'failed')}")
+        err.print(f"[red]{safe(r.platform)} {safe(r.handle)}:[/] {safe(r.error or 'failed')}")
     if failed:
         raise typer.Exit(1)
 
@@ -306,31 +193,14 @@ def publish(
 ) -> None:
     """Publish a question (or one variant of it), a poll, or a reply; prints the platform ids."""
     setup_logging()
-    from sounding.connectors.sync import account_ref
-
-    store = _store(ctx)
-    chosen = _select(store.list_accounts(), [account])
-    if len(chosen) != 1:
-        _fail(f"{account!r} matches {len(chosen)} accounts; name one (see `sounding accounts`)")
-    item: Any
-    if reply_to:
-        item = ReplyItem(reply_to, text)
-    elif option:
-        item = PollItem(text, list(option), expires_in=expires_in)
-    else:
-        item = PostItem(text, variant=variant)
-    connector = open_connector(account_ref(chosen[0]))
-    try:
-        ids = connector.publish(item)
-    except ConnectorError as exc:
-        _fail(str(exc))
-    finally:
-        connector.close()
+    ids = open_api(ctx).publish(
+        account, text, options=option, reply_to=reply_to, expires_in=expires_in, variant=variant
+    )
     if as_json:
         typer.echo(json.dumps({"ids": ids, "variant": variant}))
     else:
         for i in ids:
-            console.print(i)
+            console.print(cell(i))
 
 
 def register(app: typer.Typer) -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,13 +20,12 @@ from rich.table import Table
 
 from sounding.api import Sounding
 from sounding.commands import open_api
-from sounding.config import data_dir
+from sounding.core.demo import TITLE, demo_database
 from sounding.importers import FORMATS, ImportReport
+from sounding.terminal import cell, safe
 
 console = Console()
 err = Console(stderr=True)
-
-SAMPLE = "data/sample/twacs_airlines.jsonl.gz"
 
 
 def progress() -> Progress:
@@ -88,14 +85,14 @@ def import_command(
 def _print_report(report: ImportReport) -> None:
     new = ", ".join(f"{count:,} {kind}" for kind, count in report.new.items() if count)
     console.print(
-        f"[bold]{escape(report.path)}[/] ({report.format}): {report.read:,} rows read; "
+        f"[bold]{safe(report.path)}[/] ({safe(report.format)}): {report.read:,} rows read; "
         f"new: {new or 'nothing'}; {report.duplicates:,} already stored; "
         f"[{'red' if report.rejected else 'green'}]{report.rejected:,} rejected[/]"
     )
     for reject in report.first_rejects[:10]:
-        err.print(f"  line {reject['line']}: {escape(reject['error'])}")
+        err.print(f"  line {reject['line']}: {safe(reject['error'])}")
     if report.rejected:
-        err.print(f"  all rejected rows (with their text) are in [bold]{escape(report.rejects_path or '')}[/]")
+        err.print(f"  all rejected rows (with their text) are in [bold]{safe(report.rejects_path or '')}[/]")
 
 
 def status(
@@ -108,10 +105,12 @@ def status(
     if as_json:
         console.print_json(json.dumps({"database": api.store.url, **counts}))
         return
-    console.print(f"Database: [bold]{escape(api.store.url)}[/]")
+    console.print(f"Database: [bold]{safe(api.store.url)}[/]")
     table = Table("platform", "accounts", "posts", "comments", "reactions", "polls")
     for platform, numbers in counts["platforms"].items():
-        table.add_row(platform, *(f"{numbers.get(k, 0):,}" for k in ("accounts", "posts", "comments", "reactions", "polls")))
+        table.add_row(
+            cell(platform), *(f"{numbers.get(k, 0):,}" for k in ("accounts", "posts", "comments", "reactions", "polls"))
+        )
     table.add_row(
         "[bold]all[/]", *(f"[bold]{counts[k]:,}[/]" for k in ("accounts", "posts", "comments", "reactions", "polls"))
     )
@@ -126,25 +125,18 @@ def demo(
     fresh: Annotated[bool, typer.Option(help="Start from an empty demo database.")] = True,
 ) -> None:
     """Import the bundled sample community into a fresh SQLite file and show what it tells us."""
-    db = (ctx.find_root().obj or {}).get("db")
-    if db is None:
-        path = data_dir() / "demo.db"
-        if fresh:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        db = str(path)
+    db = demo_database((ctx.find_root().obj or {}).get("db"), fresh)
     api = Sounding(db)
-    sample = Path(str(files("sounding").joinpath(SAMPLE)))
-    console.rule("[bold]Sounding demo: 3,000 airline customer-support threads (TwACS, CC BY-NC-SA 4.0)")
+    console.rule(f"[bold]{TITLE}")
     with progress() as bar:
         task = bar.add_task("Importing the sample", total=None)
-        report = api.import_file(sample, on_progress=lambda n: bar.advance(task, n))
+        report = api.import_sample(on_progress=lambda n: bar.advance(task, n))
     _print_report(report)
     with progress() as bar:
         task = bar.add_task("Analysing comments (offline models)", total=api.pending_analysis())
         api.analyze(on_progress=lambda _step, n: bar.advance(task, n))
     show_summary(api)
-    console.print(f"\nDemo database: [bold]{escape(api.store.url)}[/]  (explore it with --db {escape(db)})")
+    console.print(f"\nDemo database: [bold]{safe(api.store.url)}[/]  (explore it with --db {safe(db)})")
 
 
 def show_summary(api: Sounding, limit: int = 5) -> None:

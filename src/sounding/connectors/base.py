@@ -12,8 +12,8 @@ things:
   ids it created.
 
 Adding a platform is one module: subclass :class:`ThreadedConnector` (or :class:`Connector`) and
-register it, either in :data:`BUILTIN` below or from another package through the entry-point group
-``sounding.connectors`` (``name = "package.module:ConnectorClass"``).
+register it, either in :data:`BUILTIN` below or from another package as a plugin
+(:mod:`sounding.plugins`: a ``register_connectors`` hook in the entry-point group ``sounding``).
 """
 
 from __future__ import annotations
@@ -27,15 +27,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
-from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
 from sounding.connectors.retry import ConnectorError, Retrier, RetryPolicy, Transient
-from sounding.records import CommentRecord, PollRecord, PostRecord, Record, SyncBatch
+from sounding.errors import NotFoundError
+from sounding.hookspecs import hookimpl
+from sounding.records import CommentRecord, PostRecord, Record, SyncBatch
 
 log = logging.getLogger("sounding.connectors")
-
-ENTRY_POINT_GROUP = "sounding.connectors"
 
 
 # -- what a connector is given ---------------------------------------------------------------------
@@ -84,6 +83,47 @@ class ReplyItem:
 PublishItem = PostItem | PollItem | ReplyItem
 
 
+# -- what connecting an account needs ---------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One value ``connect`` needs for a platform, and where it may come from.
+
+    ``options`` are the ``connect`` parameters that may give it (first non-empty wins), ``stdin``
+    the ``--*-stdin`` flags that read it from standard input; otherwise it is prompted for (hidden
+    when ``secret``), or ``default`` is used.
+    """
+
+    name: str
+    prompt: str
+    options: tuple[str, ...] = ()
+    stdin: tuple[str, ...] = ()
+    secret: bool = False
+    default: str | None = None
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectSpec:
+    """What a platform asks for on ``connect``: a handle, maybe a server, the credential parts.
+
+    With one credential field the secret is its value; with several it is a JSON object of them
+    (``bundle_stdin`` names a flag that reads that whole object from standard input at once).
+    """
+
+    handle: Field = Field("handle", "Handle", options=("handle",))
+    service: Field | None = Field("service", "Server URL", options=("service", "instance"), required=False)
+    credentials: tuple[Field, ...] = (
+        Field("secret", "Secret", stdin=("token_stdin", "password_stdin"), secret=True),
+    )
+    bundle_stdin: str | None = None
+
+    def pack(self, values: Mapping[str, str]) -> str:
+        """The secret string kept for the account."""
+        if len(self.credentials) == 1:
+            return values[self.credentials[0].name]
+        return json.dumps({f.name: values[f.name] for f in self.credentials if values.get(f.name)})
+
+
 class PublishNotSupported(ConnectorError):
     """The platform (or this connector) cannot publish that kind of item."""
 
@@ -97,6 +137,8 @@ class Connector(ABC):
     streams: ClassVar[tuple[str, ...]] = ("posts",)
     #: whether :meth:`publish` works at all
     can_publish: ClassVar[bool] = False
+    #: what ``sounding connect`` / :meth:`Sounding.connect` needs for this platform
+    connect_spec: ClassVar[ConnectSpec] = ConnectSpec()
 
     def __init__(
         self,
@@ -275,26 +317,6 @@ def order_parents_first(comments: list[CommentRecord], root_id: str) -> list[Com
     return out
 
 
-def poll_from_votes(
-    platform: str,
-    post_id: str,
-    options: list[str],
-    votes: list[int],
-    taken_at: datetime,
-    closes_at: datetime | None = None,
-    voters: int | None = None,
-) -> PollRecord:
-    return PollRecord(
-        platform=platform,
-        post_id=post_id,
-        options=list(options),
-        votes=list(votes),
-        taken_at=taken_at,
-        closes_at=closes_at,
-        voters=voters,
-    )
-
-
 # -- registry --------------------------------------------------------------------------------------
 #: built-in connectors: platform name -> "module:Class" (imported lazily; SDKs are heavy)
 BUILTIN: dict[str, str] = {
@@ -307,8 +329,14 @@ BUILTIN: dict[str, str] = {
     "x": "sounding.connectors.x:XConnector",
 }
 
-_REGISTRY: dict[str, str | type[Connector]] = dict(BUILTIN)
-_entry_points_loaded = False
+_REGISTRY: dict[str, str | type[Connector]] = {}
+_plugins_loaded = False
+
+
+@hookimpl
+def register_connectors() -> dict[str, str]:
+    """The built-in connectors, registered as a plugin like any other."""
+    return dict(BUILTIN)
 
 
 def register(name: str, target: str | type[Connector]) -> None:
@@ -316,28 +344,30 @@ def register(name: str, target: str | type[Connector]) -> None:
     _REGISTRY[name] = target
 
 
-def _load_entry_points() -> None:
-    global _entry_points_loaded
-    if _entry_points_loaded:
+def _load_plugins() -> None:
+    global _plugins_loaded
+    if _plugins_loaded:
         return
-    _entry_points_loaded = True
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        _REGISTRY.setdefault(ep.name, ep.value)
+    _plugins_loaded = True
+    from sounding import plugins
+
+    for name, target in plugins.connectors().items():
+        _REGISTRY.setdefault(name, target)
 
 
 def available() -> list[str]:
     """Names of every registered platform."""
-    _load_entry_points()
+    _load_plugins()
     return sorted(_REGISTRY)
 
 
 def get_connector_class(name: str) -> type[Connector]:
     """The connector class for a platform name."""
-    _load_entry_points()
+    _load_plugins()
     try:
         target = _REGISTRY[name]
     except KeyError:
-        raise ConnectorError(f"unknown platform {name!r}; known: {', '.join(available())}") from None
+        raise NotFoundError(f"unknown platform {name!r}; known: {', '.join(available())}") from None
     if isinstance(target, str):
         module, _, attr = target.partition(":")
         target = getattr(import_module(module), attr)

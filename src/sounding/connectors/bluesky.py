@@ -42,6 +42,8 @@ from atproto_client.request import Request
 from sounding.connectors._util import as_datetime, as_int
 from sounding.connectors.base import (
     AccountRef,
+    ConnectSpec,
+    Field,
     FetchedPost,
     PollItem,
     PostItem,
@@ -83,6 +85,11 @@ def _plain(value: Any) -> dict:
 class BlueskyConnector(ThreadedConnector):
     platform = "bluesky"
     can_publish = True
+    connect_spec = ConnectSpec(
+        handle=Field("handle", "Bluesky handle (e.g. brand.bsky.social)", options=("handle",)),
+        service=Field("service", "PDS URL", options=("service",), default="https://bsky.social"),
+        credentials=(Field("password", "App password", stdin=("password_stdin",), secret=True),),
+    )
     thread_depth: int = 10  # per getPostThread call; deeper branches are queried again
     page_size: int = 50
     timeout: float = 30.0

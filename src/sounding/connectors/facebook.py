@@ -29,7 +29,7 @@ from sounding.connectors.base import (
     ReplyItem,
     order_parents_first,
 )
-from sounding.connectors.meta import GraphConnector
+from sounding.connectors.meta import GraphConnector, graph_spec
 from sounding.records import CommentRecord, PostRecord, Record
 
 PAGE = 50
@@ -50,6 +50,7 @@ class FacebookConnector(GraphConnector):
     platform = "facebook"
     can_publish = True
     reconnect = "sounding connect facebook --page-id ID --token-stdin"
+    connect_spec = graph_spec("Facebook Page id", "page_id")
     verify_fields = "id,name"
 
     def iter_posts(self, since: datetime | None) -> Iterator[FetchedPost]:

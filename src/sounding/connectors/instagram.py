@@ -23,8 +23,14 @@ from datetime import datetime
 from typing import Any
 
 from sounding.connectors._util import as_datetime, as_int
-from sounding.connectors.base import FetchedPost, PublishItem, PublishNotSupported, ReplyItem, order_parents_first
-from sounding.connectors.meta import GraphConnector
+from sounding.connectors.base import (
+    FetchedPost,
+    PublishItem,
+    PublishNotSupported,
+    ReplyItem,
+    order_parents_first,
+)
+from sounding.connectors.meta import GraphConnector, graph_spec
 from sounding.connectors.retry import AuthError, ConnectorError
 from sounding.records import CommentRecord, PostRecord, Record
 
@@ -37,6 +43,7 @@ class InstagramConnector(GraphConnector):
     platform = "instagram"
     can_publish = True
     reconnect = "sounding connect instagram --account-id ID --token-stdin"
+    connect_spec = graph_spec("Instagram professional account id (IG user id)", "account_id")
     verify_fields = "id,username,media_count"  # media_count: only an IG professional account has it
 
     def verify(self) -> str:

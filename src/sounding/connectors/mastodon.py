@@ -31,6 +31,8 @@ from mastodon.errors import (
 from sounding.connectors._util import as_datetime, as_int, html_to_text
 from sounding.connectors.base import (
     AccountRef,
+    ConnectSpec,
+    Field,
     FetchedPost,
     PollItem,
     PostItem,
@@ -49,6 +51,11 @@ PAGE = 40
 class MastodonConnector(ThreadedConnector):
     platform = "mastodon"
     can_publish = True
+    connect_spec = ConnectSpec(  # the handle is optional: verify() reads it from the token
+        handle=Field("handle", "Handle", options=("handle",), required=False),
+        service=Field("service", "Instance URL (e.g. https://mastodon.social)", options=("instance", "service")),
+        credentials=(Field("token", "Access token", stdin=("token_stdin",), secret=True),),
+    )
     request_timeout: float = 30.0
 
     def __init__(self, account: AccountRef, **kwargs: Any) -> None:

@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from sounding.connectors.base import AccountRef, ThreadedConnector
+from sounding.connectors.base import AccountRef, ConnectSpec, Field, ThreadedConnector
 from sounding.connectors.retry import AuthError, ConnectorError, RetryPolicy, Transient, delay_from_headers
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v25.0"
@@ -217,6 +217,15 @@ def user_error(platform: str, what: str, exc: GraphError, reconnect: str) -> Con
     if exc.code in PERMISSION_CODES:
         return AuthError(f"{platform}: the token lacks a permission for {what} ({exc.describe()})")
     return ConnectorError(f"{platform}: {what} failed ({exc.describe()})")
+
+
+def graph_spec(what: str, option: str) -> ConnectSpec:
+    """``connect``: the account's id (``--account-id`` / ``--page-id``), ``--graph-url``, a token."""
+    return ConnectSpec(
+        handle=Field("handle", what, options=(option, "handle")),
+        service=Field("service", "Graph API URL", options=("graph_url", "service"), default=DEFAULT_GRAPH_URL),
+        credentials=(Field("token", "Access token", stdin=("token_stdin",), secret=True),),
+    )
 
 
 class GraphConnector(ThreadedConnector):

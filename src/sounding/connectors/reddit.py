@@ -31,7 +31,14 @@ import requests
 from prawcore.sessions import FiniteRetryStrategy
 
 from sounding.connectors._util import as_datetime, as_int
-from sounding.connectors.base import AccountRef, FetchedPost, ThreadedConnector, order_parents_first
+from sounding.connectors.base import (
+    AccountRef,
+    ConnectSpec,
+    FetchedPost,
+    Field,
+    ThreadedConnector,
+    order_parents_first,
+)
 from sounding.connectors.retry import AuthError, ConnectorError, Transient, delay_from_headers
 from sounding.records import CommentRecord, PollRecord, PostRecord, Record
 
@@ -52,6 +59,16 @@ class _NoRetry(FiniteRetryStrategy):
 class RedditConnector(ThreadedConnector):
     platform = "reddit"
     timeout: float = 30.0
+    connect_spec = ConnectSpec(
+        handle=Field("handle", "Reddit username", options=("handle",)),
+        service=None,
+        credentials=(
+            Field("client_id", "Client id", options=("client_id",)),
+            Field("client_secret", "Client secret", secret=True),
+            Field("password", "Reddit password", stdin=("password_stdin",), secret=True),
+        ),
+        bundle_stdin="secret_stdin",
+    )
 
     def __init__(
         self, account: AccountRef, *, session: requests.Session | None = None, **kwargs: Any

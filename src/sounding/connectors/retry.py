@@ -25,13 +25,20 @@ from typing import Any, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_any
 
+from sounding.errors import RemoteError
+
 log = logging.getLogger("sounding.connectors")
 
 T = TypeVar("T")
 
 
-class ConnectorError(Exception):
+class ConnectorError(RemoteError):
     """A connector failed in a way the user should read (no secrets in the message)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, cause: BaseException | None = None) -> None:
+        super().__init__(message, hint=hint)
+        #: the SDK exception behind it, kept for diagnosis (``unreachable``) and never printed
+        self.cause = cause
 
 
 class AuthError(ConnectorError):
@@ -224,5 +231,40 @@ class Retrier:
             raise SyncInterrupted(
                 f"{self.platform}: gave up on {what} after {retrying.statistics.get('attempt_number', 1)} "
                 f"attempt(s): {exc}{hint}. What was synced so far is saved; run `sounding sync` again later "
-                "to resume."
+                "to resume.",
+                cause=exc.__cause__ or exc,
             ) from None
+
+
+def unreachable(exc: BaseException | None) -> str | None:
+    """Why a host could not be reached ("connection refused", "name not resolved", "timed out"), if so.
+
+    Walks the chain of causes (SDKs wrap the socket error in two or three layers: requests'
+    ``ConnectionError`` around urllib3's ``MaxRetryError`` around ``NewConnectionError``).
+    """
+    import socket
+
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, socket.gaierror):
+            return "host name not resolved"
+        if isinstance(current, (TimeoutError, socket.timeout)):
+            return "connection timed out"
+        if type(current).__name__ in ("ConnectError", "NewConnectionError", "NameResolutionError"):
+            text = str(current).lower()
+            if "refused" in text:
+                return "connection refused"
+            if "resolve" in text or "name or service" in text:
+                return "host name not resolved"
+        todo.extend(
+            [getattr(current, "cause", None), current.__cause__, current.__context__, getattr(current, "reason", None)]
+        )
+        todo.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+    return None

@@ -7,7 +7,9 @@ or ``file:mastodon:brand@example.social``); the secret itself is in the OS keyri
 (``~/.config/sounding``). ``SOUNDING_SECRETS_BACKEND=file|keyring`` forces one.
 
 Every secret read or written is also registered with :data:`REDACTOR`, a logging filter that
-replaces it by ``***`` in any log record, so a token cannot leak through an exception message.
+replaces it by ``***`` in any log record and in every error line the CLI prints, so a token cannot
+leak through an exception message: also in the forms a server echoing the request shows it in
+(JSON-escaped, URL-encoded), and any ``user:password@`` in a URL.
 """
 
 from __future__ import annotations
@@ -18,11 +20,33 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+
+from sounding.errors import StoreError, UsageError
 
 log = logging.getLogger("sounding.connectors")
 
 SERVICE = "sounding"
 MASK = "••••••••"
+#: ``scheme://user:password@`` in any text: the password is masked wherever a URL is shown
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]*):[^\s/@]*@")
+
+
+def strip_userinfo(url: str) -> tuple[str, str | None]:
+    """``url`` without ``user:password@`` (which never goes to the store), and that userinfo."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=host)), userinfo
+
+
+def _forms(secret: str) -> set[str]:
+    """The ways a secret appears in text: as is, JSON-escaped (once, twice), URL-encoded, repr'd."""
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), repr(secret)[1:-1]}
+    escaped = json.dumps(secret)[1:-1]
+    forms |= {escaped, json.dumps(escaped)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    return forms
 
 
 def config_dir() -> Path:
@@ -51,19 +75,18 @@ class Redactor(logging.Filter):
             except (ValueError, AttributeError):
                 pass
         if secret and len(secret) >= 4 and secret not in self._secrets:
-            self._secrets.add(secret)
+            self._secrets |= _forms(secret)
             self._pattern = re.compile(
                 "|".join(re.escape(s) for s in sorted(self._secrets, key=len, reverse=True))
             )
 
     def redact(self, text: str) -> str:
-        if self._pattern is None or not text:
+        if not text:
             return text
-        return self._pattern.sub("***", text)
+        text = _URL_PASSWORD.sub(r"\1:***@", text)
+        return text if self._pattern is None else self._pattern.sub("***", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._pattern is None:
-            return True
         record.msg = self.redact(record.getMessage())
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
@@ -85,6 +108,34 @@ def install_redaction(logger: logging.Logger | None = None) -> None:
             handler.addFilter(REDACTOR)
     if REDACTOR not in logger.filters:
         logger.addFilter(REDACTOR)
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Warnings (everything with ``verbose``) to stderr, and everything to ``$SOUNDING_LOG_FILE`` if
+    set; secrets redacted in both. Safe to call again (``--verbose`` lowers the level)."""
+    import sys
+
+    root = logging.getLogger()
+    ours = [h for h in root.handlers if getattr(h, "_sounding", False)]
+    if not ours:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler._sounding = "stderr"  # type: ignore[attr-defined]
+        root.addHandler(handler)
+        ours.append(handler)
+        if path := os.environ.get("SOUNDING_LOG_FILE"):
+            fh = logging.FileHandler(path)
+            fh.setLevel(logging.DEBUG)
+            fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            fh._sounding = "file"  # type: ignore[attr-defined]
+            root.addHandler(fh)
+    level = logging.DEBUG if verbose else logging.WARNING
+    for handler in ours:
+        if handler._sounding == "stderr":  # type: ignore[attr-defined]
+            handler.setLevel(level)
+    has_file = any(getattr(h, "_sounding", None) == "file" for h in root.handlers)
+    root.setLevel(logging.DEBUG if has_file or verbose else logging.WARNING)
+    install_redaction(root)
 
 
 def _keyring_usable() -> bool:
@@ -109,7 +160,7 @@ class SecretStore:
     def __init__(self, backend: str | None = None, directory: Path | None = None) -> None:
         wanted = backend or os.environ.get("SOUNDING_SECRETS_BACKEND")
         if wanted not in (None, "", "keyring", "file"):
-            raise ValueError(f"unknown secrets backend {wanted!r} (keyring or file)")
+            raise UsageError(f"unknown secrets backend {wanted!r} (SOUNDING_SECRETS_BACKEND: keyring or file)")
         self.backend = wanted or ("keyring" if _keyring_usable() else "file")
         self.directory = directory or config_dir()
 
@@ -166,7 +217,7 @@ class SecretStore:
         elif kind == "file":
             secret = self._read_file().get(name)
         else:
-            raise ValueError(f"unknown credential reference {ref!r}")
+            raise StoreError(f"unknown credential reference {ref!r} in the store")
         REDACTOR.add(secret)
         return secret
 

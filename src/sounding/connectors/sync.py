@@ -155,6 +155,8 @@ def sync_all(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from sounding.terminal import safe
+
     console = console or Console(stderr=True)
     with Progress(
         SpinnerColumn(),
@@ -166,11 +168,12 @@ def sync_all(
         transient=False,
     ) as progress:
         for account in accounts:
-            task = progress.add_task(f"{account.platform} {account.handle}", total=None, status="starting")
+            name = f"{safe(account.platform)} {safe(account.handle)}"
+            task = progress.add_task(name, total=None, status="starting")
 
             def on_wait(msg: str, _task: Any = task) -> None:
                 progress.update(_task, status="[yellow]waiting (rate limit / retry)")
-                progress.console.print(f"[yellow]{REDACTOR.redact(msg)}")
+                progress.console.print(f"[yellow]{safe(REDACTOR.redact(msg))}")
 
             def on_batch(res: SyncResult, counts: dict[str, int], _task: Any = task) -> None:
                 progress.update(
@@ -180,7 +183,7 @@ def sync_all(
                 )
 
             res = sync_account(store, account, on_wait=on_wait, on_batch=on_batch, **kwargs)
-            state = "[green]done" if res.complete else f"[red]stopped: {res.error}"
+            state = "[green]done" if res.complete else f"[red]stopped: {safe(res.error)}"
             progress.update(task, total=max(res.batches, 1), completed=max(res.batches, 1), status=state)
             results.append(res)
     return results

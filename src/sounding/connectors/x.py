@@ -33,6 +33,8 @@ import httpx
 from sounding.connectors._util import as_datetime, as_int
 from sounding.connectors.base import (
     AccountRef,
+    ConnectSpec,
+    Field,
     FetchedPost,
     PollItem,
     PostItem,
@@ -75,6 +77,11 @@ def reset_delay(headers: Mapping[str, str], now: float | None = None) -> float |
 class XConnector(ThreadedConnector):
     platform = "x"
     can_publish = True
+    connect_spec = ConnectSpec(
+        handle=Field("handle", "X username (without @)", options=("handle",)),
+        service=Field("service", "X API URL", options=("api_url", "service"), default=DEFAULT_API_URL),
+        credentials=(Field("token", "Bearer token", stdin=("token_stdin",), secret=True),),
+    )
 
     def __init__(self, account: AccountRef, *, transport: httpx.BaseTransport | None = None, **kwargs: Any) -> None:
         super().__init__(account, **kwargs)

@@ -30,7 +30,14 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from sounding.connectors._util import as_datetime, as_int
-from sounding.connectors.base import AccountRef, FetchedPost, ThreadedConnector, order_parents_first
+from sounding.connectors.base import (
+    AccountRef,
+    ConnectSpec,
+    FetchedPost,
+    Field,
+    ThreadedConnector,
+    order_parents_first,
+)
 from sounding.connectors.retry import (
     AuthError,
     ConnectorError,
@@ -54,6 +61,11 @@ def _reason(exc: HttpError) -> str:
 
 class YouTubeConnector(ThreadedConnector):
     platform = "youtube"
+    connect_spec = ConnectSpec(
+        handle=Field("handle", "Channel id (UC…)", options=("channel_id", "handle")),
+        service=None,
+        credentials=(Field("api_key", "API key", stdin=("api_key_stdin", "token_stdin"), secret=True),),
+    )
     timeout: float = 30.0
 
     def __init__(self, account: AccountRef, *, http: Any = None, **kwargs: Any) -> None:

@@ -1,7 +1,7 @@
 """``sounding import``: stream a file of posts and comments into the store, batch by batch.
 
-Formats are registered in :data:`FORMATS` (built-ins the same way as plugins, which add theirs via
-the ``sounding.importers`` entry-point group). Good rows are kept, bad rows go to a rejects file with
+Formats are registered in :data:`FORMATS` by plugins (:mod:`sounding.plugins`; the built-ins are
+the plugin :mod:`sounding.importers.builtin`). Good rows are kept, bad rows go to a rejects file with
 their line and reason, and each batch is one transaction: a killed import is simply run again.
 """
 
@@ -10,17 +10,11 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import orjson
 
 from sounding.importers.base import Format, Row
-from sounding.importers.archives import TikTokUserData, XTweetsJs
-from sounding.importers.generic import Csv, JsonLines
-from sounding.importers.mastodon_outbox import MastodonOutbox
-from sounding.importers.reddit_export import RedditExport
-from sounding.importers.spreadsheet import Sheet
 from sounding.records import CommentRecord
 from sounding.store import Store
 
@@ -35,10 +29,14 @@ def register(fmt: Format) -> None:
     FORMATS[fmt.name] = fmt
 
 
-for _builtin in (MastodonOutbox(), RedditExport(), XTweetsJs(), TikTokUserData(), Sheet(), JsonLines(), Csv()):
-    register(_builtin)
-for _plugin in entry_points(group="sounding.importers"):
-    register(_plugin.load()())
+def _load_plugins() -> None:
+    from sounding import plugins
+
+    for fmt in plugins.importers():
+        FORMATS.setdefault(fmt.name, fmt)
+
+
+_load_plugins()
 
 
 def detect(path: Path) -> Format:

@@ -6,18 +6,23 @@ connectors write through :meth:`Store.write_batch`, which is atomic and idempote
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
+import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy import Connection, Engine, Table, delete, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sounding.config import database_url
+from sounding.errors import SoundingError, UsageError
 from sounding.records import Record, SyncBatch
 from sounding.store import models
-from sounding.store.engine import make_engine, upgrade
+from sounding.store.engine import describe_open_error, make_engine, store_lock, upgrade
 from sounding.store.writer import RecordWriter, WriteResult, dialect_insert
 
 __all__ = ["Store", "WriteResult", "models"]
@@ -27,11 +32,52 @@ __all__ = ["Store", "WriteResult", "models"]
 DEFERRABLE_INDEXES = ("ix_comments_post", "ix_comments_parent", "ix_comments_text_hash")
 #: Deferring pays off only for imports at least this large and at least as large as the table.
 BULK_MIN_ROWS = 100_000
+#: ``meta`` key naming the process that dropped the deferrable indexes (only it rebuilds them)
+INDEX_OWNER_KEY = "deferred_indexes_owner"
+#: an owner on another host cannot be checked; after this long it is taken for gone
+FOREIGN_OWNER_TTL = timedelta(hours=24)
 
 
 def _deferrable_indexes() -> list:
     wanted = set(DEFERRABLE_INDEXES)
     return [index for index in models.Comment.__table__.indexes if index.name in wanted]
+
+
+def _me() -> str:
+    return json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": datetime.now(UTC).isoformat()})
+
+
+def _owner(conn: Connection) -> dict | None:
+    raw = conn.execute(select(models.Meta.value).where(models.Meta.key == INDEX_OWNER_KEY)).scalar()
+    if raw is None:
+        return None
+    try:
+        owner = json.loads(raw)
+        return owner if isinstance(owner, dict) else {}
+    except ValueError:
+        return {}
+
+
+def _alive(owner: dict) -> bool:
+    """Whether the process that dropped the indexes may still be running."""
+    pid, host = owner.get("pid"), owner.get("host")
+    if not isinstance(pid, int):
+        return False
+    if host != socket.gethostname():
+        try:
+            since = datetime.fromisoformat(owner.get("since", ""))
+        except (TypeError, ValueError):
+            return False
+        return datetime.now(UTC) - since < FOREIGN_OWNER_TTL
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class Store:
@@ -40,14 +86,30 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
-        upgrade(engine)
         self._writer: RecordWriter | None = None
-        self.ensure_indexes()
+        with store_lock(engine):
+            upgrade(engine)
+            self._build_missing_indexes(mine=False)
 
     @classmethod
     def open(cls, url_or_path: str | None = None) -> Store:
-        """Open (and create or migrate) the store at a URL or SQLite path; ``None`` = the default."""
-        return cls(make_engine(database_url(url_or_path)))
+        """Open (and create or migrate) the store at a URL or SQLite path; ``None`` = the default.
+
+        Raises :class:`~sounding.errors.StoreError` for a file that is not a Sounding database, a
+        server that cannot be reached, a folder that cannot be created.
+        """
+        if url_or_path is not None and not str(url_or_path).strip():
+            raise UsageError("the database is empty: give a SQLite file path or a database URL, or None")
+        url = database_url(url_or_path)
+        engine = make_engine(url)
+        try:
+            return cls(engine)
+        except SoundingError:
+            engine.dispose()
+            raise
+        except DBAPIError as exc:
+            engine.dispose()
+            raise describe_open_error(url, exc) from None
 
     @property
     def url(self) -> str:
@@ -72,33 +134,56 @@ class Store:
 
     # -- bulk loads ----------------------------------------------------------------------------
     def ensure_indexes(self) -> None:
-        """Build any deferrable index that is missing (a bulk import killed before its end)."""
+        """Build any deferrable index that is missing, unless a bulk import still running dropped it.
+
+        The importer that dropped them builds them at its end; if it was killed, the next process
+        to open the store (once the owner is gone) builds them.
+        """
+        with store_lock(self.engine):
+            self._build_missing_indexes(mine=False)
+
+    def _build_missing_indexes(self, mine: bool) -> None:
         with self.engine.begin() as conn:
+            owner = _owner(conn)
+            if owner is not None and not mine and _alive(owner):
+                return
             for index in _deferrable_indexes():
                 index.create(conn, checkfirst=True)
+            if owner is not None:
+                conn.execute(delete(models.Meta).where(models.Meta.key == INDEX_OWNER_KEY))
 
     @contextmanager
     def bulk_load(self, expected_rows: int) -> Iterator[bool]:
         """Around a large SQLite import: drop the deferrable indexes, build them once at the end.
 
-        Yields whether it deferred. Each batch stays its own transaction; a killed import leaves
-        the indexes missing, and the next :meth:`open` builds them (:meth:`ensure_indexes`).
+        Yields whether it deferred. Each batch stays its own transaction. The dropping process is
+        recorded in ``meta`` (pid and host): other processes opening the store meanwhile (``status``,
+        a second import) leave the indexes alone; a killed import leaves them missing, and the next
+        :meth:`open` after it is gone builds them.
         """
         deferring = self.dialect == "sqlite" and expected_rows >= BULK_MIN_ROWS
         if deferring:
             with self.engine.connect() as conn:
                 stored = conn.execute(select(func.max(models.Comment.id))).scalar() or 0
             deferring = expected_rows >= stored
+        if deferring:
+            with store_lock(self.engine), self.engine.begin() as conn:
+                owner = _owner(conn)
+                if owner is not None and _alive(owner):
+                    deferring = False  # another import already deferred them; it rebuilds them
+                else:
+                    for index in _deferrable_indexes():
+                        index.drop(conn, checkfirst=True)
+                    conn.execute(delete(models.Meta).where(models.Meta.key == INDEX_OWNER_KEY))
+                    conn.execute(models.Meta.__table__.insert().values(key=INDEX_OWNER_KEY, value=_me()))
         if not deferring:
             yield False
             return
-        with self.engine.begin() as conn:
-            for index in _deferrable_indexes():
-                index.drop(conn, checkfirst=True)
         try:
             yield True
         finally:
-            self.ensure_indexes()
+            with store_lock(self.engine):
+                self._build_missing_indexes(mine=True)
 
     # -- writing records ---------------------------------------------------------------------
     @property

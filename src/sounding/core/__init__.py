@@ -1,0 +1,1 @@
+"""What :class:`sounding.api.Sounding` does beyond reading views, one module per concern."""
