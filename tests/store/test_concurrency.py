@@ -202,3 +202,19 @@ def test_a_process_killed_while_holding_the_schema_lock_does_not_block_the_next(
     assert store.counts()["posts"] == 0
     store.close()
     assert time.monotonic() - started < 30
+
+
+def test_a_store_in_a_folder_where_no_lock_file_can_be_made_still_opens(tmp_path, monkeypatch):
+    """E.g. a read-only folder (root ignores permissions, so the refusal is simulated)."""
+    import filelock
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    Store.open(url).close()
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", refuse)
+    store = Store.open(url)
+    assert store.counts()["posts"] == 0
+    store.close()

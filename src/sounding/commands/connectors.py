@@ -46,7 +46,9 @@ def _read_stdin() -> str:
 
 def connect(
     ctx: typer.Context,
-    platform: Annotated[str, typer.Argument(help="bluesky, mastodon, reddit or youtube.")],
+    platform: Annotated[
+        str, typer.Argument(help="bluesky, mastodon, reddit, youtube, instagram, facebook or x.")
+    ],
     handle: Annotated[
         str | None, typer.Option("--handle", help="Account handle (Bluesky, Reddit username).")
     ] = None,
@@ -56,6 +58,16 @@ def connect(
     instance: Annotated[str | None, typer.Option("--instance", help="Mastodon instance URL.")] = None,
     channel_id: Annotated[str | None, typer.Option("--channel-id", help="YouTube channel id (UC…).")] = None,
     client_id: Annotated[str | None, typer.Option("--client-id", help="Reddit script-app client id.")] = None,
+    account_id: Annotated[
+        str | None, typer.Option("--account-id", help="Instagram professional account id (IG user id).")
+    ] = None,
+    page_id: Annotated[str | None, typer.Option("--page-id", help="Facebook Page id.")] = None,
+    graph_url: Annotated[
+        str | None, typer.Option("--graph-url", help="Graph API base URL (proxies, tests). Default: Meta's.")
+    ] = None,
+    api_url: Annotated[
+        str | None, typer.Option("--api-url", help="X API base URL (proxies, tests). Default: X's.")
+    ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the (app) password from stdin.")
     ] = False,

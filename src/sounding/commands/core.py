@@ -55,8 +55,22 @@ def import_command(
         bool, typer.Option("--force", help="Replace an existing --rejects file that is not an earlier rejects file of these inputs.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    map_: Annotated[
+        str | None,
+        typer.Option("--map", help="Spreadsheet columns: text=Comment,author=Name,created_at=Date,… (docs/sources.md)."),
+    ] = None,
+    preset: Annotated[
+        str | None, typer.Option("--preset", help="A documented comment-export layout (docs/sources.md).")
+    ] = None,
+    platform: Annotated[str | None, typer.Option("--platform", help="Spreadsheet rows' platform.")] = None,
+    post: Annotated[str | None, typer.Option("--post", help="Spreadsheet: the post (id or URL) commented on.")] = None,
+    ours: Annotated[str | None, typer.Option("--ours", help="Spreadsheet: our author name (our replies).")] = None,
 ) -> None:
     """Import posts and comments from JSONL, CSV or a platform export; exit code 1 if rows were rejected."""
+    if map_ or preset or platform or post or ours:
+        from sounding.importers.spreadsheet import use_mapping
+
+        format = use_mapping(map_, preset, platform, post, ours)
     api = open_api(ctx)
     with progress() as bar:
         tasks: dict[Path, object] = {}

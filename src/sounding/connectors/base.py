@@ -324,6 +324,9 @@ BUILTIN: dict[str, str] = {
     "mastodon": "sounding.connectors.mastodon:MastodonConnector",
     "reddit": "sounding.connectors.reddit:RedditConnector",
     "youtube": "sounding.connectors.youtube:YouTubeConnector",
+    "instagram": "sounding.connectors.instagram:InstagramConnector",
+    "facebook": "sounding.connectors.facebook:FacebookConnector",
+    "x": "sounding.connectors.x:XConnector",
 }
 
 _REGISTRY: dict[str, str | type[Connector]] = {}

@@ -7,8 +7,11 @@ from sounding.hookspecs import hookimpl
 
 @hookimpl
 def register_importers() -> list:
+    from sounding.importers.archives import TikTokUserData, XTweetsJs
     from sounding.importers.generic import Csv, JsonLines
     from sounding.importers.mastodon_outbox import MastodonOutbox
     from sounding.importers.reddit_export import RedditExport
+    from sounding.importers.spreadsheet import Sheet
 
-    return [MastodonOutbox(), RedditExport(), JsonLines(), Csv()]
+    # specific exports first; Sheet before Csv so a known comment-export header is recognised
+    return [MastodonOutbox(), RedditExport(), XTweetsJs(), TikTokUserData(), Sheet(), JsonLines(), Csv()]

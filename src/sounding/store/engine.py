@@ -105,8 +105,11 @@ def store_lock(engine: Engine) -> Iterator[None]:
             lock.acquire()
         except Timeout:
             raise StoreError(f"{path} is locked by another Sounding process; try again later") from None
-        except OSError as exc:
-            raise StoreError(f"cannot lock {path}: {exc.strerror}") from None
+        except OSError:
+            # no lock file possible (a read-only folder): nobody can migrate there either, so reading
+            # without the lock is safe; a write will fail with its own clear StoreError
+            yield
+            return
         try:
             yield
         finally:

@@ -1,0 +1,67 @@
+"""Column layouts of comment exports whose fields are documented, for ``--preset`` and detection.
+
+Each preset names the export's own column headers (as its documentation lists them; matching is
+case- and space-insensitive) and the platform. A CSV or XLSX whose header holds every column of
+exactly one preset is read with it without ``--preset``. Other layouts: ``--map``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sounding.importers.spreadsheet import Mapping
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    platform: str
+    columns: dict[str, str]
+    source: str  # where the layout is documented
+    options: dict[str, str] = field(default_factory=dict)
+
+    def fits(self, header: set[str]) -> bool:
+        return all(" ".join(c.split()).casefold() in header for c in self.columns.values())
+
+    def mapping(self) -> Mapping:
+        from sounding.importers.spreadsheet import Mapping
+
+        return Mapping(columns=dict(self.columns), options=dict(self.options), platform=self.platform)
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        # Apify "Instagram Comments Scraper" dataset (CSV/XLSX export keeps the JSON field names):
+        # id, postUrl, text, ownerUsername, timestamp, likesCount, repliesCount, replies, owner…
+        Preset(
+            "apify-instagram-comments",
+            "instagram",
+            {"id": "id", "post": "postUrl", "text": "text", "author": "ownerUsername",
+             "created_at": "timestamp", "likes": "likesCount", "replies": "repliesCount"},
+            "https://university.mindstudio.ai/docs/building-ai-agents/blocks-reference/scrape-instagram-comments",
+        ),
+        # Apify "Instagram Comments & Replies" (publicsignallabs): one row per comment or reply,
+        # replies carry parent_comment_id
+        Preset(
+            "instagram-comments-replies",
+            "instagram",
+            {"id": "id", "post": "source_url", "text": "text", "author": "author_username",
+             "created_at": "created_at", "likes": "like_count", "replies": "child_comment_count",
+             "reply_to": "parent_comment_id"},
+            "https://apify.com/publicsignallabs/instagram-comments-replies",
+        ),
+        # Apify "TikTok Comments Scraper" (happy_b): commentId, content, publishedAt, likeCount,
+        # replyCount, replyLevel, parentCommentId, commentLanguage, authorUniqueId…
+        Preset(
+            "tiktok-comments",
+            "tiktok",
+            {"id": "commentId", "text": "content", "author": "authorUniqueId", "created_at": "publishedAt",
+             "likes": "likeCount", "replies": "replyCount", "reply_to": "parentCommentId",
+             "lang": "commentLanguage"},
+            "https://apify.com/happy_b/tiktok-comments-scraper",
+        ),
+    )
+}
