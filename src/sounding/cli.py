@@ -20,6 +20,7 @@ BUILTIN_COMMANDS = (
     "sounding.commands.experiments",
     "sounding.commands.connectors",
     "sounding.commands.analysis",
+    "sounding.commands.web",
 )
 
 app = typer.Typer(

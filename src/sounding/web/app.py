@@ -1,0 +1,175 @@
+"""The ASGI application of ``sounding serve``: pages, the REST API, static files, and the guards.
+
+One :class:`~sounding.api.Sounding` serves every request (its engine pools connections; FastAPI
+runs the plain ``def`` routes in a thread pool). Errors are :class:`SoundingError` kinds mapped to
+their HTTP status in one handler: JSON under ``/api/``, a page elsewhere.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query as Param, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from sounding.api import Sounding
+from sounding.browse import MAX_LIMIT, Query
+from sounding.errors import SoundingError, UsageError
+from sounding.web import security
+from sounding.web.render import STATIC, Links, render
+
+CACHE_SECONDS = 30.0
+
+
+class Cache:
+    """Summaries derived from the analysis, kept until the next analysis run (or ``ttl``)."""
+
+    def __init__(self, api: Sounding, ttl: float = CACHE_SECONDS) -> None:
+        self.api, self.ttl = api, ttl
+        self.values: dict[str, tuple[str, float, Any]] = {}
+        self.locks: dict[str, threading.Lock] = {}
+        self.guard = threading.Lock()
+        self.stamp, self.stamp_at = "", 0.0
+
+    def _current_stamp(self) -> str:
+        now = time.monotonic()
+        if now - self.stamp_at > 1.0:  # at most one look per second at what the last analysis was
+            self.stamp, self.stamp_at = self.api.analysis_stamp(), now
+        return self.stamp
+
+    def __call__(self, key: str, compute: Callable[[], Any]) -> Any:
+        stamp = self._current_stamp()
+        hit = self.values.get(key)
+        if hit and hit[0] == stamp and time.monotonic() - hit[1] < self.ttl:
+            return hit[2]
+        with self.guard:
+            lock = self.locks.setdefault(key, threading.Lock())
+        with lock:  # one computation per key; the others wait for it instead of repeating it
+            hit = self.values.get(key)
+            if hit and hit[0] == stamp and time.monotonic() - hit[1] < self.ttl:
+                return hit[2]
+            value = compute()
+            self.values[key] = (stamp, time.monotonic(), value)
+            return value
+
+
+def list_query(
+    platform: Annotated[str | None, Param(max_length=32, description="e.g. bluesky, mastodon")] = None,
+    since: Annotated[datetime | None, Param(description="ISO date or time, inclusive")] = None,
+    until: Annotated[datetime | None, Param(description="ISO date or time, exclusive")] = None,
+    period: Annotated[str | None, Param(pattern=r"^(\d{1,4}[dw])?$", description="last N days/weeks, e.g. 30d")] = None,
+    intent: Annotated[str | None, Param(pattern="^(question|suggestion|problem|praise|other)?$")] = None,
+    sentiment: Annotated[str | None, Param(pattern="^(negative|neutral|positive)?$")] = None,
+    theme: Annotated[str | None, Param(max_length=64, description="theme key")] = None,
+    post: Annotated[str | None, Param(max_length=1000, description="thread: the post's platform id")] = None,
+    search: Annotated[str | None, Param(max_length=200, description="text contains (case-insensitive)")] = None,
+    sort: Annotated[str | None, Param(max_length=32, description="column; prefix - for descending")] = None,
+    limit: Annotated[int, Param(ge=1, le=MAX_LIMIT)] = 50,
+    after: Annotated[str | None, Param(max_length=500, description="`next` of the previous page")] = None,
+) -> Query:
+    """The filters every list takes (the API's and the pages' alike)."""
+    if period:
+        days = int(period[:-1]) * (7 if period.endswith("w") else 1)
+        since = datetime.now(UTC) - timedelta(days=days)
+    if since and until and since.tzinfo is None and until.tzinfo is not None:
+        raise UsageError("since and until must both have a time zone or neither")
+    return Query(platform=platform or None, since=_naive(since), until=_naive(until), intent=intent or None,
+                 sentiment=sentiment or None, theme=theme or None, post=post or None, search=search or None,
+                 sort=sort or "", limit=limit, after=after or None)
+
+
+def _naive(value: datetime | None) -> datetime | None:
+    """Stored times are UTC (naive on SQLite): compare like with like."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_page(request: Request, status: int, message: str, hint: str | None = None) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": message, "hint": hint, "status": status}, status_code=status)
+    html = render("error.html", Links(), title="Error", status=status, message=message, hint=hint)
+    return HTMLResponse(html, status_code=status)
+
+
+def create_app(api: Sounding | str | None = None, *, auth: security.Auth | None = None,
+               open_connector: Callable | None = None) -> FastAPI:
+    """The app over ``api`` (a Sounding, or a database URL/path). ``auth=None``: loopback, no tokens."""
+    from sounding.web import routes_api, routes_pages
+
+    api = api if isinstance(api, Sounding) else Sounding(api)
+    app = FastAPI(
+        title="Sounding", version="1", docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json",
+        description="What your audience told you: comments with their analysis, lessons, themes, questions "
+        "waiting for an answer, polls and tests. Every list is keyset-paginated (`next`) and exports as CSV or "
+        "JSON with `format=`.",
+    )
+    app.state.api = api
+    app.state.cache = Cache(api)
+    app.state.auth = auth or security.Auth(key=security.signing_key(), required=False)
+    app.state.open_connector = open_connector
+
+    @app.exception_handler(SoundingError)
+    def sounding_error(request: Request, exc: SoundingError) -> Response:
+        return _error_page(request, exc.http_status, exc.message, exc.hint)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"error": "invalid request", "detail": exc.errors(), "status": 422},
+                                status_code=422)
+        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
+        return _error_page(request, 422, f"invalid value for: {fields}")
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next) -> Response:
+        response = _check(request, app.state.auth)
+        if response is None:
+            response = await call_next(request)
+        for name, value in security.HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.get(security.LOGIN_PATH, include_in_schema=False)
+    def login(token: str | None = None) -> Response:
+        auth: security.Auth = app.state.auth
+        if not auth.use_login(token):
+            return HTMLResponse("This login link is not valid (each one works once).", status_code=401)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(security.COOKIE, auth.session_cookie(), max_age=security.SESSION_SECONDS,
+                            httponly=True, samesite="strict")
+        return response
+
+    app.include_router(routes_api.router)
+    app.include_router(routes_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def _check(request: Request, auth: security.Auth) -> Response | None:
+    """401 without a token (off loopback), 403 for a read token writing or a cross-site write."""
+    if security.cross_site(request.method, request.headers):
+        return _error_page(request, 403, "cross-site request refused")
+    path = request.url.path
+    if not auth.required or path == security.LOGIN_PATH or path.startswith("/static/"):
+        return None
+    scope = auth.bearer_scope(request.headers.get("authorization")) or auth.cookie_scope(
+        request.cookies.get(security.COOKIE))
+    if scope is None:
+        response = _error_page(request, 401, "a token is needed",
+                               "open the login URL printed by `sounding serve`, or send a bearer token")
+        response.headers["www-authenticate"] = "Bearer"
+        return response
+    if scope == "read" and request.method not in security.SAFE_METHODS:
+        return _error_page(request, 403, "this token may only read")
+    return None
