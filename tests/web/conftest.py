@@ -153,3 +153,15 @@ def watched(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     yield Watched(context)
     context.close()
+
+
+@pytest.fixture
+def demo_copy(demo_db, tmp_path) -> str:
+    """A private copy of the demo store, for tests that change it (inbox marks, replies)."""
+    import shutil
+
+    source = Path(demo_db.removeprefix("sqlite:///"))
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copy(f"{source}{suffix}", tmp_path / f"copy.db{suffix}")
+    return f"sqlite:///{tmp_path / 'copy.db'}"

@@ -13,7 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+import re
+
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -109,10 +112,22 @@ def _num(value, digits: int = 2) -> str:
     return f"{value:,.{digits}f}"
 
 
+# Controls that reorder or hide text (bidi overrides, isolates) and C0 controls: shown, not obeyed,
+# so a comment cannot make itself read backwards or spoof what follows it.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def _finalize(value):
+    """Every ``{{ value }}`` passes here before autoescape: controls become visible escapes."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    return value
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        trim_blocks=True, lstrip_blocks=True, finalize=_finalize,
     )
     env.filters.update(ago=_ago, when=_when, pct=_pct, num=_num)
     env.globals.update(nav=[(name, PAGES[name][2]) for name in NAV], slug=slug)
