@@ -10,13 +10,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query as Param, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BeforeValidator
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sounding.api import Sounding
 from sounding.browse import MAX_LIMIT, Query
@@ -59,29 +62,45 @@ class Cache:
             return value
 
 
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_only(value):
+    """Dates as ISO text only (pydantic alone would also read ``0.5`` as a Unix time)."""
+    if isinstance(value, str) and not _ISO.match(value):
+        raise ValueError("an ISO date (2024-05-01) or time (2024-05-01T12:00:00Z)")
+    return value
+
+
+def _moment(value: datetime | date | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime(value.year, value.month, value.day)
+
+
 def list_query(
     platform: Annotated[str | None, Param(max_length=32, description="e.g. bluesky, mastodon")] = None,
-    since: Annotated[datetime | None, Param(description="ISO date or time, inclusive")] = None,
-    until: Annotated[datetime | None, Param(description="ISO date or time, exclusive")] = None,
+    since: Annotated[datetime | date | None, BeforeValidator(_iso_only),
+                     Param(description="ISO date or time, inclusive")] = None,
+    until: Annotated[datetime | date | None, BeforeValidator(_iso_only),
+                     Param(description="ISO date or time, exclusive")] = None,
     period: Annotated[str | None, Param(pattern=r"^(\d{1,4}[dw])?$", description="last N days/weeks, e.g. 30d")] = None,
     intent: Annotated[str | None, Param(pattern="^(question|suggestion|problem|praise|other)?$")] = None,
     sentiment: Annotated[str | None, Param(pattern="^(negative|neutral|positive)?$")] = None,
     theme: Annotated[str | None, Param(max_length=64, description="theme key")] = None,
     post: Annotated[str | None, Param(max_length=1000, description="thread: the post's platform id")] = None,
     search: Annotated[str | None, Param(max_length=200, description="text contains (case-insensitive)")] = None,
-    sort: Annotated[str | None, Param(max_length=32, description="column; prefix - for descending")] = None,
     limit: Annotated[int, Param(ge=1, le=MAX_LIMIT)] = 50,
     after: Annotated[str | None, Param(max_length=500, description="`next` of the previous page")] = None,
 ) -> Query:
     """The filters every list takes (the API's and the pages' alike)."""
+    since, until = _moment(since), _moment(until)
     if period:
         days = int(period[:-1]) * (7 if period.endswith("w") else 1)
         since = datetime.now(UTC) - timedelta(days=days)
-    if since and until and since.tzinfo is None and until.tzinfo is not None:
-        raise UsageError("since and until must both have a time zone or neither")
     return Query(platform=platform or None, since=_naive(since), until=_naive(until), intent=intent or None,
                  sentiment=sentiment or None, theme=theme or None, post=post or None, search=search or None,
-                 sort=sort or "", limit=limit, after=after or None)
+                 sort="", limit=limit, after=after or None)
 
 
 def _naive(value: datetime | None) -> datetime | None:
@@ -123,10 +142,18 @@ def create_app(api: Sounding | str | None = None, *, auth: security.Auth | None 
     def sounding_error(request: Request, exc: SoundingError) -> Response:
         return _error_page(request, exc.http_status, exc.message, exc.hint)
 
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        response = _error_page(request, exc.status_code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
     @app.exception_handler(RequestValidationError)
     def invalid(request: Request, exc: RequestValidationError) -> Response:
         if _wants_json(request):
-            return JSONResponse({"error": "invalid request", "detail": exc.errors(), "status": 422},
+            detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+            return JSONResponse({"error": "invalid request", "detail": detail, "status": 422},
                                 status_code=422)
         fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
         return _error_page(request, 422, f"invalid value for: {fields}")

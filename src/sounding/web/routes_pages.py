@@ -6,7 +6,7 @@ Every page works without JavaScript; htmx (vendored) only swaps the inbox list i
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -49,8 +49,9 @@ def themes(request: Request, q: Filters) -> HTMLResponse:
 
 
 @router.get("/comments", response_class=HTMLResponse)
-def comments(request: Request, q: Filters) -> HTMLResponse:
-    q.sort = q.sort or "created_at"
+def comments(request: Request, q: Filters,
+             sort: Literal["created_at", "-created_at", "sentiment", "-sentiment"] = "-created_at") -> HTMLResponse:
+    q.sort = sort
     return _html("comments.html", pages.comments_page(_api(request), q))
 
 

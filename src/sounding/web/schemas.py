@@ -111,8 +111,8 @@ class Question(BaseModel):
 
 
 class StateChange(BaseModel):
-    platform: str = Field(max_length=32)
-    item_id: str = Field(max_length=1000)
+    platform: str = Field(min_length=1, max_length=32)
+    item_id: str = Field(min_length=1, max_length=1000)
     state: str = Field(pattern="^(open|answered|ignored)$")
     assignee: str | None = Field(None, max_length=255)
 
@@ -125,9 +125,9 @@ class StateResult(BaseModel):
 
 
 class ReplyRequest(BaseModel):
-    platform: str = Field(max_length=32)
-    item_id: str = Field(max_length=1000)
-    text: str = Field(max_length=2000)
+    platform: str = Field(min_length=1, max_length=32)
+    item_id: str = Field(min_length=1, max_length=1000)
+    text: str = Field(min_length=1, max_length=300, pattern=r"\S", description="at most 300 characters")
     confirm: bool = Field(False, description="false (default): a dry run that only previews")
 
 
