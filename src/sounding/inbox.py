@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from sounding.analysis.audience import audience
 from sounding.browse import Page, Query, finish, decode_cursor
-from sounding.errors import NotFoundError, NotReadyError, RemoteError, UsageError
+from sounding.errors import ConflictError, NotFoundError, NotReadyError, RemoteError, UsageError
 from sounding.records import CommentRecord
 from sounding.store import Store
 from sounding.store.models import Account, Base, Comment, Post
@@ -126,6 +126,15 @@ def set_state(store: Store, platform: str, item_id: str, state: str, assignee: s
     return {k: values[k] for k in ("platform", "item_id", "state", "assignee")}
 
 
+def _replied(store: Store, platform: str, item_id: str) -> bool:
+    parent = aliased(Comment)
+    with store.engine.connect() as conn:
+        return conn.execute(
+            select(Comment.id).join(parent, parent.id == Comment.parent_comment_id)
+            .where(parent.platform == platform, parent.platform_id == item_id, Comment.ours.is_(True)).limit(1)
+        ).first() is not None
+
+
 def _account(store: Store, platform: str, account_id: int | None) -> Account:
     accounts = [a for a in store.list_accounts() if a.platform == platform]
     chosen = [a for a in accounts if a.id == account_id] or accounts
@@ -157,6 +166,8 @@ def send_reply(store: Store, platform: str, item_id: str, text: str, *,
 
     plan = preview_reply(store, platform, item_id, text)
     account = _account(store, platform, _item(store, platform, item_id)["account_id"])
+    if _replied(store, platform, item_id):  # a resubmitted form must not post twice
+        raise ConflictError("we already replied to this question", hint="open the thread to see the reply")
     if open_connector is None:
         from sounding.connectors.base import open_connector as open_
         from sounding.connectors.sync import account_ref

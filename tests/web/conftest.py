@@ -111,10 +111,10 @@ class Served:
         self.thread.join(timeout=10)
 
 
-def serve(url: str, **kwargs):
+def serve(store: str | Sounding, **kwargs):
     from sounding.web.app import create_app
 
-    return Served(create_app(Sounding(url), **kwargs))
+    return Served(create_app(store if isinstance(store, Sounding) else Sounding(store), **kwargs))
 
 
 @pytest.fixture(scope="session")
