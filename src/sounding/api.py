@@ -117,11 +117,18 @@ class Sounding:
 
         return thread_tree.thread(self.store, views.current_version(self.store), post_id, platform)
 
-    def inbox(self, query=None, state: str = "open", assignee: str | None = None):
-        """Questions waiting for us (oldest first) with their state and age."""
+    def inbox(self, query=None, state: str = "open", assignee: str | None = None, rows: list | None = None):
+        """Questions waiting for us (oldest first) with their state and age; ``rows``: a kept
+        :meth:`inbox_candidates` result (servers cache it; marks always apply fresh)."""
         from sounding import browse, inbox
 
-        return inbox.questions(self.store, views.current_version(self.store), query or browse.Query(), state, assignee)
+        version = views.current_version(self.store)
+        return inbox.questions(self.store, version, query or browse.Query(), state, assignee, rows)
+
+    def inbox_candidates(self) -> list[dict]:
+        from sounding import inbox
+
+        return inbox.candidates(self.store, views.current_version(self.store))
 
     def set_inbox_state(self, platform: str, item_id: str, state: str, assignee: str | None = None) -> dict:
         from sounding import inbox

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String, and_, exists, or_, select
+from sqlalchemy import DateTime, String, and_, func, or_, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from sounding.analysis.audience import audience
@@ -37,57 +37,64 @@ class InboxState(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-def questions(store: Store, version: str | None, q: Query, state: str = "open",
-              assignee: str | None = None) -> Page:
-    """Audience questions no reply of ours followed, oldest first, with their state and age."""
+def candidates(store: Store, version: str | None) -> list[dict]:
+    """Every audience question no reply of ours followed, oldest first (the costly part: callers
+    that serve many requests cache it; marks are applied on top by :func:`page`)."""
+    a = audience(version)
+    ours = (
+        select(Comment.post_id, func.max(Comment.created_at).label("last"))
+        .where(Comment.ours.is_(True)).group_by(Comment.post_id).subquery()
+    )
+    is_question = or_(a.c.intent == "question", and_(a.c.intent.is_(None), a.c.text.like("%?%")))
+    query = (
+        select(a.c.kind, a.c.platform, a.c.platform_id.label("id"), Post.platform_id.label("thread"),
+               a.c.author, a.c.text, a.c.url, a.c.created_at, a.c.intent, a.c.sentiment)
+        .join(Post, Post.id == a.c.thread_id)
+        .outerjoin(ours, ours.c.post_id == a.c.thread_id)
+        .where(is_question, or_(ours.c.last.is_(None), ours.c.last <= a.c.created_at))
+        .order_by(a.c.created_at, a.c.platform_id)
+    )
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def states(store: Store) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """Every mark: (platform, item id) -> (state, assignee). A small table, read per request."""
+    with store.engine.connect() as conn:
+        return {(p, i): (st, who) for p, i, st, who in conn.execute(
+            select(InboxState.platform, InboxState.item_id, InboxState.state, InboxState.assignee))}
+
+
+def page(rows: list[dict], marks: dict, q: Query, state: str = "open", assignee: str | None = None) -> Page:
+    """One page of ``rows`` (from :func:`candidates`) with the marks, filters and cursor applied."""
     if state not in (*STATES, "all"):
         raise UsageError(f"state must be one of {', '.join(STATES)} or all")
     q.check(("created_at",))
-    a = audience(version)
-    reply = aliased(Comment)
-    is_question = or_(a.c.intent == "question", and_(a.c.intent.is_(None), a.c.text.like("%?%")))
-    answered = exists().where(reply.post_id == a.c.thread_id, reply.ours.is_(True), reply.created_at > a.c.created_at)
-    mark = aliased(InboxState)
-    query = (
-        select(
-            a.c.kind, a.c.platform, a.c.platform_id.label("id"), Post.platform_id.label("thread"),
-            a.c.author, a.c.text, a.c.url, a.c.created_at, a.c.intent, a.c.sentiment,
-            mark.state, mark.assignee,
-        )
-        .join(Post, Post.id == a.c.thread_id)
-        .outerjoin(mark, and_(mark.platform == a.c.platform, mark.item_id == a.c.platform_id))
-        .where(is_question, ~answered)
-    )
-    if state == "open":
-        query = query.where(or_(mark.state.is_(None), mark.state == "open"))
-    elif state != "all":
-        query = query.where(mark.state == state)
-    if assignee:
-        query = query.where(mark.assignee == assignee)
-    if q.platform:
-        query = query.where(a.c.platform == q.platform)
-    if q.post:
-        query = query.where(Post.platform_id == q.post)
-    if q.since:
-        query = query.where(a.c.created_at >= q.since)
-    if q.until:
-        query = query.where(a.c.created_at < q.until)
-    if q.search:
-        escaped = q.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(a.c.text.like(f"%{escaped}%", escape="\\"))
     key = decode_cursor(q.after)
-    if key is not None:
-        when = datetime.fromisoformat(str(key[0]))
-        query = query.where(or_(a.c.created_at > when, and_(a.c.created_at == when, a.c.platform_id > str(key[1]))))
-    query = query.order_by(a.c.created_at, a.c.platform_id).limit(q.limit + 1)
-    with store.engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings()]
-    now = datetime.now(UTC)
+    after = (str(key[0]), str(key[1])) if key else None
+    needle = q.search.casefold() if q.search else None
+    since, until = (t.replace(tzinfo=None) if t else None for t in (q.since, q.until))
+    now, out = datetime.now(UTC), []
     for row in rows:
-        row["state"] = row["state"] or "open"
-        created = row["created_at"] if row["created_at"].tzinfo else row["created_at"].replace(tzinfo=UTC)
-        row["age_hours"] = round((now - created).total_seconds() / 3600, 1)
-    return finish(rows, q, lambda r: [r["created_at"].isoformat(), r["id"]])
+        mark, who = marks.get((row["platform"], row["id"]), ("open", None))
+        created = row["created_at"].replace(tzinfo=None)
+        if ((state != "all" and mark != state) or (assignee and who != assignee)
+                or (q.platform and row["platform"] != q.platform) or (q.post and row["thread"] != q.post)
+                or (since and created < since) or (until and created >= until)
+                or (needle and needle not in row["text"].casefold())
+                or (after and (created.isoformat(), row["id"]) <= after)):
+            continue
+        age = (now - created.replace(tzinfo=UTC)).total_seconds() / 3600
+        out.append({**row, "state": mark, "assignee": who, "age_hours": round(age, 1)})
+        if len(out) > q.limit:
+            break
+    return finish(out, q, lambda r: [r["created_at"].replace(tzinfo=None).isoformat(), r["id"]])
+
+
+def questions(store: Store, version: str | None, q: Query, state: str = "open",
+              assignee: str | None = None, rows: list[dict] | None = None) -> Page:
+    """Audience questions no reply of ours followed, oldest first, with their state and age."""
+    return page(candidates(store, version) if rows is None else rows, states(store), q, state, assignee)
 
 
 def _item(store: Store, platform: str, item_id: str) -> dict:

@@ -45,6 +45,7 @@ SAMPLES = {
     ("GET", "/api/v1/accounts"): ("/api/v1/accounts", None),
     ("GET", "/api/v1/openapi.json"): ("/api/v1/openapi.json", None),
     ("GET", "/api/docs"): ("/api/docs", None),
+    ("GET", "/favicon.ico"): ("/favicon.ico", None),
     ("GET", "/docs/oauth2-redirect"): ("/docs/oauth2-redirect", None),
 }
 

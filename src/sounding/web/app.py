@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query as Param, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BeforeValidator
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -31,7 +31,11 @@ CACHE_SECONDS = 30.0
 
 
 class Cache:
-    """Summaries derived from the analysis, kept until the next analysis run (or ``ttl``)."""
+    """Summaries derived from the analysis, kept until the next analysis run.
+
+    A value older than ``ttl`` (new comments arrive between analysis runs) is still served while
+    one background thread computes its successor, so no request waits on a recomputation.
+    """
 
     def __init__(self, api: Sounding, ttl: float = CACHE_SECONDS) -> None:
         self.api, self.ttl = api, ttl
@@ -46,20 +50,41 @@ class Cache:
             self.stamp, self.stamp_at = self.api.analysis_stamp(), now
         return self.stamp
 
+    def _lock(self, key: str) -> threading.Lock:
+        with self.guard:
+            return self.locks.setdefault(key, threading.Lock())
+
+    def _compute(self, key: str, stamp: str, compute: Callable[[], Any]) -> Any:
+        value = compute()
+        self.values[key] = (stamp, time.monotonic(), value)
+        return value
+
+    def _refresh(self, key: str, stamp: str, compute: Callable[[], Any]) -> None:
+        lock = self._lock(key)
+        if lock.acquire(blocking=False):  # one refresh at a time; the others keep the old value
+            def run() -> None:
+                try:
+                    self._compute(key, stamp, compute)
+                finally:
+                    lock.release()
+
+            threading.Thread(target=run, daemon=True, name=f"refresh-{key}").start()
+
+    def forget(self, key: str) -> None:
+        self.values.pop(key, None)
+
     def __call__(self, key: str, compute: Callable[[], Any]) -> Any:
         stamp = self._current_stamp()
         hit = self.values.get(key)
-        if hit and hit[0] == stamp and time.monotonic() - hit[1] < self.ttl:
+        if hit and hit[0] == stamp:
+            if time.monotonic() - hit[1] > self.ttl:
+                self._refresh(key, stamp, compute)
             return hit[2]
-        with self.guard:
-            lock = self.locks.setdefault(key, threading.Lock())
-        with lock:  # one computation per key; the others wait for it instead of repeating it
+        with self._lock(key):  # first computation (or a new analysis): the others wait for this one
             hit = self.values.get(key)
-            if hit and hit[0] == stamp and time.monotonic() - hit[1] < self.ttl:
+            if hit and hit[0] == stamp:
                 return hit[2]
-            value = compute()
-            self.values[key] = (stamp, time.monotonic(), value)
-            return value
+            return self._compute(key, stamp, compute)
 
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -176,6 +201,10 @@ def create_app(api: Sounding | str | None = None, *, auth: security.Auth | None 
         response.set_cookie(security.COOKIE, auth.session_cookie(), max_age=security.SESSION_SECONDS,
                             httponly=True, samesite="strict")
         return response
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:  # browsers ask for it on pages without a <link rel=icon> (JSON, CSV)
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)

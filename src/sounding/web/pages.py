@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sounding.api import Sounding
-from sounding.browse import INTENTS, SENTIMENTS, Query, narrow
+from sounding.browse import INTENTS, SENTIMENTS, Query, narrow, ranked
 from sounding.web.render import bars
 
 Cache = Callable[[str, Callable[[], Any]], Any]
@@ -68,7 +68,7 @@ def themes(api: Sounding, cache: Cache) -> list[dict]:
 
 def overview(api: Sounding, cache: Cache) -> dict:
     timeline = cache("timeline", api.timeline)
-    waiting = api.inbox(Query(limit=8))
+    waiting = inbox_rows(api, cache, Query(limit=8))
     counts = cache("counts", api.status)
     return {
         "title": "Overview", "analysed": api.analysed, "counts": counts, "timeline": timeline,
@@ -77,8 +77,10 @@ def overview(api: Sounding, cache: Cache) -> dict:
 
 
 def lessons_page(api: Sounding, cache: Cache, q: Query) -> dict:
-    rows = narrow(lessons(api, cache), q, ("title", "name"))
-    return {"title": "Lessons", "analysed": api.analysed, "lessons": rows, "q": q, "intents": INTENTS}
+    q.sort = "rank"
+    page = ranked([dict(r) for r in narrow(lessons(api, cache), q, ("title", "name"))], q)
+    return {"title": "Lessons", "analysed": api.analysed, "lessons": page.items, "next": page.next, "q": q,
+            "intents": INTENTS}
 
 
 def themes_page(api: Sounding, cache: Cache, q: Query) -> dict:
@@ -93,8 +95,13 @@ def comments_page(api: Sounding, q: Query) -> dict:
             "theme_names": {r["theme"]: r["name"] for r in themes(api, direct)} if q.theme else {}}
 
 
-def inbox_page(api: Sounding, q: Query, state: str = "open", assignee: str | None = None) -> dict:
-    page = api.inbox(q, state=state, assignee=assignee or None)
+def inbox_rows(api: Sounding, cache: Cache, q: Query, state: str = "open", assignee: str | None = None):
+    """A page of the inbox over the kept list of waiting questions (marks apply at once)."""
+    return api.inbox(q, state=state, assignee=assignee or None, rows=cache("inbox", api.inbox_candidates))
+
+
+def inbox_page(api: Sounding, cache: Cache, q: Query, state: str = "open", assignee: str | None = None) -> dict:
+    page = inbox_rows(api, cache, q, state, assignee)
     return {"title": "Inbox", "page": page, "q": q, "state": state, "assignee": assignee or ""}
 
 

@@ -158,9 +158,9 @@ def questions(request: Request, q: Filters, format: Format = "page",
               state: Annotated[Literal["open", "answered", "ignored", "all"], Param()] = "open",
               assignee: Annotated[str | None, Param(max_length=255)] = None):
     """Audience questions no reply of ours followed (the inbox), oldest first, with state and age."""
-    api, _ = _ctx(request)
+    api, cache = _ctx(request)
     q.sort = "created_at"
-    return respond("questions", lambda query: api.inbox(query, state, assignee), q, format)
+    return respond("questions", lambda query: pages.inbox_rows(api, cache, query, state, assignee), q, format)
 
 
 @router.post("/questions/state", response_model=schemas.StateResult)

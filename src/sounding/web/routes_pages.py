@@ -40,6 +40,7 @@ def overview(request: Request) -> HTMLResponse:
 
 @router.get("/lessons", response_class=HTMLResponse)
 def lessons(request: Request, q: Filters) -> HTMLResponse:
+    q.limit = min(q.limit, 20) if "limit" not in request.query_params else q.limit
     return _html("lessons.html", pages.lessons_page(_api(request), _cache(request), q))
 
 
@@ -58,7 +59,7 @@ def comments(request: Request, q: Filters,
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request, q: Filters, state: str = "open", assignee: str | None = None) -> HTMLResponse:
     q.sort = "created_at"
-    return _html("inbox.html", pages.inbox_page(_api(request), q, state, assignee))
+    return _html("inbox.html", pages.inbox_page(_api(request), _cache(request), q, state, assignee))
 
 
 @router.post("/inbox/state")
@@ -73,7 +74,7 @@ def mark(
     api = _api(request)
     api.set_inbox_state(platform, item, state, assignee)
     if request.headers.get("hx-request"):  # htmx swaps #inbox from the refreshed page
-        return _html("inbox.html", pages.inbox_page(api, Query(sort="created_at"), view, None))
+        return _html("inbox.html", pages.inbox_page(api, _cache(request), Query(sort="created_at"), view, None))
     return RedirectResponse(f"/inbox?{urlencode({'state': view})}", status_code=303)
 
 
