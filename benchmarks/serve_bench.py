@@ -17,6 +17,7 @@ import gzip
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -168,8 +169,12 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="reuse (or build) this database file")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
-    db = args.db or RESULTS / f"serve_bench_{args.comments}.db"
-    build_s = build(db, args.comments)
+    base = args.db or RESULTS / f"serve_bench_{args.comments}.db"
+    build_s = build(base, args.comments)
+    db = base.with_name(f"{base.stem}_run.db")  # the writer grows it: every run starts from the same data
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copy(base, db)
     datasette = Path(sys.executable).parent / "datasette"
     ours_port, anchor_port = free_port(), free_port()
     thread = f"p{args.comments // THREAD_SIZE // 2}"

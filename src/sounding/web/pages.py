@@ -89,9 +89,9 @@ def themes_page(api: Sounding, cache: Cache, q: Query) -> dict:
             "size_bars": bars(rows[:25], "people", "name")}
 
 
-def comments_page(api: Sounding, q: Query) -> dict:
+def comments_page(api: Sounding, q: Query, who: str = "everyone") -> dict:
     page = api.comment_page(q)
-    return {"title": "Comments", "page": page, "q": q, "intents": INTENTS, "sentiments": SENTIMENTS,
+    return {"title": "Comments", "page": page, "q": q, "who": who, "intents": INTENTS, "sentiments": SENTIMENTS,
             "theme_names": {r["theme"]: r["name"] for r in themes(api, direct)} if q.theme else {}}
 
 
@@ -116,7 +116,7 @@ def tests_page(api: Sounding, cache: Cache) -> dict:
     return {"title": "Tests", "experiments": cache("experiments", api.experiment_reports)}
 
 
-def _interval_geometry(variants: list[dict], width: int = 300) -> dict:
+def _interval_geometry(variants: list[dict], width: int = 560) -> dict:
     """x positions (px) of each variant's lift interval on a shared axis through 0."""
     values = [v for row in variants for v in (row.get("lift_ci_low"), row.get("lift_ci_high")) if v is not None]
     low, high = min(values + [0.0]), max(values + [0.0])

@@ -48,7 +48,7 @@ def write_report(api: Sounding, directory: Path) -> list[Path]:
         "overview": ("overview.html", pages.overview(api, cache)),
         "lessons": ("lessons.html", pages.lessons_page(api, cache, Query(limit=MAX_LIMIT))),
         "themes": ("themes.html", pages.themes_page(api, cache, Query(limit=MAX_LIMIT))),
-        "comments": ("comments.html", pages.comments_page(api, Query(limit=200, sort="-created_at"))),
+        "comments": ("comments.html", pages.comments_page(api, Query(limit=200, sort="-created_at", extra={"ours": False}), "audience")),
         "inbox": ("inbox.html", pages.inbox_page(api, cache, everything)),
         "tests": ("tests.html", pages.tests_page(api, cache)),
         "polls": ("polls.html", pages.polls_page(api, cache)),

@@ -114,10 +114,13 @@ def _ctx(request: Request):
 
 
 @router.get("/comments", response_model=schemas.Page[schemas.Comment], responses=EXPORT)
-def comments(request: Request, q: Filters, format: Format = "page", sort: ByComment = "created_at"):
+def comments(request: Request, q: Filters, format: Format = "page", sort: ByComment = "created_at",
+             ours: Annotated[bool | None, Param(description="true: only ours; false: only the audience's")] = None):
     """Comments at any depth with sentiment, intent and theme."""
     api, _ = _ctx(request)
     q.sort = sort
+    if ours is not None:
+        q.extra["ours"] = ours
     return respond("comments", api.comment_page, q, format)
 
 

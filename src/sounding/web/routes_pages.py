@@ -51,9 +51,12 @@ def themes(request: Request, q: Filters) -> HTMLResponse:
 
 @router.get("/comments", response_class=HTMLResponse)
 def comments(request: Request, q: Filters,
-             sort: Literal["created_at", "-created_at", "sentiment", "-sentiment"] = "-created_at") -> HTMLResponse:
+             sort: Literal["created_at", "-created_at", "sentiment", "-sentiment"] = "-created_at",
+             who: Literal["audience", "ours", "everyone"] = "audience") -> HTMLResponse:
     q.sort = sort
-    return _html("comments.html", pages.comments_page(_api(request), q))
+    if who != "everyone":
+        q.extra["ours"] = who == "ours"
+    return _html("comments.html", pages.comments_page(_api(request), q, who))
 
 
 @router.get("/inbox", response_class=HTMLResponse)
