@@ -30,7 +30,6 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker threads for database reads.", min=1, max=256)] = 40,
 ) -> None:
     """Serve the dashboard and the REST API (http://127.0.0.1:8765/ by default)."""
-    import anyio.to_thread
     import uvicorn
 
     from sounding.web import security
@@ -38,11 +37,7 @@ def serve(
 
     required = not security.is_loopback(host)
     auth = security.Auth(key=security.signing_key(), required=required)
-    app = create_app(open_api(ctx), auth=auth)
-
-    @app.on_event("startup")
-    async def _threads() -> None:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = workers
+    app = create_app(open_api(ctx), auth=auth, threads=workers)
 
     shown = f"[{host}]" if ":" in host else host
     console.print(f"Sounding dashboard: http://{shown}:{port}/   REST API: http://{shown}:{port}/api/docs")

@@ -7,13 +7,15 @@ their HTTP status in one handler: JSON under ``/api/``, a page elsewhere.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
-import re
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Query as Param, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -23,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sounding.api import Sounding
 from sounding.browse import MAX_LIMIT, Query
-from sounding.errors import SoundingError, UsageError
+from sounding.errors import SoundingError
 from sounding.web import security
 from sounding.web.render import STATIC, Links, render
 
@@ -147,12 +149,20 @@ def _error_page(request: Request, status: int, message: str, hint: str | None = 
 
 
 def create_app(api: Sounding | str | None = None, *, auth: security.Auth | None = None,
-               open_connector: Callable | None = None) -> FastAPI:
-    """The app over ``api`` (a Sounding, or a database URL/path). ``auth=None``: loopback, no tokens."""
+               open_connector: Callable | None = None, threads: int | None = None) -> FastAPI:
+    """The app over ``api`` (a Sounding, or a database URL/path). ``auth=None``: loopback, no tokens.
+    ``threads``: how many requests may read the database at once (anyio's pool; default 40)."""
     from sounding.web import routes_api, routes_pages
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        if threads:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
 
     api = api if isinstance(api, Sounding) else Sounding(api)
     app = FastAPI(
+        lifespan=lifespan,
         title="Sounding", version="1", docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json",
         description="What your audience told you: comments with their analysis, lessons, themes, questions "
         "waiting for an answer, polls and tests. Every list is keyset-paginated (`next`) and exports as CSV or "

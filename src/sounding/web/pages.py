@@ -45,22 +45,18 @@ def lessons(api: Sounding, cache: Cache) -> list[dict]:
 
 
 def themes(api: Sounding, cache: Cache) -> list[dict]:
+    """Themes by people, with their lesson's trend and the 30-day counts behind it."""
     if not api.analysed:
         return []
 
     def compute() -> list[dict]:
-        evidence = {row["theme"]: row for row in lessons(api, cache)}
-        rows = _records(api.themes())
-        for row in rows:
-            lesson = evidence.get(row["theme"], {})
-            row.update(trend=lesson.get("trend"), recent=None, previous=None)
         from sounding.analysis import views
 
-        raw = {r["theme"]: r["evidence"] for r in _records(views.lessons(api.store))}
+        evidence = {r["theme"]: r["evidence"] or {} for r in _records(views.lessons(api.store))}
+        rows = _records(api.themes())
         for row in rows:
-            ev = raw.get(row["theme"]) or {}
-            row.update(recent=ev.get("recent"), previous=ev.get("previous"),
-                       first_seen=ev.get("first_seen"), last_seen=ev.get("last_seen"))
+            ev = evidence.get(row["theme"], {})
+            row.update({k: ev.get(k) for k in ("trend", "recent", "previous", "first_seen", "last_seen")})
         return rows
 
     return cache("themes", compute)
