@@ -38,13 +38,15 @@ def _node(obj, row, parent: str | None) -> dict:
 def thread(store: Store, version: str | None, post_id: str, platform: str | None = None) -> dict:
     """The post ``post_id`` (platform id) with its replies nested; ``truncated`` if over the cap."""
     with store.session() as session:
-        query = _enriched(Post, version).where(Post.platform_id == post_id)
+        # find the row first (a plain lookup), then join its analysis by primary key: the planner
+        # otherwise may start the joins from the analysis tables
+        lookup = select(Post.id).where(Post.platform_id == post_id)
         if platform:
-            query = query.where(Post.platform == platform)
-        found = session.execute(query.limit(2)).all()
-        if not found:
+            lookup = lookup.where(Post.platform == platform)
+        row_id = session.execute(lookup.limit(1)).scalar()
+        if row_id is None:
             raise NotFoundError(f"no thread {post_id!r}")
-        post_row = found[0]
+        post_row = session.execute(_enriched(Post, version).where(Post.id == row_id)).first()
         post = post_row[0]
         root = _node(post, post_row, None)
         latest = session.execute(

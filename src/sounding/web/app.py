@@ -193,14 +193,7 @@ def create_app(api: Sounding | str | None = None, *, auth: security.Auth | None 
         fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
         return _error_page(request, 422, f"invalid value for: {fields}")
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next) -> Response:
-        response = _check(request, app.state.auth)
-        if response is None:
-            response = await call_next(request)
-        for name, value in security.HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(Guard)
 
     @app.get(security.LOGIN_PATH, include_in_schema=False)
     def login(token: str | None = None) -> Response:
@@ -220,6 +213,30 @@ def create_app(api: Sounding | str | None = None, *, auth: security.Auth | None 
     app.include_router(routes_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+class Guard:
+    """Pure ASGI middleware (no extra task per request): the token and CSRF checks of :func:`_check`,
+    then the security headers on every response, the refusals included."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        extra = [(k.encode(), v.encode()) for k, v in security.HEADERS.items()]
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in present)]
+            await send(message)
+
+        refusal = _check(Request(scope), scope["app"].state.auth)
+        if refusal is not None:
+            return await refusal(scope, receive, send_with_headers)
+        await self.app(scope, receive, send_with_headers)
 
 
 def _check(request: Request, auth: security.Auth) -> Response | None:

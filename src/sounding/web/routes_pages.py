@@ -62,6 +62,7 @@ def comments(request: Request, q: Filters,
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request, q: Filters, state: str = "open", assignee: str | None = None) -> HTMLResponse:
     q.sort = "created_at"
+    q.limit = q.limit if "limit" in request.query_params else 25
     return _html("inbox.html", pages.inbox_page(_api(request), _cache(request), q, state, assignee))
 
 
