@@ -43,6 +43,10 @@ def test_reply_from_the_inbox_dry_run_then_confirmed(bluesky_net, people, watche
 
     with serve(api) as site:
         page = watched.page
+        page.goto(site.url + "/sync")
+        synced = page.inner_text("table.accounts")
+        assert brand.handle in synced and "never" not in synced  # the sync's cursors are shown
+        watched.shot("sync-account")
         page.goto(site.url + "/inbox")
         item = page.locator(f"li.question[data-item='{question.uri}']")
         item.locator("details.reply summary").click()
