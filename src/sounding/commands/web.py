@@ -37,7 +37,7 @@ def serve(
 
     required = not security.is_loopback(host)
     auth = security.Auth(key=security.signing_key(), required=required)
-    app = create_app(open_api(ctx), auth=auth, threads=workers)
+    app = create_app(open_api(ctx), auth=auth, threads=workers, warm=True)
 
     shown = f"[{host}]" if ":" in host else host
     console.print(f"Sounding dashboard: http://{shown}:{port}/   REST API: http://{shown}:{port}/api/docs")

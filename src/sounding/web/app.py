@@ -149,15 +149,20 @@ def _error_page(request: Request, status: int, message: str, hint: str | None = 
 
 
 def create_app(api: Sounding | str | None = None, *, auth: security.Auth | None = None,
-               open_connector: Callable | None = None, threads: int | None = None) -> FastAPI:
+               open_connector: Callable | None = None, threads: int | None = None,
+               warm: bool = False) -> FastAPI:
     """The app over ``api`` (a Sounding, or a database URL/path). ``auth=None``: loopback, no tokens.
-    ``threads``: how many requests may read the database at once (anyio's pool; default 40)."""
-    from sounding.web import routes_api, routes_pages
+    ``threads``: how many requests may read the database at once (anyio's pool; default 40).
+    ``warm``: compute the cached summaries in the background at start, before the first visitor."""
+    from sounding.web import pages, routes_api, routes_pages
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         if threads:
             anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        if warm:
+            threading.Thread(target=pages.overview, args=(app.state.api, app.state.cache), daemon=True,
+                             name="warm-caches").start()
         yield
 
     api = api if isinstance(api, Sounding) else Sounding(api)
