@@ -40,6 +40,7 @@ class Query:
     sort: str = "created_at"
     limit: int = 50
     after: str | None = None
+    period: str | None = None  # how ``since`` was given ("30d"), to show it back in a form
     extra: dict[str, Any] = field(default_factory=dict)
 
     def check(self, sorts: tuple[str, ...]) -> None:

@@ -29,6 +29,7 @@ def test_reply_from_the_inbox_dry_run_then_confirmed(bluesky_net, people, watche
     monkeypatch.setenv("SOUNDING_SECRETS_BACKEND", "file")
     brand, ann = people("brand"), people("ann")
     post = brand.client.send_post(text="We changed our baggage rules. Questions?")
+    devnet.wait_indexed(lambda: brand.client.get_post_thread(post.uri).thread.post is not None)  # AppView lag
     root = brand.client.get_post_thread(post.uri).thread.post
     question = devnet.reply(ann, root, root, "Do the new rules apply to flights booked before May?")
     devnet.wait_indexed(devnet.thread_has(brand, post.uri, 1))
@@ -61,8 +62,7 @@ def test_reply_from_the_inbox_dry_run_then_confirmed(bluesky_net, people, watche
         page.click("button.confirm")
         page.wait_for_selector("#reply-sent")
         watched.shot("reply-sent")
-        devnet.wait_indexed(devnet.thread_has(brand, post.uri, 2))
-        assert _our_replies(brand, post.uri, question.uri) == [answer]
+        devnet.wait_indexed(lambda: _our_replies(brand, post.uri, question.uri) == [answer], timeout=30)
 
         # sending again (a resubmitted form, or the API) is refused: still exactly one reply
         again = page.request.post(site.url + "/api/v1/questions/reply",

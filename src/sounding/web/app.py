@@ -127,7 +127,7 @@ def list_query(
         since = datetime.now(UTC) - timedelta(days=days)
     return Query(platform=platform or None, since=_naive(since), until=_naive(until), intent=intent or None,
                  sentiment=sentiment or None, theme=theme or None, post=post or None, search=search or None,
-                 sort="", limit=limit, after=after or None)
+                 sort="", limit=limit, after=after or None, period=period or None)
 
 
 def _naive(value: datetime | None) -> datetime | None:
