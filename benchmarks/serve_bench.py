@@ -176,6 +176,8 @@ def main() -> None:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     shutil.copy(base, db)
     datasette = Path(sys.executable).parent / "datasette"
+    if not datasette.exists():
+        sys.exit("the anchor is missing: pip install datasette==0.65.5 (benchmark only, not a dependency)")
     ours_port, anchor_port = free_port(), free_port()
     thread = f"p{args.comments // THREAD_SIZE // 2}"
     ours_urls = [f"http://127.0.0.1:{ours_port}{p}" for p in ("/", "/lessons", "/inbox", f"/thread?post={thread}")]
