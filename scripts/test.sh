@@ -17,4 +17,10 @@ export SOUNDING_REQUIRE_POSTGRES=1
 # the pytest fixture starts and stops it on 127.0.0.1
 scripts/bluesky-devnet.sh install
 export SOUNDING_REQUIRE_DEVNET=1
+# the dashboard's browser tests drive Debian's Chromium through Playwright (never `playwright install`)
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing Chromium (Debian chromium)…" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) >&2
+fi
+export SOUNDING_REQUIRE_CHROMIUM=1
 exec .venv/bin/python -m pytest "$@"

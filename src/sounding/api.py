@@ -221,3 +221,78 @@ class Sounding:
         from sounding.act.service import Act
 
         return Act(self.store)
+
+    # -- browsing, inbox and dashboard (the REST API and pages call these) ----------------------
+    def comment_page(self, query=None):
+        """Comments with enrichment, filtered and keyset-paginated (see :mod:`sounding.browse`)."""
+        from sounding import browse
+
+        return browse.comments(self.store, views.current_version(self.store), query or browse.Query())
+
+    def post_page(self, query=None):
+        from sounding import browse
+
+        return browse.posts(self.store, query or browse.Query())
+
+    def thread(self, post_id: str, platform: str | None = None) -> dict:
+        """One conversation as a tree, each comment with intent and sentiment."""
+        from sounding.analysis import thread_tree
+
+        return thread_tree.thread(self.store, views.current_version(self.store), post_id, platform)
+
+    def inbox(self, query=None, state: str = "open", assignee: str | None = None, rows: list | None = None):
+        """Questions waiting for us (oldest first) with their state and age; ``rows``: a kept
+        :meth:`inbox_candidates` result (servers cache it; marks always apply fresh)."""
+        from sounding import browse, inbox
+
+        version = views.current_version(self.store)
+        return inbox.questions(self.store, version, query or browse.Query(), state, assignee, rows)
+
+    def inbox_candidates(self) -> list[dict]:
+        from sounding import inbox
+
+        return inbox.candidates(self.store, views.current_version(self.store))
+
+    def set_inbox_state(self, platform: str, item_id: str, state: str, assignee: str | None = None) -> dict:
+        from sounding import inbox
+
+        return inbox.set_state(self.store, platform, item_id, state, assignee)
+
+    def reply(self, platform: str, item_id: str, text: str, confirm: bool = False, open_connector=None) -> dict:
+        """Reply to a question through its account's connector; without ``confirm`` only a preview."""
+        from sounding import inbox
+
+        if not confirm:
+            return inbox.preview_reply(self.store, platform, item_id, text)
+        return inbox.send_reply(self.store, platform, item_id, text, open_connector=open_connector)
+
+    def timeline(self) -> list[dict]:
+        from sounding import dashboard
+
+        return dashboard.timeline(self.store, self._version()) if self.analysed else []
+
+    def experiment_reports(self) -> list[dict]:
+        from sounding import dashboard
+
+        return dashboard.experiments(self.store)
+
+    def polls(self) -> list[dict]:
+        from sounding import dashboard
+
+        return dashboard.polls(self.store)
+
+    def decisions(self) -> list[dict]:
+        from sounding import dashboard
+
+        return dashboard.decisions(self.store)
+
+    def sync_status(self) -> list[dict]:
+        from sounding import dashboard
+
+        return dashboard.sync_status(self.store)
+
+    def analysis_stamp(self) -> str:
+        """Changes when an analysis run finishes (a cache key for derived views)."""
+        from sounding import dashboard
+
+        return dashboard.analysis_stamp(self.store)

@@ -24,6 +24,7 @@ BUILTIN_COMMANDS = (
     "sounding.commands.analysis",
     "sounding.commands.tally",
     "sounding.commands.act",
+    "sounding.commands.web",
 )
 
 

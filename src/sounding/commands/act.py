@@ -228,9 +228,19 @@ def loop_report(
     until: Annotated[datetime | None, typer.Option(help="End of the period (default: now).")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="terminal, markdown, html or pdf.")] = "terminal",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file (needed for pdf).")] = None,
+    html: Annotated[Path | None, typer.Option(
+        "--html", file_okay=False, help="Write the dashboard's pages as a static, self-contained report into this "
+        "folder (charts included), with the loop page as loop.html.")] = None,
 ) -> None:
-    """The loop on one page: asked, tested, learned, decided, told, changed."""
+    """The loop on one page: asked, tested, learned, decided, told, changed (or the dashboard as files)."""
     from sounding.act import loop_report as lr
+
+    if html is not None:
+        from sounding.commands.web import report as dashboard_report
+
+        dashboard_report(ctx, html)
+        (html / "loop.html").write_text(lr.html(lr.gather(open_api(ctx), since, until)), encoding="utf-8")
+        return
 
     if format not in lr.FORMATS:
         raise UsageError(f"unknown format {format!r}; one of: {', '.join(lr.FORMATS)}")

@@ -1,14 +1,14 @@
 """act and tell: decision history and links, contact opt-outs, "you asked, we did" replies
 
 Revision ID: 0005
-Revises: 0002_theme_merges
+Revises: 0004_inbox
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0005'
-down_revision = '0002_theme_merges'
+down_revision = '0004_inbox'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,220 @@
+"""Dashboard latency under load: N comments in SQLite, C concurrent clients for S seconds against the
+overview, lessons, inbox and a thread page, idle and while an import writes, beside datasette
+serving a table page of the same database file in the same run (the anchor a user would compare).
+
+    python benchmarks/serve_bench.py [--comments 1000000] [--clients 20] [--seconds 30]
+
+Texts are drawn from the bundled sample (so analysis enriches only its few thousand distinct texts
+while every page still aggregates over all N rows). Datasette is a benchmark-only tool
+(``pip install datasette==0.65.5``). Writes benchmarks/results/serve_bench.json and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files
+from pathlib import Path
+
+import httpx
+import numpy as np
+import orjson
+
+RESULTS = Path(__file__).parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
+THREAD_SIZE = 50
+
+
+def sample_texts() -> list[str]:
+    path = Path(str(files("sounding").joinpath("data/sample/twacs_airlines.jsonl.gz")))
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
+    return sorted({r["text"] for r in rows if not r.get("ours")})
+
+
+def generate(path: Path, comments: int, texts: list[str], start_post: int = 0, seed: int = 11,
+             start: datetime | None = None) -> None:
+    """One post of ours per 50 comments; a fifth of the threads get a reply of ours."""
+    rng = random.Random(seed)
+    start = start or datetime(2026, 1, 1, tzinfo=UTC)
+    with open(path, "wb") as out:
+        recent: list[str] = []
+        for i in range(comments):
+            n = start_post + i // THREAD_SIZE
+            post = f"p{n}"
+            when = start + timedelta(minutes=start_post * THREAD_SIZE + i)
+            if i % THREAD_SIZE == 0:
+                out.write(orjson.dumps({"kind": "post", "platform": "bench", "id": post, "author": "brand",
+                                        "text": rng.choice(texts), "ours": True, "likes": rng.randint(0, 300),
+                                        "reposts": rng.randint(0, 40), "created_at": when.isoformat()}) + b"\n")
+                recent = []
+            parent = rng.choice(recent) if recent and rng.random() < 0.4 else post
+            cid = f"c{start_post}-{i}"
+            ours = i % THREAD_SIZE == THREAD_SIZE - 1 and n % 5 == 0
+            out.write(orjson.dumps({"kind": "comment", "platform": "bench", "id": cid, "parent_id": parent,
+                                    "author": "brand" if ours else f"user{rng.randint(1, 80_000)}", "ours": ours,
+                                    "text": "Thanks, we are on it." if ours else rng.choice(texts),
+                                    "created_at": (when + timedelta(seconds=30)).isoformat()}) + b"\n")
+            recent = (recent + [cid])[-10:]
+
+
+def cli(db: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    return subprocess.run([sys.executable, "-m", "sounding.cli", "--db", str(db), *args], check=True, env=env,
+                          **kwargs)
+
+
+def build(db: Path, comments: int) -> float:
+    if db.exists():
+        return 0.0
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "bench.jsonl"
+        generate(data, comments, sample_texts())
+        cli(db, "import", str(data), stdout=subprocess.DEVNULL)
+    cli(db, "analyze", "--mode", "fast", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(command: list[str], url: str) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=60).status_code == 200:  # also warms the caches
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"{command[:4]} did not answer {url}")
+
+
+WRITER = """
+import sys, itertools
+from pathlib import Path
+from sounding.api import Sounding
+api = Sounding(sys.argv[1])
+for path in itertools.cycle(sorted(Path(sys.argv[2]).glob('*.jsonl'))):
+    api.import_file(path)
+"""
+
+
+def start_writer(db: Path, texts: list[str], folder: Path, base: int) -> subprocess.Popen:
+    """An import that keeps writing: 20,000-comment files, new threads each, round and round."""
+    for k in range(4):
+        generate(folder / f"w{k}.jsonl", 20_000, texts, start_post=base + k * 400, seed=100 + k,
+                 start=datetime(2026, 6, 1, tzinfo=UTC))
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(folder)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def load(urls: list[str], clients: int, seconds: float) -> dict:
+    latencies: dict[str, list[float]] = {u: [] for u in urls}
+    errors: dict[str, int] = {u: 0 for u in urls}
+    stop = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        async def worker(k: int) -> None:
+            i = k
+            while time.monotonic() < stop:
+                url = urls[i % len(urls)]
+                i += 1
+                began = time.perf_counter()
+                try:
+                    response = await client.get(url)
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                latencies[url].append((time.perf_counter() - began) * 1000)
+                errors[url] += not ok
+
+        await asyncio.gather(*(worker(k) for k in range(clients)))
+    every = [x for values in latencies.values() for x in values]
+
+    def stats(values: list[float]) -> dict:
+        if not values:
+            return {"requests": 0}
+        p50, p95, p99 = np.percentile(values, [50, 95, 99])
+        return {"requests": len(values), "p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "p99_ms": round(p99, 1)}
+
+    return {"all": {**stats(every), "errors": sum(errors.values()), "rps": round(len(every) / seconds, 1)},
+            "pages": {u.split("/", 3)[-1] or "/": {**stats(v), "errors": errors[u]} for u, v in latencies.items()}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--comments", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--db", type=Path, help="reuse (or build) this database file")
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    base = args.db or RESULTS / f"serve_bench_{args.comments}.db"
+    build_s = build(base, args.comments)
+    db = base.with_name(f"{base.stem}_run.db")  # the writer grows it: every run starts from the same data
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copy(base, db)
+    datasette = Path(sys.executable).parent / "datasette"
+    if not datasette.exists():
+        sys.exit("the anchor is missing: pip install datasette==0.65.5 (benchmark only, not a dependency)")
+    ours_port, anchor_port = free_port(), free_port()
+    thread = f"p{args.comments // THREAD_SIZE // 2}"
+    ours_urls = [f"http://127.0.0.1:{ours_port}{p}" for p in ("/", "/lessons", "/inbox", f"/thread?post={thread}")]
+    anchor_urls = [f"http://127.0.0.1:{anchor_port}/{db.stem}/comments"]
+    results: dict = {"comments": args.comments, "clients": args.clients, "seconds": args.seconds,
+                     "build_seconds": round(build_s, 1), "cpus": os.cpu_count(), "runs": {}}
+    servers = [start([sys.executable, "-m", "sounding.cli", "--db", str(db), "serve", "--port", str(ours_port)],
+                     ours_urls[0])]
+    try:
+        servers.append(start([str(datasette), "serve", str(db), "--port", str(anchor_port)], anchor_urls[0]))
+        for url in ours_urls + anchor_urls:  # warm every page once
+            httpx.get(url, timeout=120)
+        for phase in ("idle", "import writing"):
+            writer = None
+            with tempfile.TemporaryDirectory() as tmp:
+                if phase != "idle":
+                    writer = start_writer(db, sample_texts(), Path(tmp), base=args.comments // THREAD_SIZE + 10)
+                    time.sleep(2)
+                try:
+                    for name, urls in (("sounding", ours_urls), ("datasette", anchor_urls)):
+                        results["runs"][f"{name} ({phase})"] = asyncio.run(load(urls, args.clients, args.seconds))
+                finally:
+                    if writer:
+                        writer.terminate()
+                        writer.wait(timeout=30)
+    finally:
+        for proc in servers:
+            proc.terminate()
+            proc.wait(timeout=30)
+    (RESULTS / "serve_bench.json").write_text(json.dumps(results, indent=2))
+    print(f"\n{args.comments:,} comments, {args.clients} clients, {args.seconds:.0f} s per run, {os.cpu_count()} CPUs")
+    print(f"{'run':<30} {'page':<28} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for run, data in results["runs"].items():
+        for page, s in [("(all)", data["all"]), *data["pages"].items()]:
+            print(f"{run:<30} {page[:28]:<28} {s['requests']:>9} {s.get('p50_ms', 0):>8} {s.get('p95_ms', 0):>8} "
+                  f"{s.get('p99_ms', 0):>8} {s['errors']:>7}")
+
+
+if __name__ == "__main__":
+    main()

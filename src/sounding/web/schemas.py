@@ -1,0 +1,236 @@
+"""Response shapes of the REST API (they are its OpenAPI schema; schemathesis checks them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next: str | None = Field(None, description="pass as `after` for the next page; null on the last")
+
+
+class Error(BaseModel):
+    error: str
+    hint: str | None = None
+    status: int
+    detail: Any = None
+
+
+class Comment(BaseModel):
+    platform: str
+    id: str
+    thread: str = Field(description="platform id of the post that starts the thread")
+    parent: str | None = Field(None, description="comment replied to; null when replying to the post")
+    ours: bool
+    author: str = Field(description="stable pseudonym")
+    text: str
+    url: str | None = None
+    created_at: datetime
+    sentiment: str | None = None
+    sentiment_score: float | None = None
+    intent: str | None = None
+    intent_score: float | None = None
+    theme: str | None = None
+    theme_name: str | None = None
+
+
+class Post(BaseModel):
+    platform: str
+    id: str
+    ours: bool
+    author: str
+    text: str
+    url: str | None = None
+    created_at: datetime
+    comments: int
+
+
+class Quote(BaseModel):
+    text: str
+    id: str
+    thread: str
+    url: str | None = None
+
+
+class Theme(BaseModel):
+    rank: int
+    theme: str
+    name: str
+    top_words: list[str]
+    comments: int
+    people: int
+    quotes: list[Quote]
+    trend: str | None = None
+    recent: int | None = None
+    previous: int | None = None
+    first_seen: str | None = None
+    last_seen: str | None = None
+
+
+class Share(BaseModel):
+    intent: str
+    count: int
+    share: float
+
+
+class Lesson(BaseModel):
+    rank: int
+    title: str
+    score: float
+    theme: str
+    name: str
+    people: int | None = None
+    comments: int | None = None
+    dominant_intent: str | None = None
+    trend: str | None = None
+    intents: dict[str, int] | None = None
+    shares: list[Share] = []
+    quotes: list[Quote] = []
+
+
+class Question(BaseModel):
+    kind: str
+    platform: str
+    id: str
+    thread: str
+    author: str
+    text: str
+    url: str | None = None
+    created_at: datetime
+    intent: str | None = None
+    sentiment: str | None = None
+    state: str = Field(description="open, answered or ignored")
+    assignee: str | None = None
+    age_hours: float
+
+
+class StateChange(BaseModel):
+    platform: str = Field(min_length=1, max_length=32)
+    item_id: str = Field(min_length=1, max_length=1000)
+    state: str = Field(pattern="^(open|answered|ignored)$")
+    assignee: str | None = Field(None, max_length=255)
+
+
+class StateResult(BaseModel):
+    platform: str
+    item_id: str
+    state: str
+    assignee: str | None = None
+
+
+class ReplyRequest(BaseModel):
+    platform: str = Field(min_length=1, max_length=32)
+    item_id: str = Field(min_length=1, max_length=1000)
+    text: str = Field(min_length=1, max_length=300, pattern=r"\S", description="at most 300 characters")
+    confirm: bool = Field(False, description="false (default): a dry run that only previews")
+
+
+class ReplyResult(BaseModel):
+    platform: str
+    in_reply_to: str
+    thread: str
+    question: str
+    account: str
+    text: str
+    dry_run: bool
+    id: str | None = None
+
+
+class PollOption(BaseModel):
+    option: str
+    votes: int
+    share: float
+    share_ci_low: float
+    share_ci_high: float
+    p_most_preferred: float
+
+
+class Poll(BaseModel):
+    rank: int
+    platform: str
+    post: str
+    text: str
+    created_at: datetime
+    url: str | None = None
+    total: int
+    options: list[PollOption]
+
+
+class Experiment(BaseModel):
+    rank: int
+    name: str
+    status: str
+    metric: str | None = None
+    variants: list[str]
+    posts: dict[str, int]
+    report: dict[str, Any] | None = Field(None, description="see docs/experiments.md for every field")
+    problem: str | None = None
+
+
+class Decision(BaseModel):
+    rank: int
+    id: int
+    title: str
+    description: str | None = None
+    lesson_id: int | None = None
+    quotes: list[Any] = []
+    decided_at: datetime
+    shipped_at: datetime | None = None
+
+
+class Period(BaseModel):
+    rank: int
+    period: str
+    bucket: str
+    learning_value: int
+    likes: int
+    reposts: int
+    posts: int
+
+
+class Stream(BaseModel):
+    stream: str
+    updated_at: datetime
+
+
+class Account(BaseModel):
+    rank: int
+    platform: str
+    handle: str
+    service_url: str | None = None
+    connected_at: datetime
+    last_sync: datetime | None = None
+    streams: list[Stream]
+    error: str | None = None
+
+
+class ThreadNode(BaseModel):
+    platform: str
+    id: str
+    parent: str | None = None
+    ours: bool
+    author: str
+    text: str
+    url: str | None = None
+    created_at: datetime
+    sentiment: str | None = None
+    sentiment_score: float | None = None
+    intent: str | None = None
+    intent_score: float | None = None
+    theme: str | None = None
+    theme_name: str | None = None
+    replies: list[ThreadNode] = []
+
+
+class Thread(ThreadNode):
+    likes: int | None = None
+    reposts: int | None = None
+    comments: int
+    people: int
+    truncated: bool

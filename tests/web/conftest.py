@@ -1,0 +1,167 @@
+"""Fixtures of the dashboard tests: demo data (a slice of the bundled sample, analysed once per
+session), the app served by uvicorn on 127.0.0.1, and a real headless Chromium (Debian's
+``/usr/bin/chromium``) driven by Playwright. Without Chromium the browser tests skip, or fail when
+``SOUNDING_REQUIRE_CHROMIUM=1`` (scripts/test.sh sets it).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import socket
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from sounding.api import Sounding
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+SAMPLE_LINES = 900  # about 300 threads, 600 comments
+
+
+def _sample_slice(path: Path, lines: int = SAMPLE_LINES) -> Path:
+    sample = Path(str(files("sounding").joinpath("data/sample/twacs_airlines.jsonl.gz")))
+    with gzip.open(sample, "rt", encoding="utf-8") as source, path.open("w", encoding="utf-8") as out:
+        for i, line in enumerate(source):
+            if i >= lines:
+                break
+            out.write(line)
+    return path
+
+
+def _add_tests_and_polls(api: Sounding) -> None:
+    """A stored experiment with recorded outcomes and a poll with votes, as `sounding test`/`ask` leave them."""
+    from sounding.experiments import Proportion
+    from sounding.experiments.stored import create_experiment, record_outcomes
+    from sounding.records import PollRecord, PostRecord
+
+    create_experiment(api.store, "question-wording", ["plain", "friendly"], metric="replied")
+    record_outcomes(api.store, "question-wording",
+                    [Proportion("plain", exposures=1200, successes=96), Proportion("friendly", exposures=1180, successes=131)],
+                    metric="replied")
+    now = datetime(2017, 10, 20, tzinfo=UTC)
+    api.store.write_records([
+        PostRecord(platform="mastodon", id="poll-1", author="brand", text="Which should we fix first?",
+                   created_at=now, ours=True),
+        PollRecord(platform="mastodon", post_id="poll-1", options=["Wi-Fi on board", "Seat pitch", "Bag fees"],
+                   votes=[41, 23, 12], taken_at=now + timedelta(days=1), voters=76),
+    ])
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> str:
+    """A SQLite store with ~600 analysed sample comments, one test and one poll (built once)."""
+    base = tmp_path_factory.mktemp("web-demo")
+    url = f"sqlite:///{base / 'demo.db'}"
+    api = Sounding(url)
+    report = api.import_file(_sample_slice(base / "sample.jsonl"))
+    assert report.rejected == 0
+    api.analyze(mode="fast")
+    _add_tests_and_polls(api)
+    api.close()
+    return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _config_dir(tmp_path_factory):
+    """The signing key of tokens goes to a throwaway config directory, not the user's."""
+    path = tmp_path_factory.mktemp("web-config")
+    old = os.environ.get("SOUNDING_CONFIG_DIR")
+    os.environ["SOUNDING_CONFIG_DIR"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("SOUNDING_CONFIG_DIR", None)
+    else:
+        os.environ["SOUNDING_CONFIG_DIR"] = old
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Served:
+    """An app served by uvicorn in a thread of this process."""
+
+    def __init__(self, app) -> None:
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Served:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def serve(store: str | Sounding, **kwargs):
+    from sounding.web.app import create_app
+
+    return Served(create_app(store if isinstance(store, Sounding) else Sounding(store), **kwargs))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("SOUNDING_REQUIRE_CHROMIUM") == "1":
+            pytest.fail(f"SOUNDING_REQUIRE_CHROMIUM=1 but {CHROMIUM} is missing (apt-get install -y chromium)")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+class Watched:
+    """A page whose console errors, failed requests and uncaught exceptions are collected."""
+
+    def __init__(self, context) -> None:
+        self.page = context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+
+    def shot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def watched(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield Watched(context)
+    context.close()
+
+
+@pytest.fixture
+def demo_copy(demo_db, tmp_path) -> str:
+    """A private copy of the demo store, for tests that change it (inbox marks, replies)."""
+    import shutil
+
+    source = Path(demo_db.removeprefix("sqlite:///"))
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copy(f"{source}{suffix}", tmp_path / f"copy.db{suffix}")
+    return f"sqlite:///{tmp_path / 'copy.db'}"
