@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Annotated
 
 import pandas as pd
@@ -13,6 +14,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from sounding.commands import open_api
+from sounding.errors import UsageError
+from sounding.terminal import safe
 
 console = Console()
 err = Console(stderr=True)
@@ -95,19 +98,48 @@ def print_themes(frame: pd.DataFrame, unclustered: int) -> None:
     console.print(f"[dim]{unclustered:,} texts are unclustered (near no theme).[/]")
 
 
-def questions(ctx: typer.Context, limit: Limit = 20, as_json: JsonFlag = False) -> None:
-    """Audience questions with no reply from us after them in their thread, oldest first."""
-    frame = open_api(ctx).unanswered_questions()
+def _duration(value: str | None, option: str) -> timedelta | None:
+    if value is None:
+        return None
+    try:
+        delta = pd.Timedelta(value.strip())
+    except ValueError:
+        delta = None
+    if delta is None or pd.isna(delta) or delta < pd.Timedelta(0):
+        raise UsageError(f"{option} takes a duration such as 30m, 6h, 2d or 1w")
+    return delta.to_pytimedelta()
+
+
+def questions(
+    ctx: typer.Context,
+    platform: Annotated[list[str] | None, typer.Option(help="Only this platform (repeatable).")] = None,
+    older_than: Annotated[str | None, typer.Option(help="Only questions older than this (30m, 6h, 2d, 1w).")] = None,
+    newer_than: Annotated[str | None, typer.Option(help="Only questions newer than this (30m, 6h, 2d, 1w).")] = None,
+    limit: Limit = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """The questions inbox: genuine questions to us that no reply of ours answers, oldest first."""
+    frame = open_api(ctx).unanswered_questions(
+        platform=platform or None, older_than=_duration(older_than, "--older-than"),
+        newer_than=_duration(newer_than, "--newer-than"))
+    total = len(frame)
     frame = frame.head(limit) if limit else frame
     if as_json:
         typer.echo(frame_json(frame))
         return
     print_questions(frame)
+    if total > len(frame):
+        console.print(f"[dim]{len(frame)} of {total} shown (--limit 0 for all)[/]")
 
 
 def print_questions(frame: pd.DataFrame) -> None:
+    """One entry per question: age, platform, who to answer, the text, and where to answer it."""
     for row in frame.itertuples():
-        console.print(f"[dim]{row.created_at:%Y-%m-%d %H:%M} {row.platform} {escape(str(row.id))}[/]  “{short(row.text, 140)}”")
+        who = f"@{row.handle}" if getattr(row, "handle", None) and not str(row.handle).startswith("@") else row.handle
+        head = f"{getattr(row, 'age', '')} ago  {row.platform}  {who or row.author}"
+        console.print(f"[dim]{safe(head, newlines=False)}[/]  “{short(row.text, 140)}”")
+        url = getattr(row, "url", None)
+        console.print(f"    [dim]{safe(url if url else f'(no link) {row.kind} {row.id}', newlines=False)}[/]")
 
 
 def comments(ctx: typer.Context, limit: Limit = 50, as_json: JsonFlag = False) -> None:

@@ -258,3 +258,13 @@ class Decision(Base):
     quote_comment_ids: Mapped[list | None] = mapped_column(JSON)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Person(Base):
+    """Who a pseudonym is: the only place a handle is stored (analysis never reads it; erasure is one row)."""
+
+    __tablename__ = "people"
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    handle: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(255))
