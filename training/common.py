@@ -264,8 +264,9 @@ def forum_sentences() -> tuple[list[str], list[str]]:
     return _dedupe(pairs)
 
 
-# Banking77 (CC BY 4.0) has no intent-act labels; its 77 topics are used as silver labels: a query in
-# question form is a question, a statement in a topic that names a failure is a problem, the rest is dropped.
+# Banking77 (CC BY 4.0) has no intent-act labels; its 77 topics are used as silver labels: in a topic that
+# names a failure, a statement, or a question that reports the failure ("why was my card declined?"), is a
+# problem; another query in question form is a question; the rest (requests in statement form) is dropped.
 BANKING_PROBLEM_TOPICS = {
     "Refund_not_showing_up", "balance_not_updated_after_bank_transfer", "balance_not_updated_after_cheque_or_cash_deposit",
     "card_not_working", "card_payment_not_recognised", "card_payment_wrong_exchange_rate", "card_swallowed",
@@ -282,16 +283,22 @@ _QUESTION_FORM = re.compile(
     r"|was|were)\b", re.I)
 
 
+_FAILURE = re.compile(
+    r"\b(not|n't|never|still|declined|failed|fail|wrong|twice|blocked|stolen|lost|rejected|reverted|missing|stuck"
+    r"|swallowed|compromised|unable|won't|didn't|hasn't|haven't|isn't|doesn't|can't|cannot)\b|n't\b", re.I)
+
+
 def banking_silver(limit: int = 2500) -> tuple[list[str], list[str]]:
     """Banking77 train queries as question / problem silver labels (seeded sample of ``limit``)."""
     pairs = []
     with open(DATA / "banking77" / "train.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             text = row["text"].strip()
-            if _QUESTION_FORM.search(text):
-                pairs.append((text, "question"))
-            elif row["category"] in BANKING_PROBLEM_TOPICS:
+            failure = row["category"] in BANKING_PROBLEM_TOPICS
+            if failure and (not _QUESTION_FORM.search(text) or _FAILURE.search(text)):
                 pairs.append((text, "problem"))
+            elif _QUESTION_FORM.search(text):
+                pairs.append((text, "question"))
     texts, labels = _dedupe(pairs)
     rng = np.random.default_rng(SEED)
     idx = np.sort(rng.permutation(len(texts))[:limit])

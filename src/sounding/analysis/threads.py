@@ -70,7 +70,7 @@ def most_discussed(store: Store, limit: int = 10) -> pd.DataFrame:
 
 def _candidates(store: Store, version: str | None, platforms: list[str] | None, since: datetime | None,
                 until: datetime | None) -> pd.DataFrame:
-    """Audience comments and posts that may be questions: intent question, a '?' or not analysed yet."""
+    """Audience comments and posts that may be questions (not praise or "other" without a '?')."""
     parts = []
     for model, kind, thread, parent in ((Comment, "comment", Comment.post_id, Comment.parent_comment_id),
                                         (Post, "post", Post.id, null())):
@@ -79,8 +79,9 @@ def _candidates(store: Store, version: str | None, platforms: list[str] | None, 
             thread.label("thread"), parent.label("parent"), model.author, model.text, model.url, model.created_at,
             Enrichment.intent,
         ).outerjoin(Enrichment, and_(Enrichment.text_hash == model.text_hash, Enrichment.model_version == version))
-        query = query.where(model.ours.is_(False), or_(Enrichment.intent == "question", Enrichment.intent.is_(None),
-                                                       model.text.like("%?%")))
+        # the text rules decide; only praise and "other" without a '?' cannot be questions to us
+        query = query.where(model.ours.is_(False), or_(Enrichment.intent.in_(("question", "problem", "suggestion")),
+                                                       Enrichment.intent.is_(None), model.text.like("%?%")))
         if platforms:
             query = query.where(model.platform.in_(platforms))
         if since is not None:

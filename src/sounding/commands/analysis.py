@@ -135,11 +135,11 @@ def questions(
 def print_questions(frame: pd.DataFrame) -> None:
     """One entry per question: age, platform, who to answer, the text, and where to answer it."""
     for row in frame.itertuples():
-        who = f"@{row.handle}" if getattr(row, "handle", None) and not str(row.handle).startswith("@") else row.handle
-        head = f"{getattr(row, 'age', '')} ago  {row.platform}  {who or row.author}"
-        console.print(f"[dim]{safe(head, newlines=False)}[/]  “{short(row.text, 140)}”")
-        url = getattr(row, "url", None)
-        console.print(f"    [dim]{safe(url if url else f'(no link) {row.kind} {row.id}', newlines=False)}[/]")
+        handle = row.handle if pd.notna(row.handle) else None
+        who = row.author if handle is None else handle if handle.startswith("@") else f"@{handle}"
+        console.print(f"[dim]{safe(f'{row.age} ago  {row.platform}  {who}', newlines=False)}[/]  “{short(row.text, 140)}”")
+        link = row.url if pd.notna(row.url) else f"(no link) {row.kind} {row.id}"
+        console.print(f"    [dim]{safe(link, newlines=False)}[/]")
 
 
 def comments(ctx: typer.Context, limit: Limit = 50, as_json: JsonFlag = False) -> None:
