@@ -140,3 +140,13 @@ def test_cli_questions_json_and_filters(analysed):
     assert bad.exit_code != 0 and "--older-than takes a duration" in bad.output + str(bad.exception)
     shown = runner.invoke(app, ["--db", db, "questions", "--newer-than", "1000w"])
     assert shown.exit_code == 0 and "@ben.bsky.social" in shown.output
+
+
+def test_inbox_before_analysis_on_sqlite_and_postgres(store_url):
+    """The text rules alone (nothing analysed yet), on both stores: same SQL, same answers."""
+    api = Sounding(store_url)
+    api.store.write_records(RECORDS)
+    ids = set(_inbox(api)["id"])
+    api.close()
+    gold = {i for i, v in LABELS.items() if v["label"] == "in"}
+    assert len(ids & gold) / len(ids) >= 0.9 and len(ids & gold) / len(gold) >= 0.9, (ids - gold, gold - ids)
