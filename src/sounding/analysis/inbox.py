@@ -44,7 +44,12 @@ _RHETORICAL = re.compile("|".join((
     r"\bis it too much to ask\b", r"\bwhat'?s the point\b", r"\bwouldn'?t (?:you|u) (?:want|think)\b",
     r"\bso (?:you'?re|you are) (?:telling|saying)\b", r"\blet you know what\b", r"\b(?:more|any) excuses\b",
     r"\bhow (?:is|are) (?:this|that|these|you) (?:even )?(?:still )?(?:a )?(?:thing|allowed|possible)\b",
+    r"\bhow would (?:you|u) know\b", r"\bhow about (?:you|u)(?: guys| people)? (?:show|do|try|call|give|get|just|actually)\b",
+    r"\bmaybe (?:look into|try|consider|think about)\b",
 )), re.I)
+_INSULT = re.compile(r"\b(?:bs|bullshit|ffs|smh|pathetic|ridiculous|disgusting|joke|clowns?|idiots?|wtf|damn|hell)\b", re.I)
+_SMALL_TALK = re.compile(r"^\W*(?:how are (?:you|u|ya)(?: doing)?|what'?s up|sup|how'?s it going)\W*$", re.I)
+_EXCLAIM = re.compile(r"\?!|!\?|\?\?\?")
 _PRAISE = re.compile("|".join((
     r"\bhow (?:awesome|amazing|cool|great|good|cute|beautiful|delicious|lovely|perfect|fun|adorable|gorgeous) (?:is|are|was|were)\b",
     r"\b(?:is|was) (?:this|it|that) the (?:best|greatest|cutest|coolest|nicest)\b", r"\bwho knew\b",
@@ -91,21 +96,24 @@ def _genuine_clause(clause: str) -> bool:
     if _opens_like_question(re.split(r"[,:\u2013\u2014]|\s-\s", clause)[-1]):  # "it never arrived, where is it?"
         return True
     # "So the caramel pods are gone for good?" asks; "order delayed AGAIN??" and "Best idea ever??" exclaim
-    return not (_NEGATIVE.search(clause) or _POSITIVE.search(clause) or "??" in clause or "?!" in clause)
+    return not (_NEGATIVE.search(clause) or _POSITIVE.search(clause) or _EXCLAIM.search(clause) or "??" in clause)
 
 
 def question_kind(text: str) -> str:
     """``genuine``, ``rhetorical``, ``praise``, ``community`` or ``none`` (no clause asks anything)."""
     text = (text or "").replace("\u2019", "'")
-    if not question_form(text):
+    if not question_form(text) or all(_SMALL_TALK.match(_LEAD.sub("", c, count=1)) for c in _clauses(text)):
         return "none"
-    if _RHETORICAL.search(text):
+    if _RHETORICAL.search(text) or (_INSULT.search(text) and re.search(r"\bwhy\b", text, re.I)):
         return "rhetorical"
     if _PRAISE.search(text):
         return "praise"
     if _COMMUNITY.search(_LEAD.sub("", text, count=1)):
         return "community"
-    if any(_genuine_clause(c) for c in _clauses(text)):
+    clauses = _clauses(text)
+    if _EXCLAIM.search(text) and not any(_opens_like_question(c) for c in clauses):
+        return "rhetorical"  # "Halloween?!??", "the power of $8!?"
+    if any(_genuine_clause(c) for c in clauses):
         return "genuine"
     positive = _POSITIVE.search(text) and not _NEGATIVE.search(text)
     return "praise" if positive else "rhetorical"

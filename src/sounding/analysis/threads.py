@@ -204,7 +204,7 @@ def unanswered_questions(
     if frame.empty:
         return pd.DataFrame(columns=INBOX_COLUMNS)
     kinds = frame["text"].map(inbox.question_kind)
-    frame = frame[(kinds == "genuine") | ((kinds == "none") & (frame["intent"] == "question"))]
+    frame = frame[kinds == "genuine"]  # the text must ask; an intent label alone is not enough
     ours, salt = _ours(store), store.salt
     keep = []
     thread_ids = sorted(set(frame["thread"]))
