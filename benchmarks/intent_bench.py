@@ -1,6 +1,6 @@
 """Intent benchmark: per-class recall and macro-F1 on social and forum sets, before and after, with an anchor.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/intent_bench.py [--modes full,fast] [--sets ardoc,tac,...]
+    PYTHONPATH=src .venv/bin/python benchmarks/intent_bench.py [--modes full,fast] [--sets ardoc,tac,...] [--cost]
 
 Systems, all in the same run on the same texts:
 * **before**: the heads shipped at commit 97cfccf (classify.py and weights read from git; trained
@@ -170,12 +170,36 @@ def print_table(results: dict) -> None:
         print("problem/question recall below 0.75: " + (", ".join(misses) if misses else "none"))
 
 
+def stage_cost(before, modes: list[str], n: int = 2000, reps: int = 5) -> dict:
+    """Sentiment + intent comments/s, before and after interleaved in one process (median of ``reps``)."""
+    import statistics
+
+    texts = C.goemotions("dev")[0]
+    emb = {m: C.cached_embed("goemotions_dev", [K.normalize_text(t) for t in texts], m)[:n] for m in modes}
+    texts = texts[:n]
+    times: dict[str, list[float]] = {}
+    for _ in range(reps):
+        for name, module in (("before", before), ("after", K)):
+            for m in modes:
+                module.clear_cache()
+                t0 = time.perf_counter()
+                module.intent(texts, emb[m], sentiment_scores=module.sentiment(texts, emb[m])[1])
+                times.setdefault(f"{name}_{m}", []).append(time.perf_counter() - t0)
+    return {k: round(n / statistics.median(v)) for k, v in times.items()}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--modes", default="full,fast")
     ap.add_argument("--sets", default=",".join(SETS))
+    ap.add_argument("--cost", action="store_true", help="only time sentiment + intent, before vs after")
     args = ap.parse_args()
     before = load_before()
+    if args.cost:
+        cost = stage_cost(before, args.modes.split(","))
+        print("sentiment + intent, comments/s (median of 5, interleaved):",
+              ", ".join(f"{k} {v}" for k, v in cost.items()))
+        return 0
     sets = args.sets.split(",")
     results = {m: run_mode(m, sets, before) for m in args.modes.split(",")}
     print_table(results)

@@ -132,7 +132,7 @@ def dense_cues(texts: Sequence[str]) -> np.ndarray:
     The first N_BASE_CUES columns are the v3 cues; the last five (question form, genuine question,
     rhetorical question, "can you ..." opener, service-failure words) come from the inbox's rules.
     """
-    from .inbox import question_form, question_kind
+    from .inbox import question_kind
 
     _, vader = _get_vectorizers()
     out = np.zeros((len(texts), N_CUES), dtype=np.float32)
@@ -145,7 +145,7 @@ def dense_cues(texts: Sequence[str]) -> np.ndarray:
         tl = t.lower()
         for j, pat in enumerate(_CUE_PATTERNS):
             out[i, 7 + j] = min(sum(1 for _ in pat.finditer(tl)), 2) / 2.0
-        kind = question_kind(t) if question_form(t) else "none"
+        kind = question_kind(t)
         k = N_BASE_CUES
         out[i, k] = 0.0 if kind == "none" else 1.0
         out[i, k + 1] = 1.0 if kind == "genuine" else 0.0

@@ -79,12 +79,12 @@ def _opens_like_question(clause: str) -> bool:
     return bool(_OPENER.match(_LEAD.sub("", clause, count=1)))
 
 
-def question_form(text: str) -> bool:
+def question_form(text: str, clauses: list[str] | None = None) -> bool:
     """Some clause of ``text`` asks: a question opener, an indirect question, or a final '?'."""
     text = (text or "").replace("\u2019", "'")
     if _INDIRECT.search(text):
         return True
-    return any(_opens_like_question(c) or c.endswith("?") for c in _clauses(text))
+    return any(c.endswith("?") or _opens_like_question(c) for c in (_clauses(text) if clauses is None else clauses))
 
 
 def _genuine_clause(clause: str) -> bool:
@@ -102,7 +102,8 @@ def _genuine_clause(clause: str) -> bool:
 def question_kind(text: str) -> str:
     """``genuine``, ``rhetorical``, ``praise``, ``community`` or ``none`` (no clause asks anything)."""
     text = (text or "").replace("\u2019", "'")
-    if not question_form(text) or all(_SMALL_TALK.match(_LEAD.sub("", c, count=1)) for c in _clauses(text)):
+    clauses = _clauses(text)
+    if not question_form(text, clauses) or all(_SMALL_TALK.match(_LEAD.sub("", c, count=1)) for c in clauses):
         return "none"
     if _RHETORICAL.search(text) or (_INSULT.search(text) and re.search(r"\bwhy\b", text, re.I)):
         return "rhetorical"
@@ -110,7 +111,6 @@ def question_kind(text: str) -> str:
         return "praise"
     if _COMMUNITY.search(_LEAD.sub("", text, count=1)):
         return "community"
-    clauses = _clauses(text)
     if _EXCLAIM.search(text) and not any(_opens_like_question(c) for c in clauses):
         return "rhetorical"  # "Halloween?!??", "the power of $8!?"
     if any(_genuine_clause(c) for c in clauses):
