@@ -15,6 +15,13 @@ jobs = [
     ("vader_tweets", lambda: C.vader_tweets()[0]),
     ("goemotions_train", lambda: C.goemotions("train")[0]),
     ("goemotions_dev", lambda: C.goemotions("dev")[0]),
+    ("tac", lambda: C.tac()[0]),
+    ("forum", lambda: C.forum_sentences()[0]),
+    ("banking_silver", lambda: C.banking_silver()[0]),
+    ("complaints", lambda: C.complaints()[0]),
+    ("semeval_a", lambda: C.semeval_suggestions("A")[0]),
+    ("semeval_b", lambda: C.semeval_suggestions("B")[0]),
+    ("youtube", lambda: C.youtube_tutorials()[0]),
 ]
 mode = sys.argv[1] if len(sys.argv) > 1 else "full"
 names = set(sys.argv[2:])

@@ -168,3 +168,150 @@ def cached_embed(name: str, texts: list[str], mode: str = "full") -> np.ndarray:
     np.save(path, X)
     path.with_suffix(".texts.json").write_text(json.dumps({"version": version, "texts": texts}), encoding="utf-8")
     return X
+
+
+# ---------------------------------------------------------------- social and forum intent sets
+# Each loader returns (texts, labels) with labels in our vocabulary or a set-specific binary one.
+# Texts are deduplicated on their normalised form; a text seen with two different labels is dropped.
+def _dedupe(pairs):
+    from sounding.analysis.classify import normalize_text
+
+    first: dict[str, str] = {}
+    bad: set[str] = set()
+    order: list[tuple[str, str]] = []
+    for text, label in pairs:
+        key = normalize_text(text).lower()
+        if not key:
+            continue
+        if key in first:
+            if first[key] != label:
+                bad.add(key)
+            continue
+        first[key] = label
+        order.append((key, text))
+    keep = [(t, first[k]) for k, t in order if k not in bad]
+    return [t for t, _ in keep], [lab for _, lab in keep]
+
+
+TAC_MAP = {"QUE": "question", "SUG": "suggestion", "STM": "other", "THT": "other", "OTH": "other", "EXP": "other"}
+
+
+def tac() -> tuple[list[str], list[str]]:
+    """Tweet acts (BSD-2). REQ is dropped (half proposals, half requests for information: no one class)."""
+    pairs = []
+    with open(DATA / "tweet-acts-tac" / "TWEET_DATA.csv", encoding="utf-8", newline="") as fh:
+        for text, lab in csv.reader(fh):
+            if lab.strip() in TAC_MAP:
+                pairs.append((html.unescape(_decode_u(text)), TAC_MAP[lab.strip()]))
+    return _dedupe(pairs)
+
+
+def complaints() -> tuple[list[str], list[str]]:
+    """Complaints on Twitter (no licence: benchmark only): problem / not_problem."""
+    pairs = []
+    with open(DATA / "complaints-twitter-acl2019" / "complaints-data.csv", encoding="utf-8", newline="") as fh:
+        for _id, text, lab, _domain in csv.reader(fh):
+            pairs.append((html.unescape(text), "problem" if lab.strip() == "1" else "not_problem"))
+    return _dedupe(pairs)
+
+
+def semeval_suggestions(subtask: str) -> tuple[list[str], list[str]]:
+    """SemEval-2019 Task 9 final test of subtask A or B (CC BY-NC-SA: benchmark only): suggestion / not_suggestion."""
+    pairs = []
+    path = DATA / "semeval2019-task9-suggestions" / f"Subtask{subtask}_EvaluationData_labeled.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh):
+            if len(row) == 3 and row[2].strip() in ("0", "1"):
+                pairs.append((row[1].strip().strip('"'), "suggestion" if row[2].strip() == "1" else "not_suggestion"))
+    return _dedupe(pairs)
+
+
+def youtube_tutorials() -> tuple[list[str], list[str]]:
+    """YouTube coding-tutorial comments (no licence: benchmark only): actionable / not_actionable."""
+    pairs = []
+    with open(DATA / "youtube-tutorial-comments-icpc17" / "comments_labelled.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            pairs.append((row["text"], "actionable" if row["label"] == "content_concern" else "not_actionable"))
+    return _dedupe(pairs)
+
+
+_FORUM_QUESTION = {"question on application", "requesting more information", "help seeking", "is-uncertain",
+                   "help seeker", "is-background", "information seeking"}
+_FORUM_PROBLEM = {"apparent bug", "unsatisfactory behaviour", "agreeing with the problem", "limitation confirmation",
+                  "bug confirmation", "negative sentiment-application", "dispraise application",
+                  "dispraise for application"}
+_FORUM_SUGGESTION = {"feature request", "motivation fr", "agreeing with the request"}
+_FORUM_DROP = {"remove", "continued from previous"}
+
+
+def forum_sentences() -> tuple[list[str], list[str]]:
+    """VLC + Firefox forum sentences (CC BY, treated as BY-SA), mapped as in the dataset README; praise -> other."""
+    pairs = []
+    with open(DATA / "software-forum-sentences-re2019" / "labelled_sentences.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            lab = " ".join(row["label"].lower().split())
+            if lab in _FORUM_DROP or lab.startswith("and remove cookies"):
+                continue
+            if lab in _FORUM_QUESTION:
+                ours = "question"
+            elif lab in _FORUM_PROBLEM:
+                ours = "problem"
+            elif lab in _FORUM_SUGGESTION:
+                ours = "suggestion"
+            else:
+                ours = "other"
+            pairs.append((row["sentence"], ours))
+    return _dedupe(pairs)
+
+
+# Banking77 (CC BY 4.0) has no intent-act labels; its 77 topics are used as silver labels: in a topic that
+# names a failure, a statement, or a question that reports the failure ("why was my card declined?"), is a
+# problem; another query in question form is a question; the rest (requests in statement form) is dropped.
+BANKING_PROBLEM_TOPICS = {
+    "Refund_not_showing_up", "balance_not_updated_after_bank_transfer", "balance_not_updated_after_cheque_or_cash_deposit",
+    "card_not_working", "card_payment_not_recognised", "card_payment_wrong_exchange_rate", "card_swallowed",
+    "cash_withdrawal_not_recognised", "compromised_card", "contactless_not_working", "declined_card_payment",
+    "declined_cash_withdrawal", "declined_transfer", "direct_debit_payment_not_recognised", "extra_charge_on_statement",
+    "failed_transfer", "lost_or_stolen_card", "lost_or_stolen_phone", "pin_blocked", "top_up_failed", "top_up_reverted",
+    "transaction_charged_twice", "transfer_not_received_by_recipient", "unable_to_verify_identity",
+    "virtual_card_not_working", "wrong_amount_of_cash_received", "wrong_exchange_rate_for_cash_withdrawal",
+    "card_arrival", "pending_transfer", "pending_card_payment", "pending_top_up", "pending_cash_withdrawal",
+    "reverted_card_payment?", "beneficiary_not_allowed",
+}
+_QUESTION_FORM = re.compile(
+    r"\?\s*$|^\W*(how|what|why|when|where|which|who|is|are|am|do|does|did|can|could|will|would|should|may|has|have"
+    r"|was|were)\b", re.I)
+
+
+_FAILURE = re.compile(
+    r"\b(not|n't|never|still|declined|failed|fail|wrong|twice|blocked|stolen|lost|rejected|reverted|missing|stuck"
+    r"|swallowed|compromised|unable|won't|didn't|hasn't|haven't|isn't|doesn't|can't|cannot)\b|n't\b", re.I)
+
+
+def banking_silver(limit: int = 2500) -> tuple[list[str], list[str]]:
+    """Banking77 train queries as question / problem silver labels (seeded sample of ``limit``)."""
+    pairs = []
+    with open(DATA / "banking77" / "train.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            text = row["text"].strip()
+            failure = row["category"] in BANKING_PROBLEM_TOPICS
+            if failure and (not _QUESTION_FORM.search(text) or _FAILURE.search(text)):
+                pairs.append((text, "problem"))
+            elif _QUESTION_FORM.search(text):
+                pairs.append((text, "question"))
+    texts, labels = _dedupe(pairs)
+    rng = np.random.default_rng(SEED)
+    idx = np.sort(rng.permutation(len(texts))[:limit])
+    return [texts[i] for i in idx], [labels[i] for i in idx]
+
+
+def held_out(texts: list[str], share: float = 0.25) -> np.ndarray:
+    """Boolean mask of the fixed test split: a text is held out by a hash of its normalised form
+    (identical texts always fall on the same side). The shipped heads never train on it."""
+    from sounding.analysis.classify import normalize_text
+
+    out = np.zeros(len(texts), dtype=bool)
+    for i, t in enumerate(texts):
+        h = hashlib.sha1(("split\x00" + normalize_text(t).lower()).encode("utf-8")).digest()
+        out[i] = int.from_bytes(h[:4], "big") / 2**32 < share
+    return out

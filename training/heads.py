@@ -46,9 +46,10 @@ def fit_idf(counts) -> np.ndarray:
     return idf
 
 
-def fit_head(prep: Prepared, labels, *, C_reg=1.0, emb_scale=1.0, cue_scale=1.0, sample_weight=None, max_iter=400):
+def fit_head(prep: Prepared, labels, *, C_reg=1.0, emb_scale=1.0, cue_scale=1.0, sample_weight=None, max_iter=400,
+             n_cues=K.N_CUES):
     idf = fit_idf(prep.counts)
-    X = K.assemble_features(prep.counts, prep.cues, prep.emb, idf, emb_scale, cue_scale)
+    X = K.assemble_features(prep.counts, prep.cues, prep.emb, idf, emb_scale, cue_scale, n_cues)
     n_lex = prep.counts.shape[1]
     cols = np.concatenate([np.flatnonzero(idf > 0), np.arange(n_lex, X.shape[1])]).astype(np.int32)
     X = X[:, cols]  # only columns that can be non-zero: much faster lbfgs, much smaller file
@@ -74,11 +75,13 @@ def fit_head(prep: Prepared, labels, *, C_reg=1.0, emb_scale=1.0, cue_scale=1.0,
         "intercept": intercept,
         "emb_scale": np.float32(emb_scale),
         "cue_scale": np.float32(cue_scale),
+        "n_cues": np.int32(n_cues),
     }
 
 
 def predict_proba(head: dict, prep: Prepared) -> np.ndarray:
-    X = K.assemble_features(prep.counts, prep.cues, prep.emb, head["idf"], float(head["emb_scale"]), float(head["cue_scale"]))
+    X = K.assemble_features(prep.counts, prep.cues, prep.emb, head["idf"], float(head["emb_scale"]), float(head["cue_scale"]),
+                            int(head.get("n_cues", K.N_BASE_CUES)))
     z = np.asarray(X[:, head["cols"]] @ head["coef"].T) + head["intercept"]
     z -= z.max(axis=1, keepdims=True)
     p = np.exp(z)

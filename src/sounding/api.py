@@ -6,6 +6,7 @@ The CLI is a thin layer over this class, so anything the CLI shows can be script
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -95,9 +96,17 @@ class Sounding:
     def most_discussed(self, limit: int = 10) -> pd.DataFrame:
         return threads.most_discussed(self.store, limit)
 
-    def unanswered_questions(self, limit: int | None = None) -> pd.DataFrame:
-        """Questions (intent model once analysed, else '?') with no reply of ours after them."""
-        return threads.unanswered_questions(self.store, views.current_version(self.store), limit=limit)
+    def unanswered_questions(
+        self,
+        limit: int | None = None,
+        platform: str | list[str] | None = None,
+        older_than: timedelta | None = None,
+        newer_than: timedelta | None = None,
+    ) -> pd.DataFrame:
+        """The questions inbox: genuine questions to us that no reply of ours answers (see analysis.threads)."""
+        platforms = [platform] if isinstance(platform, str) else platform
+        return threads.unanswered_questions(self.store, views.current_version(self.store), limit=limit,
+                                            platforms=platforms, older_than=older_than, newer_than=newer_than)
 
     # -- analysis ------------------------------------------------------------------------------
     @property

@@ -101,3 +101,21 @@ def test_weights_load_offline():
     heads = classify.load_heads("full")
     assert set(heads) == {"sentiment", "intent"}
     assert isinstance(classify.CLASSIFIER_VERSION, str) and classify.CLASSIFIER_VERSION
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_intent_on_the_demo_failures_of_issue_9(fast):
+    """Reports and questions the v3 heads called other / suggestion (customer service, not app reviews)."""
+    if fast:
+        pytest.importorskip("static_model")
+    texts = ["@airline on hold 23 minutes and still nobody picks up", "pods jammed again, third time this week",
+             "Can you ship to Canada yet?", "do you deliver on saturdays"]
+    emb = E.embed_fast(texts) if fast else E.embed(texts)
+    assert classify.intent(texts, emb)[0] == ["problem", "problem", "question", "question"]
+
+
+def test_shipped_heads_keep_the_v3_sentiment_cues():
+    """The sentiment head reads only the v3 cue columns, so the v4 intent cues leave sentiment unchanged."""
+    heads = classify.load_heads("full")
+    assert heads["sentiment"].n_cues == classify.N_BASE_CUES
+    assert heads["intent"].n_cues == classify.N_CUES

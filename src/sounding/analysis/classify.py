@@ -34,7 +34,7 @@ import numpy as np
 
 from .language import language  # noqa: F401  (part of this module's API)
 
-CLASSIFIER_VERSION = "sounding-heads-v3"
+CLASSIFIER_VERSION = "sounding-heads-v4"
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 INTENT_LABELS = ("question", "suggestion", "problem", "praise", "other")
 INTENT_BASE_LABELS = ("question", "suggestion", "problem", "other")
@@ -113,11 +113,27 @@ _CUE_PATTERNS = [re.compile(p) for p in (
     r"|5 stars?|five stars?)\b",
     r"\b(i|my|we) (use|have|had|play|played|bought|paid|downloaded|got)\b",
 )]
-N_CUES = 7 + len(_CUE_PATTERNS)
+#: cue columns of the v3 heads (the sentiment head still uses exactly these)
+N_BASE_CUES = 7 + len(_CUE_PATTERNS)
+#: v4 intent cues beyond app reviews: customer-service failures and questions with or without "?"
+_SERVICE_PROBLEM = re.compile(
+    r"\bon hold\b|\b(jam|jams|jammed|jamming|stuck|clogged|stranded|overbooked|bumped)\b|\bstill (waiting|haven'?t"
+    r"|hasn'?t|no|not)\b|\b(been )?wait(ing|ed) (for|since|over|\d)|\b(no ?one|nobody) (answers|answered|helps|helped"
+    r"|responds|responded|cares|called|got back)\b|\b\d+\s*(hours?|hrs?|minutes?|mins?|days?|weeks?)\b|\bagain\b"
+    r"|\b(worst|terrible|horrible|awful|ridiculous|unacceptable|disappointed|disappointing|frustrat\w*|rude|useless"
+    r"|pathetic|disgust\w*|furious|fed up)\b|\b(delay\w*|cancel+ed|lost|missing|damaged|charged|hung up)\b")
+_CAN_YOU = re.compile(r"^\W*(?:@\S+\s+)*(?:hey\W+|hi\W+)?(can|could|will|would|do|did|does|are|is) (you|u|y'?all)\b")
+N_CUES = N_BASE_CUES + 5
 
 
 def dense_cues(texts: Sequence[str]) -> np.ndarray:
-    """VADER neg/neu/pos/compound, punctuation cues and the intent cue patterns, (n, N_CUES) float32."""
+    """VADER neg/neu/pos/compound, punctuation cues and the intent cue patterns, (n, N_CUES) float32.
+
+    The first N_BASE_CUES columns are the v3 cues; the last five (question form, genuine question,
+    rhetorical question, "can you ..." opener, service-failure words) come from the inbox's rules.
+    """
+    from .inbox import question_kind
+
     _, vader = _get_vectorizers()
     out = np.zeros((len(texts), N_CUES), dtype=np.float32)
     for i, t in enumerate(texts):
@@ -129,13 +145,23 @@ def dense_cues(texts: Sequence[str]) -> np.ndarray:
         tl = t.lower()
         for j, pat in enumerate(_CUE_PATTERNS):
             out[i, 7 + j] = min(sum(1 for _ in pat.finditer(tl)), 2) / 2.0
+        kind = question_kind(t)
+        k = N_BASE_CUES
+        out[i, k] = 0.0 if kind == "none" else 1.0
+        out[i, k + 1] = 1.0 if kind == "genuine" else 0.0
+        out[i, k + 2] = 1.0 if kind == "rhetorical" else 0.0
+        out[i, k + 3] = 1.0 if _CAN_YOU.match(tl) else 0.0
+        out[i, k + 4] = min(sum(1 for _ in _SERVICE_PROBLEM.finditer(tl)), 2) / 2.0
     return out
 
 
-def assemble_features(counts, cues: np.ndarray, embeddings: np.ndarray, idf: np.ndarray, emb_scale: float, cue_scale: float):
-    """[tf-idf n-grams (sublinear tf, L2-normalised) | embedding·emb_scale | cues·cue_scale] as CSR."""
+def assemble_features(counts, cues: np.ndarray, embeddings: np.ndarray, idf: np.ndarray, emb_scale: float, cue_scale: float,
+                      n_cues: int = N_CUES):
+    """[tf-idf n-grams (sublinear tf, L2-normalised) | embedding·emb_scale | cues[:, :n_cues]·cue_scale] as CSR."""
     import scipy.sparse as sp
     from sklearn.preprocessing import normalize
+
+    cues = cues[:, :n_cues]
 
     counts = counts.copy()
     counts.data = np.log1p(counts.data)  # sublinear tf
@@ -154,10 +180,11 @@ class _Head:
         self.intercept = data[f"{prefix}_intercept"].astype(np.float32)
         self.emb_scale = float(data[f"{prefix}_emb_scale"])
         self.cue_scale = float(data[f"{prefix}_cue_scale"])
+        self.n_cues = int(data.get(f"{prefix}_n_cues", N_BASE_CUES))
 
     def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         counts, cues = _shared_inputs(texts)
-        X = assemble_features(counts, cues, embeddings, self.idf, self.emb_scale, self.cue_scale)
+        X = assemble_features(counts, cues, embeddings, self.idf, self.emb_scale, self.cue_scale, self.n_cues)
         z = np.asarray(X[:, self.cols] @ self.coef.T) + self.intercept
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
@@ -251,13 +278,41 @@ def intent(texts: Sequence[str], embeddings, sentiment_scores: np.ndarray | None
         return [], np.zeros((0, 5), dtype=np.float32)
     if sentiment_scores is None:
         sentiment_scores = sentiment(texts, embeddings)[1]
-    p_pos = np.asarray(sentiment_scores, dtype=np.float32)[:, 2]
+    sent = np.asarray(sentiment_scores, dtype=np.float32)
+    p_pos = sent[:, 2]
     q, s, pr, o = base[:, 0], base[:, 1], base[:, 2], base[:, 3]
     scores = np.stack([q, s, pr, o * p_pos, o * (1.0 - p_pos)], axis=1).astype(np.float32)
+    _, cues = _shared_inputs([normalize_text(t) for t in texts])
     labels = []
     for i, k in enumerate(base.argmax(axis=1)):
-        if INTENT_BASE_LABELS[k] != "other":
-            labels.append(INTENT_BASE_LABELS[k])
+        label = _override(INTENT_BASE_LABELS[k], cues[i], sent[i])
+        if label != "other":
+            labels.append(label)
         else:
             labels.append("praise" if p_pos[i] > PRAISE_THRESHOLD else "other")
     return labels, scores
+
+
+#: Rules on top of the head, each measured in benchmarks/intent_bench.py (docs/models.md):
+#: an ``other`` text whose sentiment head gives P(negative) above this is a problem report;
+NEGATIVE_OTHER_PROBLEM = 0.7
+#: a question that names a failure ("still waiting", "never arrived") with P(negative) above this is a problem;
+NEGATIVE_QUESTION_PROBLEM = 0.7
+_C = 7  # first cue pattern column
+_ASKS, _GENUINE, _RHETORICAL, _SERVICE = N_BASE_CUES, N_BASE_CUES + 1, N_BASE_CUES + 2, N_BASE_CUES + 4
+
+
+def _override(label: str, cue: np.ndarray, sent: np.ndarray) -> str:
+    """The head's label, corrected where the inbox's question rules and the sentiment head disagree with it."""
+    p_neg = float(sent[0])
+    failure = cue[_SERVICE] > 0 or cue[_C + 6] > 0 or cue[_C + 7] > 0
+    asks_for_feature = cue[_C + 4] > 0 or cue[_C + 5] > 0
+    if label in ("other", "suggestion") and cue[_GENUINE] > 0 and not asks_for_feature and not failure:
+        return "question"  # "Can you ship to Canada yet?", "do you deliver on saturdays"
+    if label == "question" and (cue[_RHETORICAL] > 0 or failure) and p_neg > NEGATIVE_QUESTION_PROBLEM:
+        return "problem"  # "Why is it delayed AGAIN??", "been on hold 40 minutes, is anyone there?"
+    if label == "other" and (p_neg > NEGATIVE_OTHER_PROBLEM or (failure and p_neg > 0.3)):
+        return "problem"  # "on hold 23 minutes", "still waiting for my refund"
+    if label == "suggestion" and failure and not asks_for_feature:
+        return "problem"  # "pods jammed again": names a failure, asks for nothing
+    return label

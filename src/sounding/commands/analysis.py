@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Annotated
 
 import pandas as pd
@@ -12,6 +13,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Column, Table
 
 from sounding.commands import open_api
+from sounding.errors import UsageError
 from sounding.terminal import safe
 
 console = Console()
@@ -154,19 +156,48 @@ def print_themes(frame: pd.DataFrame, unclustered: int) -> None:
     console.print(f"[dim]{unclustered:,} texts are unclustered (near no theme).[/]")
 
 
-def questions(ctx: typer.Context, limit: Limit = 20, as_json: JsonFlag = False) -> None:
-    """Audience questions with no reply from us after them in their thread, oldest first."""
-    frame = open_api(ctx).unanswered_questions()
+def _duration(value: str | None, option: str) -> timedelta | None:
+    if value is None:
+        return None
+    try:
+        delta = pd.Timedelta(value.strip())
+    except ValueError:
+        delta = None
+    if delta is None or pd.isna(delta) or delta < pd.Timedelta(0):
+        raise UsageError(f"{option} takes a duration such as 30m, 6h, 2d or 1w")
+    return delta.to_pytimedelta()
+
+
+def questions(
+    ctx: typer.Context,
+    platform: Annotated[list[str] | None, typer.Option(help="Only this platform (repeatable).")] = None,
+    older_than: Annotated[str | None, typer.Option(help="Only questions older than this (30m, 6h, 2d, 1w).")] = None,
+    newer_than: Annotated[str | None, typer.Option(help="Only questions newer than this (30m, 6h, 2d, 1w).")] = None,
+    limit: Limit = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """The questions inbox: genuine questions to us that no reply of ours answers, oldest first."""
+    frame = open_api(ctx).unanswered_questions(
+        platform=platform or None, older_than=_duration(older_than, "--older-than"),
+        newer_than=_duration(newer_than, "--newer-than"))
+    total = len(frame)
     frame = frame.head(limit) if limit else frame
     if as_json:
         typer.echo(frame_json(frame))
         return
     print_questions(frame)
+    if total > len(frame):
+        console.print(f"[dim]{len(frame)} of {total} shown (--limit 0 for all)[/]")
 
 
 def print_questions(frame: pd.DataFrame) -> None:
+    """One entry per question: age, platform, who to answer, the text, and where to answer it."""
     for row in frame.itertuples():
-        console.print(f"[dim]{row.created_at:%Y-%m-%d %H:%M} {safe(row.platform)} {safe(row.id)}[/]  “{short(row.text, 140)}”")
+        handle = row.handle if pd.notna(row.handle) else None
+        who = row.author if handle is None else handle if handle.startswith("@") else f"@{handle}"
+        console.print(f"[dim]{safe(f'{row.age} ago  {row.platform}  {who}', newlines=False)}[/]  “{short(row.text, 140)}”")
+        link = row.url if pd.notna(row.url) else f"(no link) {row.kind} {row.id}"
+        console.print(f"    [dim]{safe(link, newlines=False)}[/]")
 
 
 def comments(

@@ -312,3 +312,13 @@ class LoopReply(Base):
     error: Mapped[str | None] = mapped_column(Text)
     drafted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Person(Base):
+    """Who a pseudonym is: the only place a handle is stored (analysis never reads it; erasure is one row)."""
+
+    __tablename__ = "people"
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    handle: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(255))

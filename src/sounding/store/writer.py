@@ -119,12 +119,14 @@ class RecordWriter:
         # (platform, platform_id) -> (comment id or None for a post, thread root post id)
         self._ids: OrderedDict[tuple[str, str], tuple[int | None, int]] = OrderedDict()
         self._authors: dict[tuple[str, str], str] = {}
+        self._people: list[tuple[str, str, str]] = []  # (pseudonym, platform, handle) first seen in this batch
         self._fresh: dict[tuple[str, str], Record] = {}  # created by this batch (by which record)
         self._first: list[tuple] = []  # snapshot rows of inline counts of the items this batch created
 
     def forget(self) -> None:
         """Drop cached ids (after a rollback they may name rows that no longer exist)."""
         self._ids.clear()
+        self._authors.clear()  # so the people rows of a rolled-back batch are queued again
 
     # -- helpers ---------------------------------------------------------------------------
     def _time(self, value: datetime) -> datetime | str:
@@ -142,6 +144,7 @@ class RecordWriter:
             if len(self._authors) > CACHE_SIZE:
                 self._authors.clear()
             name = self._authors[key] = pseudonym(self.salt, platform, author)
+            self._people.append((name, platform, author))
         return name
 
     def _remember(self, key: tuple[str, str], value: tuple[int | None, int]) -> None:
@@ -237,7 +240,16 @@ class RecordWriter:
             self._insert_ignore(conn, models.ReactionSnapshot.__table__, self.SNAPSHOT_COLUMNS, self._first)
         ) + self._write_snapshots(conn, snapshots, result)
         result.new["polls"] = self._write_polls(conn, polls, result)
+        self._write_people(conn)
         return result
+
+    def _write_people(self, conn: Connection) -> None:
+        """Handles of the people first seen by this writer go to the one ``people`` table (keyed by pseudonym)."""
+        if self._people:
+            table = models.Person.__table__
+            rows = [{"pseudonym": n, "platform": p, "handle": h} for n, p, h in self._people]
+            conn.execute(self._insert(table).on_conflict_do_nothing(), rows)
+            self._people = []
 
     POST_COLUMNS = ("platform", "platform_id", "account_id", "ours", "author", "text", "text_hash", "url", "created_at")
 

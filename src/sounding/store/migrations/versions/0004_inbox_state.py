@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0004_inbox'
-down_revision = '0002_theme_merges'
+down_revision = '0003_people'
 branch_labels = None
 depends_on = None
 
