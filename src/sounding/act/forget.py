@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, inspect, select, text, update
 
 from sounding.act.people import resolve
-from sounding.analysis.themes import text_hash
+from sounding.store.writer import text_hash
 from sounding.errors import NotFoundError
 from sounding.store import Store
 from sounding.store.models import (

@@ -57,7 +57,6 @@ __all__ = [
     "fit_themes",
     "member_stats",
     "short_name",
-    "text_hash",
 ]
 
 #: Default cosine similarity to an existing theme's centroid needed to join it. On Banking77 train,
@@ -175,7 +174,11 @@ class ThemeConfig:
     seed: int = 0
 
 
-def text_hash(text: str) -> str:
+def _order_key(text: str) -> str:
+    """Rows are clustered in this order, so themes do not depend on the order texts arrive in.
+
+    Not a storage key (that is :func:`sounding.store.writer.text_hash`); changing it reorders the
+    clustering input and so moves borderline members."""
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -275,7 +278,7 @@ def fit_themes(
     labeller = labeller if labeller is not None else CTfidfLabeller(n_words=cfg.n_words)
     namer = namer if namer is not None else short_name
 
-    hashes = [text_hash(t) for t in texts]
+    hashes = [_order_key(t) for t in texts]
     people = people_sets(authors, n)
     order = np.array(sorted(range(n), key=lambda i: (hashes[i], i)), dtype=np.int64)
 
