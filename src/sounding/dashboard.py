@@ -26,7 +26,9 @@ def analysis_stamp(store: Store) -> str:
 
 def timeline(store: Store, version: str) -> list[dict]:
     """Learning value per day (or week) of the posts started then, beside their likes and reposts."""
-    frame = views.learning_value_by_post(store, version)
+    from sounding.analysis import learning
+
+    frame = learning.by_post(store, version)
     if frame.empty:
         return []
     created = pd.to_datetime(frame["created_at"], utc=True)
@@ -41,7 +43,7 @@ def timeline(store: Store, version: str) -> list[dict]:
     ).reset_index()
     return [
         {"period": row.period.date().isoformat(), "bucket": "week" if bucket != "D" else "day",
-         "learning_value": int(row.learning_value), "likes": int(row.likes), "reposts": int(row.reposts),
+         "learning_value": round(float(row.learning_value), 2), "likes": int(row.likes), "reposts": int(row.reposts),
          "posts": int(row.posts)}
         for row in grouped.itertuples()
     ]

@@ -28,6 +28,7 @@ SAMPLES = {
     ("GET", "/tests/report"): ("/tests/report?name=question-wording", None),
     ("GET", "/polls"): ("/polls", None),
     ("GET", "/sync"): ("/sync", None),
+    ("GET", "/decisions"): ("/decisions", None),
     ("GET", "/api/v1/comments"): ("/api/v1/comments?limit=5", None),
     ("GET", "/api/v1/posts"): ("/api/v1/posts?format=csv", None),
     ("GET", "/api/v1/threads/tree"): ("/api/v1/threads/tree?post=2084", None),
@@ -174,7 +175,7 @@ def test_tokens_never_reach_the_access_log(caplog):
 def test_pages_escape_and_use_no_inline_script(app):
     client = TestClient(app)
     token = app.state.auth.create_token("read", 60)
-    for path in ("/", "/lessons", "/themes", "/comments", "/inbox", "/tests", "/polls", "/sync", "/thread?post=2084"):
+    for path in ("/", "/lessons", "/themes", "/comments", "/inbox", "/tests", "/polls", "/decisions", "/sync", "/thread?post=2084"):
         html = client.get(path, headers={"authorization": f"Bearer {token}"}).text
         assert "<script>" not in html and " onclick=" not in html and " onload=" not in html
         assert html.count("<script src=") == 3

@@ -17,6 +17,7 @@ PAGES = {
     "inbox": ("/inbox", "Mark answered"),
     "tests": ("/tests", "question-wording"),
     "polls": ("/polls", "Wi-Fi on board"),
+    "decisions": ("/decisions", "Top lessons with no decision yet"),
     "sync": ("/sync", "No account connected"),
     "thread": ("/thread?post=2084", "Maybe next year?"),
 }

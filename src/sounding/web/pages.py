@@ -144,5 +144,11 @@ def polls_page(api: Sounding, cache: Cache) -> dict:
     return {"title": "Polls", "polls": cache("polls", api.polls)}
 
 
+def decisions_page(api: Sounding) -> dict:
+    """The decision log (what changed, for how many people) and the top lessons still waiting for one."""
+    return {"title": "Decisions", "decisions": api.act.decisions(), "waiting": api.act.undecided(top=10),
+            "replies": {d["id"]: api.act.replies(d["id"]) for d in api.act.decisions()}}
+
+
 def sync_page(api: Sounding) -> dict:
     return {"title": "Sync", "accounts": api.sync_status(), "counts": api.status(), "now": datetime.now()}

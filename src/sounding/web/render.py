@@ -30,9 +30,10 @@ PAGES = {  # name -> (path on the server, file in a static report, title in the 
     "inbox": ("/inbox", "inbox.html", "Inbox"),
     "tests": ("/tests", "tests.html", "Tests"),
     "polls": ("/polls", "polls.html", "Polls"),
+    "decisions": ("/decisions", "decisions.html", "Decisions"),
     "sync": ("/sync", "sync.html", "Sync"),
 }
-NAV = ("overview", "lessons", "themes", "comments", "inbox", "tests", "polls", "sync")
+NAV = ("overview", "lessons", "themes", "comments", "inbox", "tests", "polls", "decisions", "sync")
 
 
 def slug(*parts: str) -> str:

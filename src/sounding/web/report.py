@@ -52,6 +52,7 @@ def write_report(api: Sounding, directory: Path) -> list[Path]:
         "inbox": ("inbox.html", pages.inbox_page(api, cache, everything)),
         "tests": ("tests.html", pages.tests_page(api, cache)),
         "polls": ("polls.html", pages.polls_page(api, cache)),
+        "decisions": ("decisions.html", pages.decisions_page(api)),
         "sync": ("sync.html", pages.sync_page(api)),
     }
     for name, (template, context) in contexts.items():

@@ -118,6 +118,11 @@ def polls(request: Request) -> HTMLResponse:
     return _html("polls.html", pages.polls_page(_api(request), _cache(request)))
 
 
+@router.get("/decisions", response_class=HTMLResponse)
+def decisions(request: Request) -> HTMLResponse:
+    return _html("decisions.html", pages.decisions_page(_api(request)))
+
+
 @router.get("/sync", response_class=HTMLResponse)
 def sync(request: Request) -> HTMLResponse:
     return _html("sync.html", pages.sync_page(_api(request)))

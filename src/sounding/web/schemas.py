@@ -188,7 +188,7 @@ class Period(BaseModel):
     rank: int
     period: str
     bucket: str
-    learning_value: int
+    learning_value: float
     likes: int
     reposts: int
     posts: int
