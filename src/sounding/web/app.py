@@ -134,7 +134,12 @@ def _naive(value: datetime | None) -> datetime | None:
     """Stored times are UTC (naive on SQLite): compare like with like."""
     if value is None or value.tzinfo is None:
         return value
-    return value.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01T00:00+00:01 is before the first UTC moment a datetime holds
+        from sounding.errors import UsageError
+
+        raise UsageError(f"{value.isoformat()} is out of range", hint="a date between years 1 and 9999") from None
 
 
 def _wants_json(request: Request) -> bool:
