@@ -50,7 +50,7 @@ class Sizing:
 
     shards: int = 0  # 0 = 4 per cluster CPU, at least 8
     cpus_per_actor: int = 1  # = onnxruntime intra-op threads of an embed actor
-    batch_size: int = 1_000
+    batch_size: int = 500  # small enough to stream (and to lose little when a worker dies)
     page: int = 2_000  # rows per read query
 
 
@@ -137,11 +137,15 @@ def plan(steps: pipeline.Steps, url: str, cpus: int, sizing: Sizing):
     ds = ray.data.from_items([{"start": lo, "stop": hi or ""} for lo, hi in bounds], override_num_blocks=shards)
     # reading is I/O on the database: no CPU reserved, or the model actors (which hold them all) starve it
     ds = ds.map_batches(read_shard, batch_size=1, fn_kwargs={"url": url, "version": steps.version,
-                        "page": sizing.page}, num_cpus=0, concurrency=min(shards, max(2, cpus)))
+                        "page": sizing.page}, num_cpus=0,
+                        compute=ray.data.TaskPoolStrategy(size=min(shards, max(2, cpus))))
+    # the pools grow while there are free CPUs and batches waiting (Ray Data's actor autoscaling)
     ds = ds.map_batches(Embedder, fn_constructor_args=(steps, actor_cpus), batch_size=sizing.batch_size,
-                        num_cpus=actor_cpus, concurrency=(1, most), batch_format="numpy")
-    return ds.map_batches(Labeller, fn_constructor_args=(steps,), batch_size=sizing.batch_size,
-                          num_cpus=1, concurrency=(1, max(1, cpus)), batch_format="numpy")
+                        num_cpus=actor_cpus, compute=ray.data.ActorPoolStrategy(min_size=1, max_size=most),
+                        batch_format="numpy")
+    return ds.map_batches(Labeller, fn_constructor_args=(steps,), batch_size=sizing.batch_size, num_cpus=1,
+                          compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, cpus)),
+                          batch_format="numpy")
 
 
 def enrich(
