@@ -132,8 +132,10 @@ def plan(steps: pipeline.Steps, url: str, cpus: int, sizing: Sizing):
 
     shards = sizing.shards or max(8, 4 * cpus)
     bounds = shard_bounds(shards)
-    actor_cpus = max(1, min(sizing.cpus_per_actor, cpus))
+    actor_cpus = max(1, min(sizing.cpus_per_actor, cpus // 2))
     most = max(1, cpus // actor_cpus)
+    # both pools need one actor to make progress: on a 1-CPU cluster they share it
+    embed_cpus, label_cpus = (actor_cpus, 1) if cpus >= 2 else (cpus / 2, cpus / 2)
     ds = ray.data.from_items([{"start": lo, "stop": hi or ""} for lo, hi in bounds], override_num_blocks=shards)
     # reading is I/O on the database: no CPU reserved, or the model actors (which hold them all) starve it
     ds = ds.map_batches(read_shard, batch_size=1, fn_kwargs={"url": url, "version": steps.version,
@@ -141,10 +143,10 @@ def plan(steps: pipeline.Steps, url: str, cpus: int, sizing: Sizing):
                         compute=ray.data.TaskPoolStrategy(size=min(shards, max(2, cpus))))
     # the pools grow while there are free CPUs and batches waiting (Ray Data's actor autoscaling)
     ds = ds.map_batches(Embedder, fn_constructor_args=(steps, actor_cpus), batch_size=sizing.batch_size,
-                        num_cpus=actor_cpus, compute=ray.data.ActorPoolStrategy(min_size=1, max_size=most),
+                        num_cpus=embed_cpus, compute=ray.data.ActorPoolStrategy(min_size=1, max_size=most),
                         batch_format="numpy")
-    return ds.map_batches(Labeller, fn_constructor_args=(steps,), batch_size=sizing.batch_size, num_cpus=1,
-                          compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, cpus)),
+    return ds.map_batches(Labeller, fn_constructor_args=(steps,), batch_size=sizing.batch_size,
+                          num_cpus=label_cpus, compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, cpus)),
                           batch_format="numpy")
 
 
@@ -159,7 +161,7 @@ def enrich(
     if reader.count_pending(store, steps.version) == 0:
         return 0  # nothing to do: do not start a cluster for it
     ray = connect(address)
-    cpus = int(ray.cluster_resources().get("CPU", 1))
+    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     url = store.engine.url.render_as_string(hide_password=False)
     if store.dialect == "sqlite":
         database = store.engine.url.database
