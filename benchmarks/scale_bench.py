@@ -52,27 +52,42 @@ def generate(path: Path, comments: int) -> None:
                                     "created_at": f"2026-01-01T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:00+00:00"}) + b"\n")
 
 
+def peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def child(engine: str, db: str, mode: str) -> None:
-    """One analysis in this process; prints its timings and this driver's peak RSS as JSON."""
+    """One analysis in this process; prints its timings and this driver's peak RSS as JSON.
+
+    The enrich step (the part the engine changes) runs first on its own, so its peak RSS is read
+    before themes and lessons, which run on the driver for both engines and grow with the sample.
+    """
     from sounding import Sounding
+    from sounding.analysis import pipeline
 
     startup = 0.0
+    enricher = pipeline.enrich
     if engine == "ray":
         from sounding.analysis import ray_engine
 
         started = time.perf_counter()
         ray_engine.connect()
         startup = time.perf_counter() - started
+        enricher = ray_engine.enricher()
     api = Sounding(db)
+    steps = pipeline.default_steps(mode)
     started = time.perf_counter()
-    report = api.analyze(mode=mode, engine=engine)
-    total = time.perf_counter() - started
+    enriched = enricher(api.store, steps)
+    enrich_s = time.perf_counter() - started
+    enrich_peak = peak_mb()
+    report = api.analyze(mode=mode)  # themes and lessons: nothing is pending, no model work
+    assert report.enriched == 0
     api.close()
     print(json.dumps({
-        "engine": engine, "enriched": report.enriched, "startup_s": round(startup, 2),
-        "enrich_s": report.seconds["enrich"], "analyze_s": round(total, 2),
-        "comments_per_s": round(report.enriched / report.seconds["enrich"], 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "engine": engine, "enriched": enriched, "startup_s": round(startup, 2), "enrich_s": round(enrich_s, 2),
+        "themes_lessons_s": round(report.seconds["themes"] + report.seconds["lessons"], 2),
+        "comments_per_s": round(enriched / enrich_s, 1),
+        "enrich_peak_rss_mb": enrich_peak, "peak_rss_mb": peak_mb(),
     }))
 
 
@@ -84,8 +99,8 @@ def run(engine: str, base: Path, folder: Path, mode: str, label: str) -> dict:
                          check=True, capture_output=True, text=True, env=env).stdout
     result = json.loads(out.strip().splitlines()[-1])
     result["comments"] = label
-    print(f"  {label:<14} {result['comments_per_s']:>9,.1f} comments/s  peak driver RSS {result['peak_rss_mb']:,.0f} MB",
-          file=sys.stderr)
+    print(f"  {label:<14} {result['comments_per_s']:>9,.1f} comments/s  driver RSS {result['enrich_peak_rss_mb']:,.0f} MB",
+          file=sys.stderr, flush=True)
     return result
 
 
@@ -116,20 +131,34 @@ def main() -> None:
                 run("ray", bases[quarter], folder, args.mode, f"ray {quarter:,}"),
                 run("local", bases[quarter], folder, args.mode, f"local {quarter:,}")]
     local, ray = runs[0], runs[1]
+
+    def steady(big: dict, small: dict) -> float | None:
+        """Comments/s between the two sizes: what start-up (actors, model loads) does not cost."""
+        seconds = big["enrich_s"] - small["enrich_s"]
+        return round((big["enriched"] - small["enriched"]) / seconds, 1) if seconds > 1 else None
+
     result = {
         "comments": n, "mode": args.mode, "cpus": os.cpu_count(), "runs": runs,
         "ray_over_local": round(ray["comments_per_s"] / local["comments_per_s"], 3),
-        "ray_driver_rss_mb": {f"{quarter}": runs[2]["peak_rss_mb"], f"{n}": runs[1]["peak_rss_mb"]},
+        "steady_comments_per_s": {"local": steady(runs[0], runs[3]), "ray": steady(runs[1], runs[2])},
+        "ray_driver_enrich_rss_mb": {f"{quarter}": runs[2]["enrich_peak_rss_mb"], f"{n}": runs[1]["enrich_peak_rss_mb"]},
         "gpu": "not measured: no GPU machine this session",
     }
+    steady_rates = result["steady_comments_per_s"]
+    result["steady_ray_over_local"] = (round(steady_rates["ray"] / steady_rates["local"], 3)
+                                       if steady_rates["ray"] and steady_rates["local"] else None)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "scale_bench.json").write_text(json.dumps(result, indent=2))
     print(f"\nanalyze ({args.mode} mode), {os.cpu_count()} CPUs, SQLite store")
-    print(f"{'run':<14} {'texts':>8} {'start s':>8} {'enrich s':>9} {'comments/s':>11} {'analyze s':>10} {'driver RSS MB':>14}")
+    print(f"{'run':<14} {'texts':>8} {'start s':>8} {'enrich s':>9} {'comments/s':>11} {'themes+lessons s':>17} "
+          f"{'driver RSS MB (enrich / all)':>29}")
     for r in runs:
         print(f"{r['comments']:<14} {r['enriched']:>8,} {r['startup_s']:>8.1f} {r['enrich_s']:>9.1f} "
-              f"{r['comments_per_s']:>11,.1f} {r['analyze_s']:>10.1f} {r['peak_rss_mb']:>14,.0f}")
-    print(f"Ray / local: {result['ray_over_local']:.2f}x  (enrich step; start-up excluded)")
+              f"{r['comments_per_s']:>11,.1f} {r['themes_lessons_s']:>17.1f} "
+              f"{r['enrich_peak_rss_mb']:>20,.0f} / {r['peak_rss_mb']:>6,.0f}")
+    print(f"Ray / local at {n:,}: {result['ray_over_local']:.2f}x (enrich step, cluster start-up excluded)")
+    print(f"Steady state ({quarter:,} -> {n:,}): local {steady_rates['local']}/s, ray {steady_rates['ray']}/s, "
+          f"ratio {result['steady_ray_over_local']} (None: the sizes are too close to tell)")
     print("GPU: not measured (no GPU machine this session)")
     print(json.dumps(result))
 

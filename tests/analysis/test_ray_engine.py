@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 ray = pytest.importorskip("ray", reason="the Ray engine needs the ray extra: pip install 'sounding[ray]'")
 
@@ -195,3 +195,15 @@ def test_a_missing_ray_is_a_one_line_usage_error(tmp_path, monkeypatch):
     with pytest.raises(UsageError, match=r"pip install 'sounding\[ray\]'") as caught:
         ray_engine.enricher()
     assert "\n" not in str(caught.value)
+
+
+def test_the_cli_rejects_an_unknown_engine_and_an_address_without_ray(tmp_path):
+    def analyze(*options: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "sounding.cli", "--db", str(tmp_path / "s.db"), "analyze", *options]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    unknown = analyze("--engine", "spark")
+    assert unknown.returncode == 2 and "engine must be 'local' or 'ray'" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1 and "Traceback" not in unknown.stderr
+    address = analyze("--address", "auto")
+    assert address.returncode == 2 and "--address needs --engine ray" in address.stderr

@@ -58,9 +58,10 @@ def connect(address: str | None = None):
     """Join the cluster at ``address`` (``auto``, ``ray://host:10001``), or start a local one."""
     ray = import_ray()
     if not ray.is_initialized():
+        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")  # Ray's C++ notices are not the user's business
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
         try:
-            ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING,
-                     log_to_driver=False)
+            ray.init(address=address, include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
         except ConnectionError as exc:  # no cluster at that address
             raise UsageError(f"cannot reach the Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
     context = ray.data.DataContext.get_current()
