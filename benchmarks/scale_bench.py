@@ -158,7 +158,7 @@ def main() -> None:
               f"{r['enrich_peak_rss_mb']:>20,.0f} / {r['peak_rss_mb']:>6,.0f}")
     print(f"Ray / local at {n:,}: {result['ray_over_local']:.2f}x (enrich step, cluster start-up excluded)")
     print(f"Steady state ({quarter:,} -> {n:,}): local {steady_rates['local']}/s, ray {steady_rates['ray']}/s, "
-          f"ratio {result['steady_ray_over_local']} (None: the sizes are too close to tell)")
+          f"ratio {result['steady_ray_over_local']}" + (" (the sizes are too close to tell)" if None in steady_rates.values() else ""))
     print("GPU: not measured (no GPU machine this session)")
     print(json.dumps(result))
 
