@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -207,3 +208,18 @@ def test_the_cli_rejects_an_unknown_engine_and_an_address_without_ray(tmp_path):
     assert len(unknown.stderr.strip().splitlines()) == 1 and "Traceback" not in unknown.stderr
     address = analyze("--address", "auto")
     assert address.returncode == 2 and "--address needs --engine ray" in address.stderr
+
+
+def test_an_address_that_does_not_answer_is_a_one_line_usage_error():
+    from sounding.analysis import ray_engine
+    from sounding.errors import UsageError
+
+    with socket.socket() as free:  # a port nobody listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    for address in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}"):
+        with pytest.raises(UsageError, match="cannot reach the Ray cluster"):
+            ray_engine.check_reachable(address)
+    with pytest.raises(UsageError, match="HOST:PORT"):
+        ray_engine.check_reachable("ray://nowhere")
+    ray_engine.check_reachable("auto")  # left to Ray: it finds the cluster this machine is in

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -58,7 +60,7 @@ def connect(address: str | None = None):
     """Join the cluster at ``address`` (``auto``, ``ray://host:10001``), or start a local one."""
     ray = import_ray()
     if not ray.is_initialized():
-        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")  # Ray's C++ notices are not the user's business
+        check_reachable(address)
         logging.getLogger("ray.data").setLevel(logging.ERROR)
         try:
             ray.init(address=address, include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
@@ -68,6 +70,23 @@ def connect(address: str | None = None):
     context.enable_progress_bars = False
     context.print_on_execution_start = False
     return ray
+
+
+def check_reachable(address: str | None, timeout: float = 5.0) -> None:
+    """A HOST:PORT or ray://HOST:PORT that does not answer: one line now, not Ray's minutes of retries."""
+    if not address or address in ("auto", "local"):
+        return
+    target = urlsplit(address if "://" in address else f"ray://{address}")
+    try:
+        port = target.port
+    except ValueError:
+        port = None
+    if not target.hostname or port is None:
+        raise UsageError(f"--address must be auto, HOST:PORT or ray://HOST:PORT, not {address!r}")
+    try:
+        socket.create_connection((target.hostname, port), timeout=timeout).close()
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}") from None
 
 
 def shard_bounds(shards: int) -> list[tuple[str, str | None]]:
