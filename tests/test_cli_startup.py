@@ -9,7 +9,7 @@ import sys
 def test_cli_import_leaves_statistics_and_models_unloaded():
     code = (
         "import sys, sounding.cli; "
-        "print(sorted(m for m in ('scipy', 'onnxruntime', 'sklearn', 'sounding.experiments.report') if m in sys.modules))"
+        "print(sorted(m for m in ('scipy', 'onnxruntime', 'sklearn', 'sounding.experiments.report', 'ray') if m in sys.modules))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]"

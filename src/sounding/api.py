@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from sounding.analysis import threads, views
-from sounding.errors import NotReadyError
+from sounding.errors import NotReadyError, UsageError
 from sounding.importers import ImportReport, import_file, import_files
 from sounding.store import Store
 
@@ -125,12 +125,27 @@ class Sounding:
         mode: str = "quality",
         steps=None,
         on_progress: Callable[[str, int], None] | None = None,
+        engine: str = "local",
+        address: str | None = None,
     ):
-        """Enrich new texts, update themes and lessons; returns an ``AnalyzeReport``."""
+        """Enrich new texts, update themes and lessons; returns an ``AnalyzeReport``.
+
+        ``engine="ray"`` runs the models on a Ray cluster (``address``: ``auto``, ``ray://host:port``,
+        or None for a local one; needs the ``ray`` extra); the results are the local engine's.
+        """
         from sounding.analysis import pipeline
 
+        if engine not in ("local", "ray"):
+            raise UsageError(f"engine must be 'local' or 'ray', not {engine!r}")
+        if address is not None and engine != "ray":
+            raise UsageError("--address needs --engine ray")
+        enricher = None
+        if engine == "ray":
+            from sounding.analysis import ray_engine
+
+            enricher = ray_engine.enricher(address)
         steps = steps or pipeline.default_steps(mode)
-        report = pipeline.analyze(self.store, steps, on_progress)
+        report = pipeline.analyze(self.store, steps, on_progress, enricher=enricher)
         views.set_current_version(self.store, steps.version)
         return report
 

@@ -86,31 +86,43 @@ class AnalyzeReport:
         return dict(self.__dict__)
 
 
+def enrichment_rows(steps: Steps, hashes: Sequence[str], texts: Sequence[str], vectors: np.ndarray) -> list[dict]:
+    """Classify and detect the language of one batch of embedded texts: the enrichment rows to write.
+
+    Pure: the local engine and the Ray engine (:mod:`sounding.analysis.ray_engine`) both call it.
+    """
+    labels = steps.classify(texts, vectors)
+    languages = steps.language(texts)
+    return [
+        {
+            "text_hash": hashes[i],
+            "model_version": steps.version,
+            "sentiment": labels.sentiment[i],
+            "sentiment_score": float(labels.sentiment_score[i]),
+            "intent": labels.intent[i],
+            "intent_score": float(labels.intent_score[i]),
+            "lang": languages[i],
+            "embedding": reader.encode_embedding(vectors[i]),
+        }
+        for i in range(len(texts))
+    ]
+
+
+def write_enrichments(store: Store, rows: list[dict]) -> None:
+    """Insert-or-ignore on (text_hash, model_version): a retried or re-run batch adds nothing twice."""
+    if rows:
+        with store.transaction() as conn:
+            conn.execute(store.insert(Enrichment.__table__).on_conflict_do_nothing(), rows)
+
+
 def enrich(store: Store, steps: Steps, on_progress: Callable[[int], None] | None = None) -> int:
     """Sentiment, intent, language and embedding for every audience text not analysed yet."""
     done = 0
-    table = Enrichment.__table__
     for page in reader.pending_texts(store, steps.version):
         hashes = [h for h, _ in page]
         texts = [t for _, t in page]
-        vectors = steps.embed(texts)
-        labels = steps.classify(texts, vectors)
-        languages = steps.language(texts)
-        rows = [
-            {
-                "text_hash": hashes[i],
-                "model_version": steps.version,
-                "sentiment": labels.sentiment[i],
-                "sentiment_score": float(labels.sentiment_score[i]),
-                "intent": labels.intent[i],
-                "intent_score": float(labels.intent_score[i]),
-                "lang": languages[i],
-                "embedding": reader.encode_embedding(vectors[i]),
-            }
-            for i in range(len(page))
-        ]
-        with store.transaction() as conn:
-            conn.execute(store.insert(table).on_conflict_do_nothing(), rows)
+        rows = enrichment_rows(steps, hashes, texts, steps.embed(texts))
+        write_enrichments(store, rows)
         done += len(rows)
         if on_progress:
             on_progress(len(rows))
@@ -121,15 +133,20 @@ def analyze(
     store: Store,
     steps: Steps | None = None,
     on_progress: Callable[[str, int], None] | None = None,
+    enricher: Callable[[Store, Steps, Callable[[int], None] | None], int] | None = None,
 ) -> AnalyzeReport:
-    """Run every step that has pending work; a second run on unchanged data does nothing."""
+    """Run every step that has pending work; a second run on unchanged data does nothing.
+
+    ``enricher`` replaces the in-process :func:`enrich` (the Ray engine passes its own); themes and
+    lessons always run here, on the enrichments it wrote.
+    """
     from sounding.analysis import lessons as lessons_module
     from sounding.analysis import themes_step
 
     steps = steps or default_steps()
     report = AnalyzeReport(version=steps.version)
     started = time.perf_counter()
-    report.enriched = enrich(store, steps, (lambda n: on_progress("enrich", n)) if on_progress else None)
+    report.enriched = (enricher or enrich)(store, steps, (lambda n: on_progress("enrich", n)) if on_progress else None)
     report.seconds["enrich"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
     outcome = themes_step.update_themes(store, steps.themes, steps.version)

@@ -18,11 +18,17 @@ from sounding.store.models import Comment, Enrichment, Post, ThemeMember
 AUDIENCE = (Comment, Post)
 
 
-def _pages(store: Store, key, columns: tuple, conditions: tuple, page: int) -> Iterator[list]:
-    """Rows in ``key`` order, ``page`` at a time: each page is an index range scan after the last key."""
-    last = ""
+def _pages(
+    store: Store, key, columns: tuple, conditions: tuple, page: int, start: str = "", stop: str | None = None
+) -> Iterator[list]:
+    """Rows in ``key`` order, ``page`` at a time: each page is an index range scan after the last key.
+
+    ``start``/``stop`` bound the key range (``start < key < stop``): a shard of a distributed run.
+    """
+    last = start
+    bound = (key < stop,) if stop is not None else ()
     while True:
-        query = select(key, *columns).where(*conditions, key > last).order_by(key).limit(page)
+        query = select(key, *columns).where(*conditions, *bound, key > last).order_by(key).limit(page)
         with store.engine.connect() as conn:
             rows = conn.execute(query).all()
         if not rows:
@@ -37,10 +43,16 @@ def _not_enriched(model, version: str):
     )
 
 
-def pending_texts(store: Store, version: str, page: int = 2_000) -> Iterator[list[tuple[str, str]]]:
-    """Pages of distinct (text_hash, text) of audience items not yet enriched with ``version``."""
+def pending_texts(
+    store: Store, version: str, page: int = 2_000, start: str = "", stop: str | None = None
+) -> Iterator[list[tuple[str, str]]]:
+    """Pages of distinct (text_hash, text) of audience items not yet enriched with ``version``.
+
+    ``start``/``stop`` restrict it to one shard of the text-hash key range (see ``_pages``).
+    """
     for model in AUDIENCE:
-        for rows in _pages(store, model.text_hash, (model.text,), _not_enriched(model, version), page):
+        pending = _not_enriched(model, version)
+        for rows in _pages(store, model.text_hash, (model.text,), pending, page, start, stop):
             yield list(dict(rows).items())  # the same text said twice is analysed once
 
 

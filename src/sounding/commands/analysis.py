@@ -46,6 +46,10 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help=(
         "Print the report as one JSON object: version, enriched, themed, new_themes, unclustered, lessons, "
         "seconds (enrich, themes, lessons)."))] = False,
+    engine: Annotated[str, typer.Option(help=(
+        "local (this process) or ray (a Ray cluster; needs the ray extra). Same results either way."))] = "local",
+    address: Annotated[str | None, typer.Option(help=(
+        "With --engine ray: the cluster (auto, or ray://HOST:10001); default: a local cluster on this machine."))] = None,
 ) -> None:
     """Classify every new audience comment, update themes and lessons (incremental: only new texts)."""
     api = open_api(ctx)
@@ -55,7 +59,8 @@ def analyze(
     ) as bar:
         pending = api.pending_analysis(mode)
         task = bar.add_task("Analysing comments", total=pending or None)
-        report = api.analyze(mode=mode, on_progress=lambda _step, n: bar.advance(task, n))
+        report = api.analyze(mode=mode, on_progress=lambda _step, n: bar.advance(task, n), engine=engine,
+                             address=address)
     if as_json:
         typer.echo(json.dumps(report.as_dict()))
         return
