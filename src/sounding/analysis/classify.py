@@ -34,6 +34,8 @@ import numpy as np
 
 from .language import language  # noqa: F401  (part of this module's API)
 
+from sounding import text_patterns
+
 CLASSIFIER_VERSION = "sounding-heads-v4"
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 INTENT_LABELS = ("question", "suggestion", "problem", "praise", "other")
@@ -44,8 +46,7 @@ PRAISE_THRESHOLD = 0.5
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 N_HASH = 2**18  # per analyzer (word, char)
 
-_HANDLE = re.compile(r"(?<![\w@])@\w+")
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
+_HANDLE, _URL = text_patterns.MENTION, text_patterns.URL
 _WS = re.compile(r"\s+")
 _WORD_TOKENS = r"(?u)\b\w[\w']*\b|[!?]+|[:;]-?[()DPp/]"
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from sounding import text_patterns
+
 _LEAD = re.compile(
     r"^(?:@\S+|\W|_|hey|hi|hello|so|and|but|ok|okay|also|well|um|btw|plus|then|quick question|question|pls|please"
     r"|guys|folks|oh|ah|sorry|thanks|thank you)*\s*", re.I)
@@ -62,7 +64,7 @@ _COMMUNITY = re.compile("|".join((
     r"^\W*(?:any ?one|any ?body) (?:know|knows|else|tried|here|have|has|got|using|use|ever)\b",
     r"\bwho else\b", r"\bam i the only one\b", r"\b(?:fellow|other) (?:customers|users|owners|fans|viewers|buyers)\b",
 )), re.I)
-_MENTION = re.compile(r"(?<![\w@])@([\w.\-]+(?:@[\w\-]+(?:\.[\w\-]+)+)?)")
+_MENTION = text_patterns.MENTION
 _NEGATIVE = re.compile(
     r"\b(?:again|still|delayed|late|cancel\w*|worst|terrible|awful|ridiculous|joke|robbery|excuses|useless|pathetic"
     r"|never|broken|scam|disgrace\w*|unacceptable)\b", re.I)

@@ -12,6 +12,8 @@ import re
 import threading
 from typing import Sequence
 
+from sounding import text_patterns
+
 LANGUAGE_MODEL_VERSION = "py3langid-0.4.0/restricted-v1"
 
 #: Candidate languages (ISO 639-1).
@@ -22,7 +24,7 @@ LANGUAGES = (
 )
 MIN_LETTERS = 3
 
-_CLEAN = re.compile(r"(?:https?://|www\.)\S+|@\w+|#|\d+", re.I)
+_CLEAN = re.compile(f"{text_patterns.MENTION_OR_URL.pattern}|#|\\d+", re.I)
 _lock = threading.Lock()
 _ident = None
 

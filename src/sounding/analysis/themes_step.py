@@ -9,19 +9,19 @@ nothing to do.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 from sqlalchemy import insert, select, update
 
+from sounding import text_patterns
 from sounding.analysis import reader
 from sounding.store import Store
 from sounding.store.models import Comment, Enrichment, Post, ThemeMember
 from sounding.store.models import Theme as ThemeRow
 
-MENTION_OR_LINK = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+", re.IGNORECASE)
+MENTION_OR_LINK = text_patterns.MENTION_OR_URL
 
 
 @dataclass

@@ -20,6 +20,8 @@ from typing import Literal
 
 import numpy as np
 
+from sounding import text_patterns
+
 #: Minimum cosine similarity between a reply and its best option (all-MiniLM-L6-v2 vectors).
 #: Chosen on hand-written answers: paraphrases of a short option score about 0.37-0.8 ("I'd love a
 #: dark theme" vs "Dark mode" 0.51, "a widget for the lock screen" vs "Widgets" 0.62), while
@@ -41,8 +43,7 @@ class Match:
     similarity: float | None = None  # cosine to the chosen (or best) option when by meaning
 
 
-_MENTION = re.compile(r"(?:^|(?<=\s))@[\w.\-]+(?:@[\w.\-]+)?")
-_URL = re.compile(r"https?://\S+")
+_MENTION, _URL = text_patterns.MENTION, text_patterns.URL
 _NUMBER = re.compile(
     r"^(?:(?:i\s+)?(?:vote|pick|choose|go\s+with)\s+(?:for\s+)?)?"
     r"(?:(?:option|choice|number|answer|no|nr)\s*|#\s*)?"
