@@ -107,12 +107,12 @@ def test_a_plugin_connector_is_listed_beside_the_built_ins(plugin_path, tmp_path
     code = "from sounding.connectors import available; print(','.join(available()))"
     env = {**os.environ, "PYTHONPATH": f"{plugin_path}{os.pathsep}{SRC}", "SOUNDING_HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
-    assert out.stdout.strip() == "bluesky,mastodon,reddit,smoke,youtube"
+    assert out.stdout.strip() == "bluesky,facebook,instagram,mastodon,reddit,smoke,x,youtube"
 
 
 def test_built_ins_are_registered_as_plugins():
     names = {name for name, _ in plugins.manager().list_name_plugin()}
     assert set(plugins.BUILTIN_PLUGINS) <= names
     formats = [fmt.name for fmt in plugins.importers()]
-    assert formats[:4] == ["mastodon-outbox", "reddit-export", "jsonl", "csv"]
+    assert formats[:7] == ["mastodon-outbox", "reddit-export", "x-archive", "tiktok-archive", "sheet", "jsonl", "csv"]
     assert {"bluesky", "mastodon", "reddit", "youtube"} <= set(plugins.connectors())

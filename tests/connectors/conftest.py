@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from connector_helpers import ROOT, masto, run_cli  # noqa: F401 - re-exported for older imports
 sys.path.insert(0, str(Path(__file__).parent))
 
 
@@ -31,22 +31,3 @@ def mastodon_server() -> Iterator[Any]:
         yield server
 
 
-def masto(url: str, token: str) -> Any:
-    from mastodon import Mastodon
-
-    return Mastodon(access_token=token, api_base_url=url, version_check_mode="none")
-
-
-def run_cli(
-    args: list[str], *, env: dict[str, str], input: str = "", timeout: float = 120
-) -> subprocess.CompletedProcess:
-    """Run the real ``sounding`` CLI in a subprocess (src layout, no install needed)."""
-    full_env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), COLUMNS="200", **env)
-    return subprocess.run(  # noqa: PLW1510 - callers check returncode
-        [sys.executable, "-c", "from sounding.cli import app; app()", *args],
-        input=input,
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=timeout,
-    )

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, masto, run_cli
+from connector_helpers import ROOT, masto, run_cli
 from faultproxy import FaultProxy, Rule
 from sqlalchemy import func, select
 

@@ -17,6 +17,7 @@ from sounding.connectors.meta import usage
 from sounding.connectors.sync import run_connector
 from sounding.store import models
 from sounding.store.writer import pseudonym
+from connector_helpers import ROOT, run_cli
 
 
 @pytest.fixture
@@ -167,7 +168,6 @@ def connect_and_sync_twice(tmp_path, platform, id_option, account_id, posts, com
     """
     import sqlite3
 
-    from conftest import run_cli
     from fake_graph import FakeGraphServer
 
     env = cli_env(tmp_path)
@@ -210,7 +210,6 @@ def test_cli_sync_killed_mid_way_resumes_without_gaps(tmp_path, platform, option
     import time
     import sqlite3
 
-    from conftest import ROOT, run_cli
     from fake_graph import FakeGraphServer, comment_count
 
     env = cli_env(tmp_path)

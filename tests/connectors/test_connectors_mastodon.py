@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import masto
+from connector_helpers import masto
 from sqlalchemy import func, select
 
 from sounding.connectors import AccountRef, PollItem, PostItem, ReplyItem, RetryPolicy, open_connector

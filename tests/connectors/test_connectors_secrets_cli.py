@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from conftest import masto, run_cli
+from connector_helpers import masto, run_cli
 from faultproxy import FaultProxy, Rule
 
 from sounding.connectors.secrets import REDACTOR, Redactor, SecretStore

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sounding.connectors import AccountRef, AuthError, PollItem, ReplyItem, RetryPolicy, open_connector
 from sounding.connectors.sync import run_connector
 from sounding.store import models
+from connector_helpers import run_cli
 
 ME, TOKEN = "1500000000000000001", "AAAAAAAAAAAAAAAAAAAAAx-test-bearer"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -195,7 +196,6 @@ def test_remaining_zero_waits_for_the_reset_before_the_next_call(fake):
 def test_cli_connect_and_sync_twice_against_a_local_x_server(tmp_path):
     import sqlite3
 
-    from conftest import run_cli
     from fake_graph import LocalServer
 
     fake = FakeX(now=datetime.now(UTC))
