@@ -168,7 +168,10 @@ def test_a_driver_killed_mid_run_resumes_to_the_same_end_state(tmp_path, fast_re
     db = tmp_path / "ray.db"
     loaded(str(db), sample(folder, FAST_LINES)).close()
     command = [sys.executable, "-m", "sounding.cli", "--db", str(db), "analyze", "--engine", "ray", "--mode", "fast"]
-    driver = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    # small batches spread the writes over the run, so the kill lands between two of them even on a fast machine
+    env = {**os.environ, "SOUNDING_RAY_BATCH_SIZE": "40"}
+    driver = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                              env=env)
     try:
         deadline = time.monotonic() + 240
         while enrichments(db) == 0 and driver.poll() is None and time.monotonic() < deadline:

@@ -23,7 +23,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -52,7 +52,9 @@ class Sizing:
 
     shards: int = 0  # 0 = 4 per cluster CPU, at least 8
     cpus_per_actor: int = 1  # = onnxruntime intra-op threads of an embed actor
-    batch_size: int = 500  # small enough to stream (and to lose little when a worker dies)
+    #: rows per model batch: small enough to stream and to lose little when a worker dies
+    #: (``SOUNDING_RAY_BATCH_SIZE`` sets it for the CLI)
+    batch_size: int = field(default_factory=lambda: int(os.environ.get("SOUNDING_RAY_BATCH_SIZE", "500")))
     page: int = 2_000  # rows per read query
 
 

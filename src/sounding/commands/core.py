@@ -45,7 +45,7 @@ def import_command(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Files to import, in order (posts before replies).", exists=True, dir_okay=False)],
     format: Annotated[
-        str | None, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}. Default: guessed from the file name.")
+        str | None, typer.Option("--format", "-f", help=f"One of: {', '.join(n for n in FORMATS if n != 'sheet-map')}. Default: guessed from the file name.")
     ] = None,
     rejects: Annotated[
         Path | None,

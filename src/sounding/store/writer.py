@@ -144,7 +144,7 @@ class RecordWriter:
             if len(self._authors) > CACHE_SIZE:
                 self._authors.clear()
             name = self._authors[key] = pseudonym(self.salt, platform, author)
-            self._people.append((name, platform, author))
+            self._people.append((name, clean(platform), clean(author)))  # the people table keeps the store's text rule
         return name
 
     def _remember(self, key: tuple[str, str], value: tuple[int | None, int]) -> None:
