@@ -213,7 +213,7 @@ def test_wrong_password_is_a_clear_error(bluesky_net, people, tmp_path):
         env,
         input="wrong-password-4711\n",
     )
-    assert out.returncode == 1
+    assert out.returncode == 8  # a remote refusal (see the exit codes in the README)
     assert "refused the login" in out.stderr
     assert "wrong-password-4711" not in out.stderr + out.stdout
     with Store.open(str(tmp_path / "x.db")).engine.connect() as conn:
