@@ -88,10 +88,11 @@ def forget(store: Store, who: str) -> dict[str, Any]:
             receipt["comments"] += conn.execute(delete(Comment).where(Comment.id.in_(chunk))).rowcount
 
         empty_hash = text_hash("")
+        post_refs = [(t, c) for t, c, _ in _referencing(store, "posts") if t not in ("comments", "reaction_snapshots")]
         for post in posts:
             others = conn.execute(select(Comment.id).where(Comment.post_id == post.id).limit(1)).first()
             conn.execute(delete(ReactionSnapshot).where(ReactionSnapshot.post_id == post.id))
-            if others is None and not _post_referenced(store, conn, post.id):
+            if others is None and not _post_referenced(conn, post_refs, post.id):
                 conn.execute(delete(Post).where(Post.id == post.id))
                 receipt["posts"] += 1
             else:
@@ -132,10 +133,9 @@ def forget(store: Store, who: str) -> dict[str, Any]:
     return receipt
 
 
-def _post_referenced(store: Store, conn, post_id: int) -> bool:
-    for table, column, _ in _referencing(store, "posts"):
-        if table in ("comments", "reaction_snapshots"):
-            continue
+def _post_referenced(conn, refs: list[tuple[str, str]], post_id: int) -> bool:
+    """True when a row of another table (a question, a variant, a reply draft) points at the post."""
+    for table, column in refs:
         if conn.execute(text(f'SELECT 1 FROM "{table}" WHERE "{column}" = :p LIMIT 1'), {"p": post_id}).first():
             return True
     return False
