@@ -107,5 +107,6 @@ def sync_status(store: Store) -> list[dict]:
         out.append({"platform": account.platform, "handle": account.handle, "service_url": account.service_url,
                     "connected_at": account.created_at, "last_sync": last,
                     "streams": [{"stream": s, "updated_at": t} for s, t in streams],
-                    "error": getattr(account, "last_error", None)})
+                    "error": account.last_error, "error_kind": account.last_error_kind,
+                    "error_at": account.last_error_at})
     return out

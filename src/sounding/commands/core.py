@@ -126,6 +126,9 @@ def status(
     console.print(
         f"questions: {counts['questions']:,}   experiments: {counts['experiments']:,}   decisions: {counts['decisions']:,}"
     )
+    if counts.get("sync_errors"):
+        console.print(f"[yellow]The last sync of {counts['sync_errors']:,} account(s) stopped with an error: "
+                      "see `sounding accounts`.[/]")
 
 
 def demo(

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, Table, delete, func, select
+from sqlalchemy import Connection, Engine, Table, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -267,6 +267,13 @@ class Store:
             )
         )
 
+    def set_sync_error(self, account_id: int, kind: str | None, message: str | None = None) -> None:
+        """Keep why an account's sync stopped (already redacted, one line), or clear it (``kind=None``)."""
+        values = {"last_error_kind": kind, "last_error": message if kind else None,
+                  "last_error_at": datetime.now(UTC) if kind else None}
+        with self.engine.begin() as conn:
+            conn.execute(update(models.Account).where(models.Account.id == account_id).values(**values))
+
     # -- what is in it -----------------------------------------------------------------------
     def counts(self) -> dict[str, object]:
         """Totals and per-platform counts of everything the store holds."""
@@ -304,5 +311,8 @@ class Store:
                 "decisions": models.Decision,
             }.items():
                 out[name] = conn.execute(select(func.count()).select_from(model)).scalar_one()
+            out["sync_errors"] = conn.execute(
+                select(func.count()).select_from(models.Account).where(models.Account.last_error_kind.is_not(None))
+            ).scalar_one()
         out["platforms"] = {p: per_platform[p] for p in sorted(per_platform)}
         return out

@@ -207,7 +207,9 @@ class Account(BaseModel):
     connected_at: datetime
     last_sync: datetime | None = None
     streams: list[Stream]
-    error: str | None = None
+    error: str | None = Field(None, description="why the last sync stopped (one redacted line); null after a complete sync")
+    error_kind: str | None = Field(None, description="auth, interrupted, remote or unexpected")
+    error_at: datetime | None = None
 
 
 class ThreadNode(BaseModel):
