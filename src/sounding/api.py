@@ -246,6 +246,13 @@ class Sounding:
 
         return Act(self.store)
 
+    @property
+    def tokens(self):
+        """Bearer tokens of the REST API: create, list, revoke (see :mod:`sounding.core.tokens`)."""
+        from sounding.core.tokens import Tokens
+
+        return Tokens(self.store)
+
     # -- browsing, inbox and dashboard (the REST API and pages call these) ----------------------
     def comment_page(self, query=None):
         """Comments with enrichment, filtered and keyset-paginated (see :mod:`sounding.browse`)."""
