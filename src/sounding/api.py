@@ -207,6 +207,12 @@ class Sounding:
             frame["quotes"] = [by_theme.get(theme, []) for theme in frame["theme"]]
         return frame.drop(columns=["evidence"]).rename(columns={"id": "lesson"})
 
+    def theme_series(self) -> list[dict]:
+        """Audience comments per day (or week) per theme, zeros included (see :mod:`sounding.analysis.theme_series`)."""
+        from sounding.analysis.theme_series import theme_series
+
+        return theme_series(self.store, self._version()) if self.analysed else []
+
     def learning_value(self, by: str = "post", limit: int | None = None) -> pd.DataFrame:
         """What each post (or week) taught us; order-independent (see :mod:`sounding.analysis.learning`)."""
         from sounding.analysis import learning

@@ -17,7 +17,7 @@ from sounding.web.app import create_app
 # one valid request per route: (method, path with query, JSON or form body)
 SAMPLES = {
     ("GET", "/"): ("/", None),
-    ("GET", "/lessons"): ("/lessons", None),
+    ("GET", "/lessons"): ("/lessons?by=returning", None),
     ("GET", "/themes"): ("/themes", None),
     ("GET", "/comments"): ("/comments?intent=question", None),
     ("GET", "/inbox"): ("/inbox", None),
@@ -34,6 +34,8 @@ SAMPLES = {
     ("GET", "/api/v1/threads/tree"): ("/api/v1/threads/tree?post=2084", None),
     ("GET", "/api/v1/lessons"): ("/api/v1/lessons", None),
     ("GET", "/api/v1/themes"): ("/api/v1/themes?format=json", None),
+    ("GET", "/api/v1/lessons/segments"): ("/api/v1/lessons/segments?by=platform&format=csv", None),
+    ("GET", "/api/v1/themes/series"): ("/api/v1/themes/series?theme=x", None),
     ("GET", "/api/v1/questions"): ("/api/v1/questions", None),
     ("POST", "/api/v1/questions/state"): ("/api/v1/questions/state",
                                           {"json": {"platform": "twitter", "item_id": "{question}", "state": "open"}}),
@@ -179,7 +181,7 @@ def test_tokens_never_reach_the_access_log(caplog):
 def test_pages_escape_and_use_no_inline_script(app):
     client = TestClient(app)
     token = _token(app, "read", 60)
-    for path in ("/", "/lessons", "/themes", "/comments", "/inbox", "/tests", "/polls", "/decisions", "/sync", "/thread?post=2084"):
+    for path in ("/", "/lessons", "/lessons?by=post", "/themes", "/comments", "/inbox", "/tests", "/polls", "/decisions", "/sync", "/thread?post=2084"):
         html = client.get(path, headers={"authorization": f"Bearer {token}"}).text
         assert "<script>" not in html and " onclick=" not in html and " onload=" not in html
         assert html.count("<script src=") == 3

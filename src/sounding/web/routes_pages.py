@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sounding.browse import Query
-from sounding.web import pages
+from sounding.web import insights, pages
 from sounding.web.app import list_query
 from sounding.web.render import Links, render
 
@@ -39,14 +39,20 @@ def overview(request: Request) -> HTMLResponse:
 
 
 @router.get("/lessons", response_class=HTMLResponse)
-def lessons(request: Request, q: Filters) -> HTMLResponse:
+def lessons(request: Request, q: Filters, by: Literal["platform", "returning", "post"] | None = None) -> HTMLResponse:
+    if by:
+        return _html("lessons_segments.html", insights.segments_page(_api(request), _cache(request), by, q))
     q.limit = min(q.limit, 20) if "limit" not in request.query_params else q.limit
-    return _html("lessons.html", pages.lessons_page(_api(request), _cache(request), q))
+    context = pages.lessons_page(_api(request), _cache(request), q)
+    return _html("lessons.html", {**context, "views": insights.SEGMENTS, "by": None})
 
 
 @router.get("/themes", response_class=HTMLResponse)
 def themes(request: Request, q: Filters) -> HTMLResponse:
-    return _html("themes.html", pages.themes_page(_api(request), _cache(request), q))
+    api, cache = _api(request), _cache(request)
+    context = pages.themes_page(api, cache, q)
+    chart = insights.theme_chart(api, cache, context["themes"], q.theme) if api.analysed else None
+    return _html("themes.html", {**context, "chart": chart})
 
 
 @router.get("/comments", response_class=HTMLResponse)

@@ -73,6 +73,36 @@ class Theme(BaseModel):
     last_seen: str | None = None
 
 
+class ThemePeriod(BaseModel):
+    rank: int
+    theme: str
+    name: str
+    period: str = Field(description="ISO date the day or week (Monday) starts, UTC")
+    bucket: str = Field(description="day or week")
+    comments: int = Field(description="what the audience wrote on the theme in that period (posts and replies)")
+    replies: int = Field(description="the replies among them (what /api/v1/comments lists)")
+
+
+class LessonSegment(BaseModel):
+    rank: int = Field(description="position in this list (segments largest first, lessons by score within each)")
+    segment: str = Field(description="a platform; returning or first-time; or a thread as platform:post_id")
+    segment_people: int = Field(description="audience people in the segment")
+    segment_rank: int = Field(description="the lesson's rank within its segment")
+    lesson: int
+    theme: str
+    name: str
+    title: str
+    people: int = Field(description="the segment's people who said it")
+    comments: int
+    share: float = Field(description="the segment's part of the lesson's people, 0 to 1")
+    dominant_intent: str | None = None
+    intents: dict[str, int] = {}
+    score: float = Field(description="the lesson score over the segment's members only")
+    platform: str | None = None
+    thread: str | None = Field(None, description="with by=post: the post's platform id")
+    post_text: str | None = None
+
+
 class Share(BaseModel):
     intent: str
     count: int
