@@ -101,3 +101,34 @@ def test_one_theme_over_time(site, watched):
     assert name in page.inner_text("#theme-trend figcaption")
     watched.shot("theme-over-time")
     assert watched.problems == []
+
+
+def test_sync_page_shows_the_last_error_of_an_account(demo_copy, watched):
+    import httpx as http
+
+    from sounding.api import Sounding
+    from sounding.connectors import AccountRef, RetryPolicy, open_connector
+    from sounding.connectors.sync import run_connector
+
+    api = Sounding(demo_copy)
+    secret = "EAAG-sync-page-secret-value"
+    aid = api.store.upsert_account("facebook", "104000000000001", "https://graph.example/v25.0", "file:fb")
+
+    def down(request):
+        raise http.ConnectError("connection refused", request=request)
+
+    connector = open_connector(AccountRef("facebook", "104000000000001", "https://graph.example/v25.0", secret),
+                               transport=http.MockTransport(down),
+                               policy=RetryPolicy(max_attempts=1, initial=0.001, maximum=0.001, budget=1))
+    assert not run_connector(api.store, aid, connector).complete
+    with serve(api) as served:
+        watched.page.goto(served.url + "/sync")
+        cell = watched.page.locator("td.sync-error").first
+        assert cell.locator(".badge").inner_text() in ("interrupted", "remote")
+        assert "network error" in cell.inner_text() and "ago" in cell.inner_text()
+        assert secret not in watched.page.content()
+        watched.shot("sync-error")
+        listed = http.get(served.url + "/api/v1/accounts?format=csv").text
+        assert "error_kind" in listed.splitlines()[0] and secret not in listed
+    assert watched.problems == []
+    api.close()

@@ -27,6 +27,7 @@ def lesson_segments(api: Sounding, cache: Cache, by: str, segments: int | None, 
         for i, row in enumerate(rows, 1):
             row["segment_rank"], row["rank"] = row["rank"], i
             row["segment"] = str(row["segment"])
+            row.update({"platform": None, "thread": None, "post_text": row.get("post_text")})  # one shape
             if by == "platform":
                 row["platform"] = row["segment"]
             elif by == "post":
