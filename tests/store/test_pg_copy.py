@@ -151,3 +151,23 @@ def test_a_value_only_the_store_refuses_sets_one_row_aside_from_a_copied_batch(t
         assert report.new["posts"] == 38 and "posts" in COPIED[True]
     finally:
         store.close()
+
+
+def test_a_large_import_defers_the_secondary_comment_indexes_on_postgresql_too(tmp_path, monkeypatch):
+    import sounding.store as store_module
+    from conftest import _postgres_database
+    from sqlalchemy import inspect
+
+    def names(store: Store) -> set[str]:
+        return {index["name"] for index in inspect(store.engine).get_indexes("comments")}
+
+    monkeypatch.setattr(store_module, "BULK_MIN_ROWS", 1)
+    seen: list[set[str]] = []
+    store = Store.open(_postgres_database())
+    try:
+        report = import_file(store, _write(tmp_path / "d.jsonl", _rows()), on_progress=lambda _: seen.append(names(store)))
+        assert report.rejected == 0 and report.new["comments"] == 240
+        assert seen and not seen[0] & set(store_module.DEFERRABLE_INDEXES)  # dropped while loading
+        assert set(store_module.DEFERRABLE_INDEXES) <= names(store)  # built again at the end
+    finally:
+        store.close()

@@ -117,7 +117,7 @@ class Post(Base):
     """A top-level post: ours, or an audience member's (e.g. a customer mentioning the brand)."""
 
     __tablename__ = "posts"
-    __table_args__ = (UniqueConstraint("platform", "platform_id"),)
+    __table_args__ = (UniqueConstraint("platform", "platform_id"), Index("ix_posts_created", "created_at", "id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
     platform_id: Mapped[str] = mapped_column(String(255))
@@ -140,6 +140,7 @@ class Comment(Base):
         UniqueConstraint("platform", "platform_id"),
         Index("ix_comments_post", "post_id"),
         Index("ix_comments_parent", "parent_comment_id"),
+        Index("ix_comments_created", "created_at", "id"),  # pages in time order (keyset on created_at, id)
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
