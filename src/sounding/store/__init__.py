@@ -27,9 +27,10 @@ from sounding.store.writer import RecordWriter, WriteResult, dialect_insert
 
 __all__ = ["Store", "WriteResult", "models"]
 
-#: Secondary comment indexes a large import (SQLite or PostgreSQL) drops and builds once at the end (one sorted
+#: Secondary comment and snapshot indexes a large import (SQLite or PostgreSQL) drops and builds once at the end (one sorted
 #: pass) instead of updating them row by row; the natural-key indexes the writer needs stay.
-DEFERRABLE_INDEXES = ("ix_comments_post", "ix_comments_parent", "ix_comments_text_hash", "ix_comments_created")
+DEFERRABLE_INDEXES = ("ix_comments_post", "ix_comments_parent", "ix_comments_text_hash", "ix_comments_created",
+                      "ix_reaction_snapshots_post", "ix_reaction_snapshots_comment")
 #: Deferring pays off only for imports at least this large and at least as large as the table.
 BULK_MIN_ROWS = 100_000
 #: ``meta`` key naming the process that dropped the deferrable indexes (only it rebuilds them)
@@ -40,7 +41,8 @@ FOREIGN_OWNER_TTL = timedelta(hours=24)
 
 def _deferrable_indexes() -> list:
     wanted = set(DEFERRABLE_INDEXES)
-    return [index for index in models.Comment.__table__.indexes if index.name in wanted]
+    tables = (models.Comment.__table__, models.ReactionSnapshot.__table__)
+    return [index for table in tables for index in table.indexes if index.name in wanted]
 
 
 def _me() -> str:
