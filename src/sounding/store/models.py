@@ -135,7 +135,11 @@ class Post(Base):
     """A top-level post: ours, or an audience member's (e.g. a customer mentioning the brand)."""
 
     __tablename__ = "posts"
-    __table_args__ = (UniqueConstraint("platform", "platform_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "platform_id"),
+        Index("ix_posts_created", "created_at", "id"),
+        Index("ix_posts_platform_id", "platform_id"),  # a thread named by its platform id alone
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
     platform_id: Mapped[str] = mapped_column(String(255))
@@ -158,6 +162,7 @@ class Comment(Base):
         UniqueConstraint("platform", "platform_id"),
         Index("ix_comments_post", "post_id"),
         Index("ix_comments_parent", "parent_comment_id"),
+        Index("ix_comments_created", "created_at", "id"),  # pages in time order (keyset on created_at, id)
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -177,7 +182,11 @@ class ReactionSnapshot(Base):
     """Counts of a post (or comment) at one moment; a series of them is a growth curve."""
 
     __tablename__ = "reaction_snapshots"
-    __table_args__ = (UniqueConstraint("platform", "target_id", "taken_at"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "target_id", "taken_at"),
+        Index("ix_reaction_snapshots_post", "post_id", "taken_at"),  # a thread's latest counts
+        Index("ix_reaction_snapshots_comment", "comment_id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str] = mapped_column(String(255))  # platform id of the post or comment
