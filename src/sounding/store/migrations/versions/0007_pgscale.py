@@ -9,8 +9,8 @@ Revises: 0005
 from alembic import op
 
 
-revision = '0006_pgscale'
-down_revision = '0005'
+revision = '0007_pgscale'
+down_revision = '0006_webfeat'
 branch_labels = None
 depends_on = None
 
