@@ -217,7 +217,7 @@ def _linked_lessons(conn, links) -> list[dict[str, Any]]:
     shows its survivor (``merged_from`` names the theme it was linked to)."""
     live = survivors(conn, (r.theme_id for r in links if r.theme_id is not None))
     found = {r.theme_id: r for r in conn.execute(
-        select(Theme.id.label("theme_id"), Theme.name, Lesson.id.label("lesson"), Lesson.title)
+        select(Theme.id.label("theme_id"), Theme.key, Theme.name, Lesson.id.label("lesson"), Lesson.title)
         .outerjoin(Lesson, Lesson.theme_id == Theme.id).where(Theme.id.in_(set(live.values()))))}
     out: dict[int, dict[str, Any]] = {}
     for r in links:
@@ -227,7 +227,8 @@ def _linked_lessons(conn, links) -> list[dict[str, Any]]:
         now = found.get(theme)
         merged = theme != r.theme_id
         entry = out.setdefault(theme, {
-            "lesson": now.lesson if now else None, "theme": theme, "theme_name": now.name if now else None,
+            "lesson": now.lesson if now else None, "theme": theme, "theme_key": now.key if now else None,
+            "theme_name": now.name if now else None,
             "title": (now.title if merged and now and now.lesson else r.lesson_title), "merged_from": [],
         })
         if merged:
