@@ -191,9 +191,8 @@ def test_clear_errors(overlap):
         assert len(conn.execute(select(LessonMerge.id)).all()) == 1  # the refused merges left nothing behind
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the CLI is the same on both stores
 def test_cli_merge_unmerge_and_one_line_errors(overlap, store_url):
-    if not store_url.startswith("sqlite"):
-        pytest.skip("the CLI is the same on both stores; once is enough")
     import json
 
     from typer.testing import CliRunner
