@@ -168,6 +168,19 @@ def test_chained_merges_undo_in_any_order(overlap):
     assert _members(api.store) == members and _lessons(api.store) == before
 
 
+def test_forgetting_someone_in_a_merged_lesson_leaves_no_hash_to_give_back(overlap):
+    from sounding.store.models import LessonMergeMember
+
+    api, dark, login, _ = overlap
+    api.act.merge_lesson(login, dark)
+    api.act.forget("mastodon:eli")
+    with api.store.engine.connect() as conn:
+        kept = set(conn.execute(select(LessonMergeMember.text_hash)).scalars())
+    assert len(kept) == 3  # fay, gus, ben's login comment; eli's is gone with her
+    api.act.unmerge_lesson(login)
+    assert _lessons(api.store)[login][3]["people"] == 3 and _lessons(api.store)[dark][3]["people"] == 4
+
+
 def test_clear_errors(overlap):
     api, dark, login, _ = overlap
     with pytest.raises(NotFoundError, match="no lesson 999"):

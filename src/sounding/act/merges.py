@@ -69,7 +69,7 @@ def _live(conn, lesson_id: int, role: str, source_theme: int | None = None):
         raise ConflictError(f"lesson {lesson_id} is already merged into lesson {now} "
                             f"(undo it with `sounding lesson unmerge {lesson_id}`)")
     if source_theme is not None and survivors(conn, [merged.source_theme_id])[merged.source_theme_id] == source_theme:
-        raise ConflictError(f"lesson {lesson_id} is merged into the lesson being merged: that would make a cycle")
+        raise ConflictError(f"lesson {lesson_id} is merged into lesson {now}: merging {now} into it would make a cycle")
     raise ConflictError(f"lesson {lesson_id} is merged into lesson {now}; merge into lesson {now} instead")
 
 

@@ -134,16 +134,17 @@ def decision_impact(
 
 
 def _print_merge(m: dict[str, Any]) -> None:
-    when = f"{m['merged_at']:%Y-%m-%d %H:%M}" + (f" by {safe(m['merged_by'])}" if m["merged_by"] else "")
+    who = f" by {safe(m['merged_by'])}" if m["merged_by"] else ""
     note = f": {safe(m['note'])}" if m["note"] else ""
     console.print(f"[bold]lesson {m['lesson']}[/] → lesson {m['survivor'] or m['into']}  "
                   f"[dim]{'merged' if m['active'] else 'unmerged'}[/]  {safe(m['title'] or '')}")
-    console.print(f"   [dim]{when} merged{note}[/]")
+    console.print(f"   [dim]merged {m['merged_at']:%Y-%m-%d %H:%M}{who}{note}[/]")
     if not m["active"]:
         who = f" by {safe(m['unmerged_by'])}" if m["unmerged_by"] else ""
-        again = f"; it is lesson {m['lesson_now']} again" if m["lesson_now"] else ""
+        again = "" if not m["lesson_now"] else f"; it is lesson {m['lesson_now']} " + (
+            "again" if m["lesson_now"] == m["lesson"] else f"now (number {m['lesson']} was taken meanwhile)")
         note = f": {safe(m['unmerge_note'])}" if m["unmerge_note"] else ""
-        console.print(f"   [dim]{m['unmerged_at']:%Y-%m-%d %H:%M} unmerged{who}{note}{again}[/]")
+        console.print(f"   [dim]unmerged {m['unmerged_at']:%Y-%m-%d %H:%M}{who}{note}{again}[/]")
     elif m["survivor_title"]:
         console.print(f"   now: {safe(m['survivor_title'])}")
 
