@@ -318,11 +318,6 @@ class Sounding:
 
         return dashboard.polls(self.store)
 
-    def decisions(self) -> list[dict]:
-        from sounding import dashboard
-
-        return dashboard.decisions(self.store)
-
     def sync_status(self) -> list[dict]:
         from sounding import dashboard
 

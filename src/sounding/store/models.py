@@ -315,6 +315,36 @@ class DecisionLink(Base):
     lesson_title: Mapped[str | None] = mapped_column(Text)
 
 
+class LessonMerge(Base):
+    """A lesson merged into another by hand: who, when, and (once undone) who undid it when.
+
+    The merged lesson's theme points to the survivor (``Theme.merged_into``) and its members moved
+    there; :class:`LessonMergeMember` keeps which ones, so an unmerge hands back exactly those.
+    """
+
+    __tablename__ = "lesson_merges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"))
+    into_theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"))
+    source_lesson_id: Mapped[int] = mapped_column(Integer, index=True)
+    into_lesson_id: Mapped[int] = mapped_column(Integer)
+    source_title: Mapped[str | None] = mapped_column(Text)
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    merged_by: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text)
+    unmerged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    unmerged_by: Mapped[str | None] = mapped_column(String(255))
+    unmerge_note: Mapped[str | None] = mapped_column(Text)
+
+
+class LessonMergeMember(Base):
+    """One text a merged lesson handed to its survivor (kept while the merge stands)."""
+
+    __tablename__ = "lesson_merge_members"
+    merge_id: Mapped[int] = mapped_column(ForeignKey("lesson_merges.id"), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
 class ContactOptOut(Base):
     """A person (by pseudonym) who asked not to be contacted; "you asked, we did" skips them."""
 

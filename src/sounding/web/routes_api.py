@@ -233,10 +233,10 @@ def experiments(request: Request, q: Filters, format: Format = "page", sort: ByR
 
 @router.get("/decisions", response_model=schemas.Page[schemas.Decision], responses=EXPORT)
 def decisions(request: Request, q: Filters, format: Format = "page", sort: ByRank = "rank"):
-    """What we decided to do about what we heard, newest first."""
+    """What we decided to do about what we heard, newest first, with the status history and linked lessons."""
     api, _ = _ctx(request)
     q.sort = sort
-    return respond("decisions", _small(api.decisions, ("title", "description")), q, format)
+    return respond("decisions", _small(api.act.decisions, ("title", "description")), q, format)
 
 
 @router.get("/timeline", response_model=schemas.Page[schemas.Period], responses=EXPORT)

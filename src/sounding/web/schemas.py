@@ -203,15 +203,38 @@ class Experiment(BaseModel):
     problem: str | None = None
 
 
+class DecisionEvent(BaseModel):
+    status: str = Field(description="planned, started, shipped or declined")
+    at: datetime
+    author: str | None = None
+    note: str | None = Field(None, description="the public note (used in the replies that tell people)")
+
+
+class DecisionLesson(BaseModel):
+    lesson: int | None = Field(None, description="the lesson's number now; null when it is no lesson any more")
+    theme: int
+    theme_key: str | None = None
+    theme_name: str | None = None
+    title: str | None = None
+    merged_from: list[int] = Field([], description="themes linked to the decision that were merged into this one")
+
+
 class Decision(BaseModel):
     rank: int
     id: int
     title: str
     description: str | None = None
-    lesson_id: int | None = None
-    quotes: list[Any] = []
+    status: str = Field(description="planned, started, shipped or declined")
+    author: str | None = None
     decided_at: datetime
     shipped_at: datetime | None = None
+    events: list[DecisionEvent] = Field(description="the status history, oldest first")
+    lessons: list[DecisionLesson]
+    comments: list[int] = Field(description="store ids of the comments linked one by one")
+    people: int = Field(description="distinct people behind the decision")
+    evidence: int
+    threads: int
+    platforms: list[str]
 
 
 class Period(BaseModel):
