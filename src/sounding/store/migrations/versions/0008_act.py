@@ -7,8 +7,8 @@ Revises: 0005
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0006_act'
-down_revision = '0005'
+revision = '0008_act'
+down_revision = '0007_pgscale'
 branch_labels = None
 depends_on = None
 
