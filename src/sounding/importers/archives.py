@@ -98,6 +98,8 @@ def _int(value: Any) -> int | None:
 class XTweetsJs:
     name = "x-archive"
     description = "X archive data/tweets.js (window.YTD.tweets.part0 = [...]): our posts and replies"
+    note = ("X archive: our posts and replies only; a reply to someone else's post is set aside unless that post "
+            "is stored; the audience's replies come through `sounding connect x`")
 
     def matches(self, path: Path) -> bool:
         return bool(X_FILE.match(path.name))
@@ -127,6 +129,7 @@ class XTweetsJs:
 class TikTokUserData:
     name = "tiktok-archive"
     description = "TikTok user_data.json (Download your data, JSON): our videos with likes"
+    note = "TikTok archive: our videos with likes only, no comments; comments come from a comment export (--preset)"
 
     def matches(self, path: Path) -> bool:
         return path.name in TIKTOK_FILES
