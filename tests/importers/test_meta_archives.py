@@ -71,7 +71,8 @@ def test_instagram_posts_and_our_comments(tmp_path):
                    ("Love this collab 😍", 1, "archive-posts-of:partner.shop", 0)]
     # the author is the username from personal_information.json (stored only as a pseudonym)
     authors = {(type(r.record).__name__, r.record.author) for r in detect(comments).rows(comments) if r.record}
-    assert authors == {("CommentRecord", "brand.studio"), ("PostRecord", "brand.studio"), ("PostRecord", "partner.shop")}
+    assert authors == {("CommentRecord", "brand.studio"), ("PostRecord", "brand.studio"),
+                       ("PostRecord", "partner.shop")}
     again = imported(db, comments)  # stable ids: nothing new the second time
     assert again["new"]["comments"] == again["new"]["posts"] == 0
 
@@ -107,7 +108,8 @@ def test_facebook_posts_and_comments(tmp_path):
         "Our new shop opens Saturday – what should we stock first?", "Smørrebrød Friday 🥪 at the shop"]
     report = imported(db, comments)
     assert (report["new"]["posts"], report["new"]["comments"], report["rejected"]) == (1, 1, 1)
-    assert rows(db, "select c.text, c.ours, p.platform_id, p.ours from comments c join posts p on p.id = c.post_id") == [
+    got = rows(db, "select c.text, c.ours, p.platform_id, p.ours from comments c join posts p on p.id = c.post_id")
+    assert got == [
         ("Thanks Jörg, we'll have oat milk too!", 1, "archive-commented-posts", 0)]
 
 

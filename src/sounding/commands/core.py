@@ -75,7 +75,9 @@ def import_command(
         from sounding.importers.spreadsheet import Sheet, mapping_for
 
         if format not in (None, Sheet.name):
-            raise UsageError(f"--map, --preset, --platform, --post and --ours read comment spreadsheets; drop --format {format}")
+            raise UsageError(
+                f"--map, --preset, --platform, --post and --ours read comment spreadsheets; drop --format {format}"
+            )
         chosen = Sheet(mapping_for(map_, preset, platform, post, ours))
     api = open_api(ctx)
     with progress() as bar:

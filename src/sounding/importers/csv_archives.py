@@ -116,7 +116,8 @@ class YouTubeTakeout:
         return _has(names, YT_COMMENTS) or _has(names, YT_VIDEOS)
 
     def rows(self, path: Path) -> Iterator[Row]:
-        build: Callable[[dict[str, str]], Record] = self._comment if _has(header_names(path), YT_COMMENTS) else self._video
+        comments = _has(header_names(path), YT_COMMENTS)
+        build: Callable[[dict[str, str]], Record] = self._comment if comments else self._video
         yield from csv_rows(path, build)
 
     @staticmethod
@@ -142,5 +143,5 @@ class YouTubeTakeout:
             raise RowError("no Video ID or Channel ID")
         when = _field(fields, "video publish timestamp") or _field(fields, "video create timestamp")
         text = youtube.post_text(fields.get("video title (original)") or "", fields.get("video description (original)"))
-        return PostRecord(platform="youtube", id=video, author=channel, text=_body(text),
-                          created_at=parse_time(when, "Video Publish Timestamp"), url=youtube.video_url(video), ours=True)
+        return PostRecord(platform="youtube", id=video, author=channel, text=_body(text), url=youtube.video_url(video),
+                          created_at=parse_time(when, "Video Publish Timestamp"), ours=True)

@@ -228,8 +228,8 @@ class FacebookArchive:
         text = _text("\n\n".join(str(p) for p in parts)).strip()
         if not text:
             return None  # a shared link, a check-in or a photo without words of ours
-        return [PostRecord(platform="facebook", id=archive_id("post", int(when.timestamp()), text), author=ARCHIVE_OWNER,
-                           text=text, created_at=when, ours=True)]
+        post_id = archive_id("post", int(when.timestamp()), text)
+        return [PostRecord(platform="facebook", id=post_id, author=ARCHIVE_OWNER, text=text, created_at=when, ours=True)]
 
     @staticmethod
     def _comment(item: Any, stand_ins: _StandIns) -> list[Record] | None:
