@@ -128,3 +128,22 @@ def test_cli_prints_the_note_once(tmp_path):
     files = [str(root / IG / "content" / "posts_1.json"), str(root / IG / "comments" / "post_comments_1.json")]
     result = run(tmp_path / "s.db", "import", *files)
     assert result.output.count("note: Instagram archive") == 1 and "Traceback" not in result.output
+
+
+def test_detection_needs_the_name_and_the_shape(tmp_path):
+    other = tmp_path / "comments.json"  # a name Facebook uses, holding something else
+    other.write_text('{"comments": [{"body": "hi"}]}')
+    posts = tmp_path / "posts_1.json"
+    posts.write_text('[{"id": 1, "body": "not an Instagram post"}]')
+    for path in (other, posts):
+        result = run(tmp_path / "s.db", "import", str(path))
+        assert result.exit_code == 2 and "cannot tell the format" in result.output
+    # named by --format, a file of another layout is one located reject, never a silent nothing
+    report = json.loads(run(tmp_path / "s.db", "import", str(other), "--format", "facebook-archive",
+                            "--json").stdout)[0]
+    assert report["read"] == 1 and report["rejected"] == 1
+    assert report["first_rejects"][0]["error"].startswith("comments.json holds no items under 'comments_v2'")
+    empty = tmp_path / "threads_and_replies.json"
+    empty.write_text('{"text_post_app_text_posts": []}')
+    report = json.loads(run(tmp_path / "s.db", "import", str(empty), "--json").stdout)[0]
+    assert (report["format"], report["read"], report["rejected"]) == ("threads-archive", 0, 0)

@@ -219,3 +219,16 @@ def test_a_comment_csv_without_map_is_one_line_naming_its_columns(tmp_path):
     assert report["new"]["comments"] == 1 and report["rejected"] == 0
     mixed = run(tmp_path / "s.db", "import", str(path), "--format", "jsonl", "--map", "text=Comment")
     assert mixed.exit_code == UsageError.exit_code and "drop --format jsonl" in mixed.output
+
+
+def test_a_workbook_without_map_names_its_columns_too(tmp_path):
+    path = tmp_path / "export.xlsx"
+    book = Workbook()
+    book.active.append(["Export of comments"])
+    book.active.append(["User", "Message", "Timestamp"])
+    book.active.append(["ann", "hi", datetime(2026, 11, 2, 9, 0)])
+    book.save(path)
+    result = run(tmp_path / "s.db", "import", str(path))
+    assert result.exit_code == InputError.exit_code and "Traceback" not in result.output
+    assert ("export.xlsx: not a known comment-export layout; its columns are 'User', 'Message', 'Timestamp'; "
+            "map them with --map text=Message,author=User,created_at=Timestamp" in result.output)  # not the title

@@ -132,7 +132,8 @@ class YouTubeTakeout:
         return CommentRecord(
             platform="youtube", id=comment_id, parent_id=parent, author=channel,
             text=_body(youtube.takeout_text(fields.get("comment text") or "")),
-            created_at=parse_time(_field(fields, "comment create timestamp"), "Comment Create Timestamp"),
+            created_at=youtube.whole_seconds(
+                parse_time(_field(fields, "comment create timestamp"), "Comment Create Timestamp")),
             url=youtube.comment_url(video or None, comment_id), ours=True,
         )
 
@@ -144,4 +145,4 @@ class YouTubeTakeout:
         when = _field(fields, "video publish timestamp") or _field(fields, "video create timestamp")
         text = youtube.post_text(fields.get("video title (original)") or "", fields.get("video description (original)"))
         return PostRecord(platform="youtube", id=video, author=channel, text=_body(text), url=youtube.video_url(video),
-                          created_at=parse_time(when, "Video Publish Timestamp"), ours=True)
+                          created_at=youtube.whole_seconds(parse_time(when, "Video Publish Timestamp")), ours=True)

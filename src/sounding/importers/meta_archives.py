@@ -68,6 +68,16 @@ def _items(path: Path, prefix: str, build: Build) -> Iterator[Row]:
                     yield Row(number, "", record=record)
         except ijson.JSONError as exc:
             yield Row(number + 1, "", error=f"{path.name} is not valid JSON after item {number}: {exc}")
+            return
+    if number == 0 and not _empty(path):
+        yield Row(1, "", error=f"{path.name} holds no items under {prefix.removesuffix('.item') or 'its top list'!r}: "
+                              "not this archive's layout (see docs/sources.md), or --format names another file")
+
+
+def _empty(path: Path) -> bool:
+    """An archive file whose one list is empty (``[]`` or ``{"key": []}``): nothing to read, no error."""
+    head = "".join(_head(path, 65_536).split())
+    return head in ("", "[]") or (head.startswith("{") and head.endswith(":[]}") and head.count(":") == 1)
 
 
 def _text(value: Any) -> str:

@@ -80,7 +80,9 @@ def map_hint(columns: list[str]) -> str:
     (``COLUMN`` where no name fits) and the presets; for the one-line error of an unmapped sheet."""
     parts, used = [], set()
     for name, words in _GUESSES.items():
-        found = next((c for w in words for c in columns if c not in used and w in c.casefold()), None)
+        free = [c for c in columns if c not in used]
+        found = next((c for w in words for c in free if c.casefold() == w), None) or next(
+            (c for w in words for c in free if w in c.casefold()), None)  # "Comment" before "Comment ID"
         if found is not None:
             used.add(found)
         parts.append(f"{name}={found if found is not None and ',' not in found else 'COLUMN'}")

@@ -135,7 +135,7 @@ class Sheet:
             first = _first_rows(path, 20)
             preset = detect_preset(first)
             if preset is None:
-                columns = next(([c for c in row if c] for row in first if any(row)), [])
+                columns = max(([c for c in row if c] for row in first), key=len, default=[])  # the header: widest first
                 raise InputError(f"{path.name}: not a known comment-export layout; {map_hint(columns)}")
             mapping = preset.mapping()
         yield from _records(path, table, mapping)

@@ -2,3 +2,11 @@
 same platform map ids, authors, texts and times through these functions, so the same post reached
 through either door is the same row. Pure functions, no client libraries (importing is cheap).
 """
+
+from datetime import datetime
+
+
+def whole_seconds(value: datetime) -> datetime:
+    """APIs give times in whole seconds, some exports with fractions (Mastodon's API milliseconds
+    against ``published``; YouTube's Takeout microseconds): both doors keep whole seconds."""
+    return value.replace(microsecond=0)

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import json
 
+from sounding.platforms import whole_seconds
+
+__all__ = ["comment_url", "post_text", "takeout_text", "video_url", "whole_seconds"]
+
 WATCH = "https://www.youtube.com/watch?v="
 
 
