@@ -119,7 +119,9 @@ def test_a_damaged_archive_file_keeps_what_came_before(tmp_path):
     path.write_text(json.dumps(good)[:-1] + ', {"media": [')  # cut off inside the second item
     report = imported(tmp_path / "s.db", path)
     assert report["new"]["posts"] == 1 and report["rejected"] == 1
-    assert report["first_rejects"][0]["error"].startswith("posts_1.json is not valid JSON after item 1")
+    assert report["first_rejects"][0]["error"].startswith("posts_1.json is not valid JSON after item 1 (")
+    assert report["first_rejects"][0]["error"].endswith("); the rest of the file is not read")
+    assert "\n" not in report["first_rejects"][0]["error"]
 
 
 def test_cli_prints_the_note_once(tmp_path):
@@ -147,3 +149,18 @@ def test_detection_needs_the_name_and_the_shape(tmp_path):
     empty.write_text('{"text_post_app_text_posts": []}')
     report = json.loads(run(tmp_path / "s.db", "import", str(empty), "--json").stdout)[0]
     assert (report["format"], report["read"], report["rejected"]) == ("threads-archive", 0, 0)
+
+
+def test_instagram_reels_and_reel_comments(tmp_path):
+    reels, comments = tmp_path / "reels.json", tmp_path / "reels_comments.json"
+    reels.write_text(json.dumps({"ig_reels_media": [{"media": [
+        {"uri": "media/reels/202610/1.mp4", "creation_timestamp": 1792400000, "title": "Behind the scenes \u00e2\u009c\u0082"}]}]}))
+    comments.write_text(json.dumps({"comments_reels_comments": [{"string_map_data": {
+        "Comment": {"value": "Thank you \u00f0\u009f\u0099\u008f"}, "Media Owner": {"value": "fan.page"},
+        "Time": {"timestamp": 1792500000}}}]}))
+    assert detect(reels).name == detect(comments).name == "instagram-archive"
+    db = tmp_path / "s.db"
+    assert imported(db, reels)["new"]["posts"] == 1
+    assert imported(db, comments)["new"] == {"posts": 1, "comments": 1, "reactions": 0, "polls": 0}
+    assert rows(db, "select text from posts where text != ''") == [("Behind the scenes ✂",)]
+    assert rows(db, "select text, ours from comments") == [("Thank you 🙏", 1)]

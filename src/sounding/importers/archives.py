@@ -30,7 +30,7 @@ from typing import Any, BinaryIO
 
 import ijson
 
-from sounding.importers.base import MAX_TEXT, Row, RowError
+from sounding.importers.base import MAX_TEXT, Row, RowError, json_error
 from sounding.importers.generic import open_binary
 from sounding.records import CommentRecord, PostRecord
 
@@ -123,7 +123,7 @@ class XTweetsJs:
                     if record is not None:
                         yield Row(number, "", record=record)
             except ijson.JSONError as exc:
-                yield Row(number + 1, "", error=f"tweets.js is not valid JSON after item {number}: {exc}")
+                yield Row(number + 1, "", error=f"tweets.js is not valid JSON after item {number}: {json_error(exc)}")
 
 
 class TikTokUserData:
@@ -147,7 +147,7 @@ class TikTokUserData:
                         except RowError as exc:
                             yield Row(number, json.dumps(video, default=str)[:10_000], error=f"video {number}: {exc}")
                 except ijson.JSONError as exc:
-                    yield Row(0, "", error=f"user_data.json is not valid JSON: {exc}")
+                    yield Row(0, "", error=f"user_data.json is not valid JSON: {json_error(exc)}")
                     return
             if found:
                 return

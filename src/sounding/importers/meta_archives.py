@@ -35,7 +35,7 @@ from typing import Any
 
 import ijson
 
-from sounding.importers.base import MAX_ID, MAX_TEXT, Row, RowError
+from sounding.importers.base import MAX_ID, MAX_TEXT, Row, RowError, json_error
 from sounding.importers.generic import open_binary
 from sounding.platforms.meta import ARCHIVE_OWNER, archive_id, repair, seconds
 from sounding.records import CommentRecord, PostRecord, Record
@@ -67,7 +67,8 @@ def _items(path: Path, prefix: str, build: Build) -> Iterator[Row]:
                 for record in records or ():
                     yield Row(number, "", record=record)
         except ijson.JSONError as exc:
-            yield Row(number + 1, "", error=f"{path.name} is not valid JSON after item {number}: {exc}")
+            yield Row(number + 1, "", error=f"{path.name} is not valid JSON after item {number} ({json_error(exc)}); "
+                                            "the rest of the file is not read")
             return
     if number == 0 and not _empty(path):
         yield Row(1, "", error=f"{path.name} holds no items under {prefix.removesuffix('.item') or 'its top list'!r}: "
