@@ -22,8 +22,8 @@ from pathlib import Path
 
 from sounding.importers.base import MAX_ID, MAX_TEXT, Row, RowError, parse_time
 from sounding.importers.generic import csv_rows, header_names
-from sounding.platforms import linkedin, youtube
-from sounding.platforms.meta import ARCHIVE_OWNER, archive_id
+from sounding.platforms import archive_id, linkedin, youtube
+from sounding.platforms.meta import ARCHIVE_OWNER
 from sounding.records import CommentRecord, PostRecord, Record
 
 UNKNOWN = "[unknown]"

@@ -2,7 +2,7 @@
 
 These archives hold what the account itself wrote, never the audience's comments (those come in
 through ``sounding connect instagram|facebook``). They carry no Graph API ids, so their rows get
-ids of their own (:func:`sounding.platforms.meta.archive_id`) and do not meet the rows a sync
+ids of their own (:func:`sounding.platforms.archive_id`) and do not meet the rows a sync
 stores for the same post. Text is Meta's latin-1-escaped UTF-8 and is repaired; times are seconds.
 
 * **Instagram** ``your_instagram_activity/content/posts_1.json`` (older: ``media/posts_1.json``):
@@ -37,7 +37,8 @@ import ijson
 
 from sounding.importers.base import MAX_ID, MAX_TEXT, Row, RowError, json_error
 from sounding.importers.generic import open_binary
-from sounding.platforms.meta import ARCHIVE_OWNER, archive_id, repair, seconds
+from sounding.platforms import archive_id
+from sounding.platforms.meta import ARCHIVE_OWNER, repair, seconds
 from sounding.records import CommentRecord, PostRecord, Record
 
 UNKNOWN = "[unknown]"

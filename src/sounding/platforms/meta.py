@@ -4,12 +4,11 @@ Meta writes every string of these files as UTF-8 bytes each escaped as one chara
 (``"caf\\u00c3\\u00a9"`` for ``café``), so JSON decoding gives latin-1 mojibake; :func:`repair`
 turns it back. Times are Unix seconds. The archives carry no Graph API ids (a post is named by
 its media file, a comment by nothing), so archive rows get stable ids of their own
-(:func:`archive_id`) and cannot meet the rows ``sounding sync`` stores for the same post.
+(:func:`sounding.platforms.archive_id`) and cannot meet the rows ``sounding sync`` stores for the same post.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,8 +40,3 @@ def seconds(value: Any) -> datetime | None:
     except (OverflowError, OSError, ValueError):
         return None
 
-
-def archive_id(kind: str, *parts: object) -> str:
-    """A stable id for an archive item that has none: the same item imported again is the same row."""
-    digest = hashlib.sha1("\0".join(str(p) for p in parts).encode("utf-8", "surrogatepass")).hexdigest()
-    return f"archive-{kind}-{digest[:20]}"
