@@ -14,6 +14,7 @@ import pandas as pd
 from sounding.analysis import threads, views
 from sounding.errors import NotReadyError, UsageError
 from sounding.importers import ImportReport, import_file, import_files
+from sounding.importers.base import Format
 from sounding.store import Store
 
 
@@ -29,7 +30,7 @@ class Sounding:
     def import_file(
         self,
         path: str | Path,
-        format: str | None = None,
+        format: str | Format | None = None,
         rejects: str | Path | None = None,
         on_progress: Callable[[int], None] | None = None,
         force: bool = False,
@@ -39,7 +40,7 @@ class Sounding:
     def import_files(
         self,
         paths: list[str | Path],
-        format: str | None = None,
+        format: str | Format | None = None,
         rejects: str | Path | None = None,
         force: bool = False,
         on_progress: Callable[[Path, int], None] | None = None,
