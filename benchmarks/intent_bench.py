@@ -7,12 +7,13 @@ Systems, all in the same run on the same texts:
   on all of ARdoc). On ARdoc itself those heads saw every sentence, so "before" there is the same
   recipe retrained on ARdoc's training split only.
 * **after**: the shipped heads of this tree (trained on the training splits of ARdoc, TAC, the
-  VLC/Firefox forum sentences and Banking77 silver labels: training/train_heads.py INTENT_SETS).
+  VLC/Firefox forum sentences, Banking77 train silver labels and the URR app reviews:
+  training/train_heads.py INTENT_SETS).
 * **anchor**: VADER 3.3.2 plus rules, what one writes in ten minutes: "?" or a question word
   first -> question; should/please/add/"would be nice"/wish/suggest -> suggestion; VADER compound
   <= -0.05 -> problem; >= 0.05 -> praise; else other.
 
-Test data is never trained on: for the four training sets, their held-out split (common.held_out:
+Test data is never trained on: for the five training sets, their held-out split (common.held_out:
 a fixed 25 % chosen by a hash of the text); the other sets are never used for training (their
 licences do not allow shipping derived weights) and are used whole. Each set's labels are mapped
 as its README says; our five labels are folded into the set's classes (e.g. praise -> other).
@@ -55,6 +56,7 @@ SETS = {
     "forum": (C.forum_sentences, FOUR, {"praise": "other"}, True),
     "tac": (C.tac, ["question", "suggestion", "other"], {"praise": "other", "problem": "other"}, True),
     "banking_silver": (C.banking_silver, ["question", "problem"], {}, True),
+    "urr": (C.urr_reviews, ["problem", "other"], {"question": "other", "suggestion": "other", "praise": "other"}, True),
     "complaints": (C.complaints, ["problem", "not_problem"],
                    {"question": "not_problem", "suggestion": "not_problem", "praise": "not_problem", "other": "not_problem"},
                    False),

@@ -18,6 +18,7 @@ jobs = [
     ("tac", lambda: C.tac()[0]),
     ("forum", lambda: C.forum_sentences()[0]),
     ("banking_silver", lambda: C.banking_silver()[0]),
+    ("urr", lambda: C.urr_reviews()[0]),
     ("complaints", lambda: C.complaints()[0]),
     ("semeval_a", lambda: C.semeval_suggestions("A")[0]),
     ("semeval_b", lambda: C.semeval_suggestions("B")[0]),

@@ -288,8 +288,8 @@ _FAILURE = re.compile(
     r"|swallowed|compromised|unable|won't|didn't|hasn't|haven't|isn't|doesn't|can't|cannot)\b|n't\b", re.I)
 
 
-def banking_silver(limit: int = 2500) -> tuple[list[str], list[str]]:
-    """Banking77 train queries as question / problem silver labels (seeded sample of ``limit``)."""
+def banking_silver(limit: int | None = 2500) -> tuple[list[str], list[str]]:
+    """Banking77 train queries as question / problem silver labels (seeded sample of ``limit``; None: all)."""
     pairs = []
     with open(DATA / "banking77" / "train.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
@@ -300,9 +300,25 @@ def banking_silver(limit: int = 2500) -> tuple[list[str], list[str]]:
             elif _QUESTION_FORM.search(text):
                 pairs.append((text, "question"))
     texts, labels = _dedupe(pairs)
+    if limit is None:
+        return texts, labels
     rng = np.random.default_rng(SEED)
     idx = np.sort(rng.permutation(len(texts))[:limit])
     return [texts[i] for i in idx], [labels[i] for i in idx]
+
+
+def urr_reviews() -> tuple[list[str], list[str]]:
+    """URR golden set app reviews (MIT): a review with the manual label ERROR is a problem; one whose only
+    manual label is OTHER and that has 4-5 stars (mostly praise) is other; the rest (mixed topics) is dropped."""
+    pairs = []
+    with open(DATA / "urr-app-reviews" / "golden_set.csv", encoding="latin-1", newline="") as fh:
+        for row in csv.DictReader(fh):
+            labs = {row[k].strip() for k in ("class1", "class2", "class3", "class4", "class5") if row[k].strip()}
+            if "ERROR" in labs:
+                pairs.append((row["reviewText"].strip(), "problem"))
+            elif labs == {"OTHER"} and row["ratingStars"].strip() in ("4", "5"):
+                pairs.append((row["reviewText"].strip(), "other"))
+    return _dedupe(pairs)
 
 
 def held_out(texts: list[str], share: float = 0.25) -> np.ndarray:

@@ -82,7 +82,7 @@ def fit_head(prep: Prepared, labels, *, C_reg=1.0, emb_scale=1.0, cue_scale=1.0,
 def predict_proba(head: dict, prep: Prepared) -> np.ndarray:
     X = K.assemble_features(prep.counts, prep.cues, prep.emb, head["idf"], float(head["emb_scale"]), float(head["cue_scale"]),
                             int(head.get("n_cues", K.N_BASE_CUES)))
-    z = np.asarray(X[:, head["cols"]] @ head["coef"].T) + head["intercept"]
+    z = np.asarray(X[:, head["cols"]] @ head["coef"].T) + head["intercept"] + head.get("bias", 0.0)
     z -= z.max(axis=1, keepdims=True)
     p = np.exp(z)
     return p / p.sum(axis=1, keepdims=True)

@@ -40,8 +40,16 @@ INTENT_PARAMS = {"C_reg": 2.0, "emb_scale": 1.0, "cue_scale": 1.0}
 # Weight per set multiplies the balanced class weights (TAC's 5,500 "other" tweets would drown the rest).
 # Chosen among 8 settings by benchmarks/intent_bench.py's held-out splits (docs/models.md): ARdoc x3 keeps
 # app-review intent, TAC x0.5 (most of it is "other" tweets).
-INTENT_SETS = {"ardoc": 3.0, "tac": 0.5, "forum": 1.0, "banking_silver": 1.0}
-INTENT_LOADERS = {"ardoc": C.ardoc, "tac": C.tac, "forum": C.forum_sentences, "banking_silver": C.banking_silver}
+INTENT_SETS = {"ardoc": 3.0, "tac": 0.5, "forum": 1.0, "banking_all": 1.0, "urr": 1.0}
+# v5: per-class log-prior shift (question, suggestion, problem, other) and the rule thresholds in classify.py,
+# chosen together by coordinate search on 3 validation folds of the training splits
+# (training/experiments/intent_tune.py: mean macro-F1 with a penalty for problem/question recall < 0.75)
+INTENT_BIAS = (1.0, -0.5, 0.5, 0.0)
+INTENT_LOADERS = {"ardoc": C.ardoc, "tac": C.tac, "forum": C.forum_sentences, "banking_silver": C.banking_silver,
+                  "urr": C.urr_reviews, "banking_all": lambda: C.banking_silver(limit=None)}
+
+
+CACHE_NAME = {"banking_all": "banking_silver"}  # shares the cached vectors of the 2,500-query sample
 
 
 def log(*a):
@@ -60,7 +68,7 @@ def sentiment_data(mode: str):
 def intent_set(name: str, mode: str):
     """(Prepared, labels, held-out mask) of one intent set, embeddings from the cache."""
     texts, labels = INTENT_LOADERS[name]()
-    prep = H.Prepared(texts, C.cached_embed(name, [K.normalize_text(t) for t in texts], mode))
+    prep = H.Prepared(texts, C.cached_embed(CACHE_NAME.get(name, name), [K.normalize_text(t) for t in texts], mode))
     return prep, np.array(labels), C.held_out(texts)
 
 
@@ -72,6 +80,13 @@ def fit_intent(parts, params=None, weights=None):
     y = np.concatenate([lab for _, lab, _ in parts])
     w = np.concatenate([np.full(len(lab), weights.get(name, 1.0)) for _, lab, name in parts])
     return H.fit_head(P, y, sample_weight=w, **params)
+
+
+def with_bias(head: dict, bias=None) -> dict:
+    """Attach the per-class log-prior shift (INTENT_BIAS, in INTENT_BASE_LABELS order) in the head's label order."""
+    bias = INTENT_BIAS if bias is None else bias
+    head["bias"] = np.array([bias[K.INTENT_BASE_LABELS.index(str(l))] for l in head["labels"]], dtype=np.float32)
+    return head
 
 
 def intent_training_parts(mode: str, sets=None):
@@ -125,13 +140,14 @@ def main():
                 "tuning": tuning}
 
     parts = intent_training_parts(args.mode)
-    h_int = fit_intent(parts)
+    h_int = with_bias(fit_intent(parts))
     log("intent head trained on " + ", ".join(f"{name} {len(y)}" for _, y, name in parts))
     np.savez_compressed(out, **sent_arrays, **H.to_npz_arrays(h_int, "intent"))
     meta.pop("marc_weight", None)
     meta.update({
         "intent_params": INTENT_PARAMS,
         "intent_sets": INTENT_SETS,
+        "intent_bias": dict(zip(K.INTENT_BASE_LABELS, INTENT_BIAS)),
         "n_intent_train": {name: int(len(y)) for _, y, name in parts},
         "intent_held_out": "common.held_out(texts), share 0.25: never trained on",
     })

@@ -119,3 +119,19 @@ def test_shipped_heads_keep_the_v3_sentiment_cues():
     heads = classify.load_heads("full")
     assert heads["sentiment"].n_cues == classify.N_BASE_CUES
     assert heads["intent"].n_cues == classify.N_CUES
+
+
+def test_intent_head_carries_its_validation_prior_shift():
+    """The v5 head shifts question/problem up (chosen on validation folds); an old head without one gets zeros."""
+    head = classify.load_heads("full")["intent"]
+    shift = dict(zip(head.labels, head.bias))
+    assert shift["question"] > 0 and shift["problem"] > 0 and shift["other"] == 0
+
+
+def test_v5_report_cues():
+    """Reports to a brand without a product-failure word light the v5 cue columns; plain praise does not."""
+    texts = ["@user my printer will not print 2 sided", "Your customer service is a joke",
+             "sent multiple emails and no response yet", "i love this app"]
+    cues = classify.dense_cues(texts)[:, classify.N_V4_CUES:]
+    assert (cues[:3].sum(axis=1) > 0).all()
+    assert cues[3].sum() == 0

@@ -17,8 +17,9 @@ Each head is one multinomial logistic regression over
 Texts are normalised first (URLs dropped, @handles masked as ``@user``). The heads are trained by
 ``training/train_heads.py`` (seeded, reproducible); see ``docs/models.md`` for data and licences.
 
-Intent is a 4-class head trained on ARdoc app-review sentences (+ MARC): question, suggestion,
-problem, other (= ARdoc "information giving"). ``praise`` has no labelled data: a comment the head
+Intent is a 4-class head (question, suggestion, problem, other) trained on app-review, tweet, forum
+and bank-query sets (training/train_heads.py INTENT_SETS), with a per-class log-prior shift and three
+rules on top, all chosen on validation folds. ``praise`` has no labelled data: a comment the head
 calls ``other`` whose sentiment head says positive (P(positive) > 0.5) is ``praise``. In the scores
 the ``other`` probability is split accordingly: praise = P(other)·P(pos), other = P(other)·(1-P(pos)).
 """
@@ -36,7 +37,7 @@ from .language import language  # noqa: F401  (part of this module's API)
 
 from sounding import text_patterns
 
-CLASSIFIER_VERSION = "sounding-heads-v4"
+CLASSIFIER_VERSION = "sounding-heads-v5"
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 INTENT_LABELS = ("question", "suggestion", "problem", "praise", "other")
 INTENT_BASE_LABELS = ("question", "suggestion", "problem", "other")
@@ -124,7 +125,32 @@ _SERVICE_PROBLEM = re.compile(
     r"|\b(worst|terrible|horrible|awful|ridiculous|unacceptable|disappointed|disappointing|frustrat\w*|rude|useless"
     r"|pathetic|disgust\w*|furious|fed up)\b|\b(delay\w*|cancel+ed|lost|missing|damaged|charged|hung up)\b")
 _CAN_YOU = re.compile(r"^\W*(?:@\S+\s+)*(?:hey\W+|hi\W+)?(can|could|will|would|do|did|does|are|is) (you|u|y'?all)\b")
-N_CUES = N_BASE_CUES + 5
+#: v5 cues for reports to a brand that name no product failure word (Complaints-on-Twitter style): a negated
+#: service verb, the customer's own order/flight/card..., "not ... yet" / repetition / how long it has been,
+#: and "you never / you keep" or "your service is ...".
+_NEGATED_SERVICE = re.compile(
+    r"\b(won'?t|will not|doesn'?t|does not|didn'?t|did not|can'?t|cannot|couldn'?t|isn'?t|wasn'?t|aren'?t|weren'?t"
+    r"|haven'?t|hasn'?t|never|not) (\w+ ){0,2}?(work\w*|print\w*|charg\w*|turn\w*|load\w*|open\w*|arriv\w*|come|came"
+    r"|send|sent|deliver\w*|respond\w*|repl\w*|help\w*|fix\w*|accept\w*|show\w*|connect\w*|refund\w*|answer\w*"
+    r"|pick\w* up|ship\w*|receiv\w*|get|got|gotten|sort\w*|resolv\w*|return\w*|call\w* back|get back|honou?r\w*)\b")
+_OWN_THING = re.compile(
+    r"\b(my|our) (\w+ ){0,2}?(order|package|parcel|delivery|flight|bag|bags|luggage|suitcase|account|card|phone|refund"
+    r"|item|items|car|bill|internet|wifi|wi-fi|service|connection|tv|printer|laptop|laptop|device|booking|reservation"
+    r"|ticket|tickets|payment|subscription|claim|complaint|case|ticket|money|food|meal|pizza|coffee|drink|seat|room"
+    r"|driver|router|app|machine|tracking|parcel|shipment|replacement|points|miles|train|bus)\b")
+_TIME_AGAIN = re.compile(
+    r"\b(not|n'?t|no|never)\b[^.?!]{0,40}\byet\b|\b(multiple|several|many|countless|numerous) times\b|\b(twice|three times)"
+    r"\b|\bfor (days|weeks|months|ages|hours|over an? \w+)\b|\bsince (yesterday|monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|last \w+|this morning|\w+day)\b|\ball (day|week|morning|night)\b|\b(tried|trying) (\w+ ){0,2}?"
+    r"(times|again|everything|calling|to call|to contact|to reach)\b|\b(still|yet again|once again|keeps?|kept)\b")
+_YOU_FAIL = re.compile(
+    r"\byou (guys |people |all )?(never|always|keep|still|just|have(n'?t)?|failed|lost|charged|cancel\w*|sent|ruined"
+    r"|messed|screwed|broke|fleeced|overcharged|ignored)\b|\byour (\w+ ){0,2}?(service|staff|app|website|site|product"
+    r"|customer service|support|team|company|store|driver|drivers|employees|agents?) (is|are|was|were|has|have|sucks?|keeps?"
+    r"|won'?t|doesn'?t|didn'?t|can'?t)\b|\b(sucks?|shady|joke|rip ?off|unreal|ugh+|smh|wtf|seriously)\b")
+_V5_CUES = (_NEGATED_SERVICE, _OWN_THING, _TIME_AGAIN, _YOU_FAIL)
+N_V4_CUES = N_BASE_CUES + 5
+N_CUES = N_V4_CUES + len(_V5_CUES)
 
 
 def dense_cues(texts: Sequence[str]) -> np.ndarray:
@@ -153,6 +179,8 @@ def dense_cues(texts: Sequence[str]) -> np.ndarray:
         out[i, k + 2] = 1.0 if kind == "rhetorical" else 0.0
         out[i, k + 3] = 1.0 if _CAN_YOU.match(tl) else 0.0
         out[i, k + 4] = min(sum(1 for _ in _SERVICE_PROBLEM.finditer(tl)), 2) / 2.0
+        for j, pat in enumerate(_V5_CUES):
+            out[i, N_V4_CUES + j] = min(sum(1 for _ in pat.finditer(tl)), 2) / 2.0
     return out
 
 
@@ -182,11 +210,13 @@ class _Head:
         self.emb_scale = float(data[f"{prefix}_emb_scale"])
         self.cue_scale = float(data[f"{prefix}_cue_scale"])
         self.n_cues = int(data.get(f"{prefix}_n_cues", N_BASE_CUES))
+        # per-class log-prior shift chosen on validation folds (training/train_heads.py INTENT_BIAS); 0 if absent
+        self.bias = data.get(f"{prefix}_bias", np.zeros(len(self.labels))).astype(np.float32)
 
     def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         counts, cues = _shared_inputs(texts)
         X = assemble_features(counts, cues, embeddings, self.idf, self.emb_scale, self.cue_scale, self.n_cues)
-        z = np.asarray(X[:, self.cols] @ self.coef.T) + self.intercept
+        z = np.asarray(X[:, self.cols] @ self.coef.T) + self.intercept + self.bias
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
@@ -294,26 +324,28 @@ def intent(texts: Sequence[str], embeddings, sentiment_scores: np.ndarray | None
     return labels, scores
 
 
-#: Rules on top of the head, each measured in benchmarks/intent_bench.py (docs/models.md):
-#: an ``other`` text whose sentiment head gives P(negative) above this is a problem report;
+#: Rules on top of the head; thresholds chosen on validation folds of the training sets (training/experiments/
+#: intent_tune.py, docs/models.md), never on a test split.
+#: a question that is rhetorical or names a failure with P(negative) above this is a problem report;
+NEGATIVE_QUESTION_PROBLEM = 0.5
+#: an ``other`` text with P(negative) above this is a problem report;
 NEGATIVE_OTHER_PROBLEM = 0.7
-#: a question that names a failure ("still waiting", "never arrived") with P(negative) above this is a problem;
-NEGATIVE_QUESTION_PROBLEM = 0.7
+#: an ``other`` text that names a failure with P(negative) above this is a problem report.
+FAILURE_OTHER_PROBLEM = 0.3
 _C = 7  # first cue pattern column
-_ASKS, _GENUINE, _RHETORICAL, _SERVICE = N_BASE_CUES, N_BASE_CUES + 1, N_BASE_CUES + 2, N_BASE_CUES + 4
+_RHETORICAL, _SERVICE = N_BASE_CUES + 2, N_BASE_CUES + 4
+_FAILURE_COLS = [_C + 6, _C + 7, _SERVICE]  # product-failure words, service-failure words
 
 
 def _override(label: str, cue: np.ndarray, sent: np.ndarray) -> str:
-    """The head's label, corrected where the inbox's question rules and the sentiment head disagree with it."""
+    """The head's label, corrected where the question rules and the sentiment head disagree with it."""
     p_neg = float(sent[0])
-    failure = cue[_SERVICE] > 0 or cue[_C + 6] > 0 or cue[_C + 7] > 0
-    asks_for_feature = cue[_C + 4] > 0 or cue[_C + 5] > 0
-    if label in ("other", "suggestion") and cue[_GENUINE] > 0 and not asks_for_feature and not failure:
-        return "question"  # "Can you ship to Canada yet?", "do you deliver on saturdays"
+    failure = bool(np.any(cue[_FAILURE_COLS] > 0))
     if label == "question" and (cue[_RHETORICAL] > 0 or failure) and p_neg > NEGATIVE_QUESTION_PROBLEM:
         return "problem"  # "Why is it delayed AGAIN??", "been on hold 40 minutes, is anyone there?"
-    if label == "other" and (p_neg > NEGATIVE_OTHER_PROBLEM or (failure and p_neg > 0.3)):
-        return "problem"  # "on hold 23 minutes", "still waiting for my refund"
-    if label == "suggestion" and failure and not asks_for_feature:
+    if label == "other" and (p_neg > NEGATIVE_OTHER_PROBLEM or (failure and p_neg > FAILURE_OTHER_PROBLEM)
+                             or cue[_SERVICE] >= 1.0):
+        return "problem"  # "on hold 23 minutes", "still waiting for my refund", "pods jammed again" (2+ failure words)
+    if label == "suggestion" and failure and not (cue[_C + 4] > 0 or cue[_C + 5] > 0):
         return "problem"  # "pods jammed again": names a failure, asks for nothing
     return label
