@@ -23,6 +23,7 @@ from sqlalchemy import and_, case, delete, func, insert, select, update
 
 from sounding.store import Store
 from sounding.analysis.audience import audience
+from sounding.analysis.lesson_topics import MIN_STRENGTH, Topic, theme_topics
 from sounding.store.models import Comment, Lesson, Post, Theme
 
 INTENT_WEIGHTS = {"problem": 1.0, "suggestion": 1.0, "question": 0.8, "praise": 0.5, "other": 0.3}
@@ -157,17 +158,26 @@ def refresh_lessons(store: Store, version: str, now: datetime) -> int:
         names = dict(conn.execute(select(Theme.id, Theme.name)).all())
         keys = dict(conn.execute(select(Theme.id, Theme.key)).all())
     rows = []
-    for _, row in evidence.iterrows():
+    candidates = [row for _, row in evidence.iterrows() if is_lesson(int(row["comments"]), int(row["people"]))]
+    found = theme_topics(store, version, [int(row["theme_id"]) for row in candidates], names)
+    labels_taken: set[str] = set()
+    for row in sorted(candidates, key=lambda r: (-score(r), int(r["theme_id"]))):
         theme_id = int(row["theme_id"])
         people, comments = int(row["people"]), int(row["comments"])
-        if not is_lesson(comments, people):
+        topic = found.get(theme_id, Topic(None, 0.0))
+        # chit-chat, venting and catch-alls are themes, not lessons; a second theme on one label adds nothing
+        if topic.strength < MIN_STRENGTH or topic.label in labels_taken:
             continue
+        labels_taken.add(topic.label)
         counts = {i: int(row[i]) for i in INTENT_WEIGHTS}
         dominant = plurality(counts)
         trend = trend_word(int(row["recent"]), int(row["previous"]))
-        title = headline(people, names.get(theme_id, "?"), counts, trend)
+        title = headline(people, topic.label, counts, trend)
         facts = {
             "theme_key": keys.get(theme_id),
+            "theme_name": names.get(theme_id),
+            "topic": topic.label,
+            "topic_strength": topic.strength,
             "people": people,
             "comments": comments,
             "dominant_intent": dominant,

@@ -359,7 +359,7 @@ def fit_themes(
             old_sizes[survivor] += old_sizes[loser]
             merged[themes[loser].key] = themes[survivor].key
 
-    # 3. centroids, sizes, representatives
+    # 3. centroids and sizes
     # members of theme j, in canonical (hash) order: groups[j]
     by_label = order[np.argsort(labels[order], kind="stable")]
     cuts = np.searchsorted(labels[by_label], np.arange(len(themes) + 1))
@@ -377,16 +377,6 @@ def fit_themes(
             theme.size = len(idx)
             m = X[idx].mean(axis=0)
             theme.centroid = (m / max(np.linalg.norm(m), 1e-12)).astype(np.float32)
-        if len(idx):
-            reps = pick_quotes(X, idx, theme.centroid, texts, cfg.n_representatives, intents, INTENT_PRIORITY)
-            theme.representatives = reps
-            quotes = [texts[i] for i in reps]
-            for q in theme.representative_texts:  # top up with older quotes
-                if len(quotes) >= cfg.n_representatives:
-                    break
-                if _norm_text(q) not in {_norm_text(x) for x in quotes}:
-                    quotes.append(q)
-            theme.representative_texts = quotes
 
     # 4. labels (c-TF-IDF over all themes that have texts in this call or stored quotes)
     t0 = time.perf_counter()
@@ -410,6 +400,23 @@ def fit_themes(
             for j, name in zip(to_label, names, strict=True):
                 themes[j].name = name
     timings["label"] = time.perf_counter() - t0
+
+    # representatives: after naming, so a quote says the theme's words ("Dude wtf !!!!" is near the
+    # centroid of a customer-service theme but says nothing about it)
+    for j, theme in enumerate(themes):
+        idx = np.sort(groups[j])
+        if not len(idx):
+            continue
+        words = [theme.name, *theme.top_words[:3]]
+        reps = pick_quotes(X, idx, theme.centroid, texts, cfg.n_representatives, intents, INTENT_PRIORITY, words)
+        theme.representatives = reps
+        quotes = [texts[i] for i in reps]
+        for q in theme.representative_texts:  # top up with older quotes
+            if len(quotes) >= cfg.n_representatives:
+                break
+            if _norm_text(q) not in {_norm_text(x) for x in quotes}:
+                quotes.append(q)
+        theme.representative_texts = quotes
 
     # 5. order: existing first, new by size desc then key
     new_order = sorted(range(n_old, len(themes)), key=lambda j: (-themes[j].size, themes[j].key))
