@@ -8,13 +8,18 @@ that are rare elsewhere:
 * for every unigram and bigram (no stop words, no @handles or links) ``share`` = members containing
   it and ``lift`` = share / (share of all audience texts containing it);
 * tone and courtesy words do not name a topic ("worst", "thanks", "love", "please": any word of
-  VADER's lexicon with |valence| >= 1, so no hand list of feelings);
+  VADER's lexicon with |valence| >= 1, so no hand list of feelings), and nor do names, words the
+  members capitalise mid-sentence ("Delta", "Atlanta": they say where or who, not what);
 * ``strength`` = max over the remaining terms of ``share x ln(lift)``: a word most members say and
-  few others do. A theme below :data:`MIN_STRENGTH` is no lesson (it stays a theme).
+  few others do. A theme below :data:`MIN_STRENGTH` is a lesson only when people say one thing in
+  different words: members far more alike than the audience at large (relative cohesion >= 0.3)
+  and mostly reporting, asking or suggesting; and never when its distinctive words are tone.
+  Others stay themes, not lessons (:func:`is_topic`).
 
 On the demo's 30 top themes by score, the topics (bags 1.1, seats 1.5, gate 2.7, customer service
-0.54, flight attendants 0.48) are above 0.4 and the non-topics (thanks 0.15, generic praise 0.10,
-"worst airline" 0.25, the flight and airline catch-alls 0.29 and 0.03) below 0.35.
+0.55, flight attendants 0.48) are above 0.4 and the non-topics (thanks 0.14, generic praise 0.10,
+"worst airline" 0.25, the flight and airline catch-alls 0.30 and 0.06) below 0.35; the catch-alls'
+relative cohesion is 0.18 and 0.36, but only 13-30 % of the latter's members report or ask anything.
 
 The best-scoring term (a bigram when most members who say its first word say the bigram) is the
 lesson's label, so the headline names the topic ("customer service", not "customer").
@@ -24,19 +29,27 @@ Relative frequencies make the rule size-free: 60 comments or 60,000.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from sqlalchemy import func, select
 
 from sounding import text_patterns
 from sounding.analysis.audience import audience
+from sounding.analysis.reader import decode_embeddings
 from sounding.analysis.themes_label import phrases, stop_words
 from sounding.store import Store
+from sounding.store.models import Enrichment
 
-#: A theme whose best topic term scores below this is no lesson (see the module docstring).
+#: A theme whose best topic term scores below this is a lesson only by :func:`is_topic`'s second rule.
 MIN_STRENGTH = 0.35
+#: ... members this much more alike than the audience at large, and this share of them reporting,
+#: asking or suggesting (three late deliveries, each worded differently: 0.33 and 80 %).
+MIN_COHESION, MIN_SUBSTANTIVE = 0.3, 0.5
+SUBSTANTIVE = ("problem", "question", "suggestion")
 #: Member texts read per theme, and audience texts read for the corpus (hash order: a fixed random sample).
 PER_THEME, CORPUS = 400, 20_000
 #: A term needs this many members saying it to name a topic.
@@ -48,7 +61,12 @@ TONE = 1.0
 @dataclass(frozen=True)
 class Topic:
     label: str | None
+    #: share x ln(lift) of the best topic term (tone words left out).
     strength: float
+    #: The same over all terms, tone words included ("thank": 0.49 on the demo's thanks).
+    strength_all: float = 0.0
+    #: Members' mean pairwise cosine, relative to the audience's: (c - c0) / (1 - c0).
+    cohesion: float = 0.0
 
 
 @lru_cache(maxsize=1)
@@ -70,13 +88,15 @@ def _stops() -> frozenset[str]:
     return frozenset(stop_words())
 
 
-def topics(members: dict[int, list[str]], corpus: list[str], names: dict[int, str] | None = None) -> dict[int, Topic]:
+def topics(members: dict[int, list[str]], corpus: list[str], names: dict[int, str] | None = None,
+           cohesion: dict[int, float] | None = None) -> dict[int, Topic]:
     """Per theme id: its best topic term and strength, against ``corpus`` (a sample of all audience texts).
 
     ``names``: the themes' own names; one is kept as the label when it is a topic term scoring at least
     half the best (names are picked nearest the centroid, so "prices" stays rather than "economy").
+    ``cohesion``: per theme, relative cohesion (see :class:`Topic`), passed through.
     """
-    names = names or {}
+    names, cohesion = names or {}, cohesion or {}
     n = max(len(corpus), 1)
     df = Counter(t for text in corpus for t in terms(text))
     tone = tone_words()
@@ -84,16 +104,21 @@ def topics(members: dict[int, list[str]], corpus: list[str], names: dict[int, st
     for theme_id, texts in members.items():
         size = max(len(texts), 1)
         cover = Counter(t for text in texts for t in terms(text))
-        scored = {}
+        scored, scored_all = {}, {}
         for term, k in cover.items():
-            if k < MIN_MEMBERS or any(w in tone for w in term.split()):
+            if k < MIN_MEMBERS:
                 continue
             share = k / size
             lift = share / max(df.get(term, 0) / n, 1 / n)
             if lift > 1:
-                scored[term] = share * math.log(lift)
+                scored_all[term] = share * math.log(lift)
+                if not any(w in tone for w in term.split()):
+                    scored[term] = scored_all[term]
+        for term in [t for t in scored if " " not in t and _is_name(t, texts)]:
+            del scored[term]  # "Delta", "Atlanta": says where or who, not what
+        strength_all = round(max(scored_all.values(), default=0.0), 3)
         if not scored:
-            out[theme_id] = Topic(None, 0.0)
+            out[theme_id] = Topic(names.get(theme_id), 0.0, strength_all, cohesion.get(theme_id, 0.0))
             continue
         best = max(scored, key=lambda t: (scored[t], t))
         name = (names.get(theme_id) or "").lower()
@@ -102,8 +127,53 @@ def topics(members: dict[int, list[str]], corpus: list[str], names: dict[int, st
             pairs = [t for t in scored if " " in t and label in t.split() and cover[t] >= 0.5 * cover[label]]
             if pairs:
                 label = max(pairs, key=lambda t: (cover[t], t))
-        out[theme_id] = Topic(label, round(scored[best], 3))
+        out[theme_id] = Topic(label, round(scored[best], 3), strength_all, cohesion.get(theme_id, 0.0))
     return out
+
+
+_WORD = re.compile(r"[^\W\d_][^\W\d_]+")
+#: A word written with a capital this often, away from the start of a text, is a name (demo: "Delta"
+#: 0.79, "LAX" 0.93; "wifi" 0.62 and "customer" 0.12 are not).
+NAME_SHARE = 0.75
+
+
+def _is_name(word: str, texts: list[str]) -> bool:
+    """Whether members write ``word`` as a name: capitalised mid-text ("Delta", "LAX")."""
+    capital = total = 0
+    for text in texts:
+        body = text_patterns.MENTION_OR_URL.sub(" ", text or "")
+        for i, match in enumerate(_WORD.finditer(body)):
+            w = match.group(0)
+            if w.lower() != word or i == 0:
+                continue
+            total += 1
+            capital += w[0].isupper()
+    return total >= MIN_MEMBERS and capital >= NAME_SHARE * total
+
+
+def is_topic(topic: Topic, intents: dict[str, int]) -> bool:
+    """A lesson's theme: a topic word most members say and others rarely do, or, when people word it
+    differently, members much closer to each other than the audience is and mostly reporting, asking
+    or suggesting. Never a theme whose distinctive words are feelings and courtesy ("thanks")."""
+    if topic.strength >= MIN_STRENGTH:
+        return True
+    if topic.strength < 0.5 * topic.strength_all:  # its words are tone: thanks, venting
+        return False
+    substantive = sum(intents.get(i, 0) for i in SUBSTANTIVE) / max(sum(intents.values()), 1)
+    return topic.cohesion >= MIN_COHESION and substantive >= MIN_SUBSTANTIVE
+
+
+def relative_cohesion(vectors: dict[int, np.ndarray], corpus: np.ndarray) -> dict[int, float]:
+    """Per theme: (mean pairwise cosine of members - the audience's) / (1 - the audience's)."""
+    def pairwise(X: np.ndarray) -> float:
+        if len(X) < 2:
+            return 0.0
+        X = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+        total = X.sum(axis=0)
+        return float((total @ total - len(X)) / (len(X) * (len(X) - 1)))
+
+    base = pairwise(corpus) if len(corpus) > 1 else 0.0
+    return {t: round((pairwise(X) - base) / max(1.0 - base, 1e-6), 3) for t, X in vectors.items()}
 
 
 def theme_topics(store: Store, version: str, theme_ids: list[int], names: dict[int, str] | None = None
@@ -112,13 +182,23 @@ def theme_topics(store: Store, version: str, theme_ids: list[int], names: dict[i
     if not theme_ids:
         return {}
     a = audience(version, ("text", "text_hash"))
-    ranked = select(a.c.theme_id, a.c.text,
+    ranked = select(a.c.theme_id, a.c.text, a.c.text_hash,
                     func.row_number().over(partition_by=a.c.theme_id, order_by=a.c.text_hash).label("r")
                     ).where(a.c.theme_id.in_(theme_ids)).subquery()
+    vector = (select(Enrichment.embedding).where(Enrichment.text_hash == ranked.c.text_hash,
+                                                 Enrichment.model_version == version).scalar_subquery())
     with store.engine.connect() as conn:
-        rows = conn.execute(select(ranked.c.theme_id, ranked.c.text).where(ranked.c.r <= PER_THEME)).all()
+        rows = conn.execute(select(ranked.c.theme_id, ranked.c.text, vector).where(ranked.c.r <= PER_THEME)).all()
+        sample = (select(Enrichment.embedding).where(Enrichment.model_version == version)
+                  .order_by(Enrichment.text_hash).limit(CORPUS))
+        corpus_vectors = [b for b in conn.execute(sample).scalars() if b]
         corpus = conn.execute(select(a.c.text).order_by(a.c.text_hash).limit(CORPUS)).scalars().all()
     members: dict[int, list[str]] = {t: [] for t in theme_ids}
-    for theme_id, text in rows:
+    blobs: dict[int, list[bytes]] = {t: [] for t in theme_ids}
+    for theme_id, text, blob in rows:
         members[int(theme_id)].append(text or "")
-    return topics(members, [t or "" for t in corpus], names)
+        if blob:
+            blobs[int(theme_id)].append(blob)
+    vectors = {t: decode_embeddings(b) for t, b in blobs.items() if b}
+    cohesion = relative_cohesion(vectors, decode_embeddings(corpus_vectors)) if corpus_vectors else {}
+    return topics(members, [t or "" for t in corpus], names, cohesion)

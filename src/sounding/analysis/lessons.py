@@ -11,6 +11,10 @@ Ranking formula (documented in README, "Lessons"):
 * ``negative_share``: share of negative comments — pain is more urgent than delight;
 * ``trend``: (comments in the last 30 days + 1) / (comments in the 30 days before + 1), where "now"
   is the newest audience item in the store, so an archive imported today still shows its own trend.
+
+A recurring theme is a lesson only when it is a topic someone can act on
+(:mod:`sounding.analysis.lesson_topics`): thanks, venting and catch-alls stay themes. Its headline
+names that topic, and a second theme under the same topic label adds no second lesson.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sqlalchemy import and_, case, delete, func, insert, select, update
 
 from sounding.store import Store
 from sounding.analysis.audience import audience
-from sounding.analysis.lesson_topics import MIN_STRENGTH, Topic, theme_topics
+from sounding.analysis.lesson_topics import Topic, is_topic, theme_topics
 from sounding.store.models import Comment, Lesson, Post, Theme
 
 INTENT_WEIGHTS = {"problem": 1.0, "suggestion": 1.0, "question": 0.8, "praise": 0.5, "other": 0.3}
@@ -164,20 +168,21 @@ def refresh_lessons(store: Store, version: str, now: datetime) -> int:
     for row in sorted(candidates, key=lambda r: (-score(r), int(r["theme_id"]))):
         theme_id = int(row["theme_id"])
         people, comments = int(row["people"]), int(row["comments"])
-        topic = found.get(theme_id, Topic(None, 0.0))
+        topic = found.get(theme_id, Topic(names.get(theme_id), 0.0))
+        counts = {i: int(row[i]) for i in INTENT_WEIGHTS}
         # chit-chat, venting and catch-alls are themes, not lessons; a second theme on one label adds nothing
-        if topic.strength < MIN_STRENGTH or topic.label in labels_taken:
+        if not is_topic(topic, counts) or topic.label in labels_taken:
             continue
         labels_taken.add(topic.label)
-        counts = {i: int(row[i]) for i in INTENT_WEIGHTS}
         dominant = plurality(counts)
         trend = trend_word(int(row["recent"]), int(row["previous"]))
-        title = headline(people, topic.label, counts, trend)
+        title = headline(people, topic.label or names.get(theme_id, "?"), counts, trend)
         facts = {
             "theme_key": keys.get(theme_id),
             "theme_name": names.get(theme_id),
             "topic": topic.label,
             "topic_strength": topic.strength,
+            "topic_cohesion": topic.cohesion,
             "people": people,
             "comments": comments,
             "dominant_intent": dominant,

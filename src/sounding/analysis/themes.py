@@ -150,6 +150,10 @@ class ThemeConfig:
     #: Groups of one call whose centroids are at least this similar are one theme (one lesson per
     #: topic), and so are stored themes whose centroids drift together (the smaller points to the larger).
     dedupe_threshold: float = 0.85
+    #: Groups of one call are one theme when their centroids' cosine distance is at most this share of
+    #: their members' own spread (1 - mean pairwise cosine), so the cut follows the data's density
+    #: (``None``: the fixed ``dedupe_threshold`` instead). Chosen leaving one set out (docs/themes.md).
+    dedupe_spread: float | None = 0.3
     #: With ``existing`` themes: cluster the whole batch first and match groups to existing themes
     #: by centroid (True), or first assign comment by comment and cluster only the rest (False).
     joint_discovery: bool = True
@@ -311,7 +315,7 @@ def fit_themes(
             Z = np.asarray(reducer.fit_transform(Z), dtype=np.float32)
         raw = drop_small(np.asarray(clusterer.fit_predict(Z)), cfg.min_theme_size)
         raw = prune(X[sample], raw, cfg)
-        raw = merge_groups(X[sample], raw, cfg.dedupe_threshold)
+        raw = merge_groups(X[sample], raw, cfg.dedupe_threshold, cfg.dedupe_spread)
         if people is not None:
             raw = drop_lonely(raw, people[sample], cfg)
         C_new = centroids(X[sample], raw).astype(np.float32) if raw.max(initial=-1) >= 0 else []
