@@ -8,8 +8,7 @@ A clusterer is any object with ``fit_predict(X) -> labels`` (``-1`` = noise), so
        ``block x n`` floats, never ``n x n``); edges weighted by the similarity, made symmetric.
     2. Leiden community detection (``igraph``) maximising modularity at a resolution.
 
-    The neighbour count grows with the input, ``k = n / 300`` clipped to ``[5, 100]`` (the floor drops
-    to 3-4 under 100 comments: see :func:`auto_neighbors`), so that the
+    The neighbour count grows with the input, ``k = n / 300`` clipped to ``[5, 100]``, so that the
     graph looks alike at 3k and 30k points and the same resolution finds themes of the same
     granularity (the number of themes does not grow with the number of comments). When ``k`` is
     clipped up (small inputs) the resolution is scaled down by the same factor. Parameters were
@@ -68,11 +67,7 @@ def knn(
 
 
 def auto_neighbors(n: int, fraction: float = 1 / 300, lo: int = 5, hi: int = 100) -> int:
-    """``n x fraction`` clipped to ``[lo', hi]``, where the floor ``lo' = clip(sqrt(n) / 2, 3, lo)`` shrinks
-    for tiny inputs: 30 comments on 10 topics have only 2 same-topic neighbours each, and 5 neighbours
-    join unrelated ones (small_communities at 30 comments: 5.5 -> 7.0 topics of 10 recovered)."""
-    floor = int(min(lo, max(3, round(np.sqrt(max(n, 1)) / 2))))
-    return int(max(1, min(n - 1, max(floor, min(hi, round(n * fraction))))))
+    return int(max(1, min(n - 1, max(lo, min(hi, round(n * fraction))))))
 
 
 @dataclass
