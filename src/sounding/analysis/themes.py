@@ -153,7 +153,7 @@ class ThemeConfig:
     #: Groups of one call are one theme when their centroids' cosine distance is at most this share of
     #: their members' own spread (1 - mean pairwise cosine), so the cut follows the data's density
     #: (``None``: the fixed ``dedupe_threshold`` instead). Chosen leaving one set out (docs/themes.md).
-    dedupe_spread: float | None = 0.4
+    dedupe_spread: float | None = 0.3
     #: With ``existing`` themes: cluster the whole batch first and match groups to existing themes
     #: by centroid (True), or first assign comment by comment and cluster only the rest (False).
     joint_discovery: bool = True
