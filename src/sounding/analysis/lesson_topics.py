@@ -6,7 +6,7 @@ nothing with "331 people talk about thanks". A theme is a *topic* when its membe
 that are rare elsewhere:
 
 * for every unigram and bigram (no stop words, no @handles or links) ``share`` = members containing
-  it and ``lift`` = share / (share of all audience texts containing it);
+  it and ``lift`` = share / (share of the other audience texts containing it);
 * tone and courtesy words do not name a topic ("worst", "thanks", "love", "please": any word of
   VADER's lexicon with |valence| >= 1, so no hand list of feelings), and nor do names, words the
   members capitalise mid-sentence ("Delta", "Atlanta": they say where or who, not what);
@@ -16,10 +16,10 @@ that are rare elsewhere:
   and mostly reporting, asking or suggesting; and never when its distinctive words are tone.
   Others stay themes, not lessons (:func:`is_topic`).
 
-On the demo's 30 top themes by score, the topics (bags 1.1, seats 1.5, gate 2.7, customer service
-0.55, flight attendants 0.48) are above 0.4 and the non-topics (thanks 0.14, generic praise 0.10,
-"worst airline" 0.25, the flight and airline catch-alls 0.30 and 0.06) below 0.35; the catch-alls'
-relative cohesion is 0.18 and 0.36, but only 13-30 % of the latter's members report or ask anything.
+On the demo's 30 top themes by score, the topics (bags 1.7, seats 1.8, gate 3.1, flight attendants
+0.53, prices 0.51) are above 0.5 and the non-topics (thanks 0.14, "worst airline" 0.35, "Delta" 0.35
+once the name is left out, the airline catch-all 0.06) at or below 0.35; the catch-all's relative
+cohesion is 0.36, but only a quarter of its members report or ask anything.
 
 The best-scoring term (a bigram when most members who say its first word say the bigram) is the
 lesson's label, so the headline names the topic ("customer service", not "customer").
@@ -45,7 +45,7 @@ from sounding.store import Store
 from sounding.store.models import Enrichment
 
 #: A theme whose best topic term scores below this is a lesson only by :func:`is_topic`'s second rule.
-MIN_STRENGTH = 0.35
+MIN_STRENGTH = 0.4
 #: ... members this much more alike than the audience at large, and this share of them reporting,
 #: asking or suggesting (three late deliveries, each worded differently: 0.33 and 80 %).
 MIN_COHESION, MIN_SUBSTANTIVE = 0.3, 0.5
@@ -54,6 +54,7 @@ SUBSTANTIVE = ("problem", "question", "suggestion")
 PER_THEME, CORPUS = 400, 20_000
 #: A term needs this many members saying it to name a topic.
 MIN_MEMBERS = 2
+_SIZE = "\x00size"  # the theme's text count inside its per-theme term counter (no term has a NUL)
 #: VADER valence at or above which a word is tone, not topic.
 TONE = 1.0
 
@@ -65,8 +66,9 @@ class Topic:
     strength: float
     #: The same over all terms, tone words included ("thank": 0.49 on the demo's thanks).
     strength_all: float = 0.0
-    #: Members' mean pairwise cosine, relative to the audience's: (c - c0) / (1 - c0).
-    cohesion: float = 0.0
+    #: Members' mean pairwise cosine, relative to the audience's: (c - c0) / (1 - c0); None when the
+    #: store holds no embeddings for them (then only the intents decide).
+    cohesion: float | None = None
 
 
 @lru_cache(maxsize=1)
@@ -89,45 +91,57 @@ def _stops() -> frozenset[str]:
 
 
 def topics(members: dict[int, list[str]], corpus: list[str], names: dict[int, str] | None = None,
-           cohesion: dict[int, float] | None = None) -> dict[int, Topic]:
+           cohesion: dict[int, float] | None = None, corpus_themes: list[int | None] | None = None
+           ) -> dict[int, Topic]:
     """Per theme id: its best topic term and strength, against ``corpus`` (a sample of all audience texts).
 
     ``names``: the themes' own names; one is kept as the label when it is a topic term scoring at least
     half the best (names are picked nearest the centroid, so "prices" stays rather than "economy").
     ``cohesion``: per theme, relative cohesion (see :class:`Topic`), passed through.
+    ``corpus_themes``: per corpus text its theme id; lift is then measured against the texts *outside*
+    the theme, so a topic most of a small audience talks about still stands out.
     """
     names, cohesion = names or {}, cohesion or {}
-    n = max(len(corpus), 1)
-    df = Counter(t for text in corpus for t in terms(text))
+    corpus_terms = [terms(text) for text in corpus]
+    df = Counter(t for ts in corpus_terms for t in ts)
+    inside: dict[int, Counter] = {}
+    for ts, theme in zip(corpus_terms, corpus_themes or [None] * len(corpus), strict=True):
+        if theme is not None:
+            inside.setdefault(int(theme), Counter()).update(ts)
+            inside[int(theme)][_SIZE] += 1
     tone = tone_words()
     out = {}
     for theme_id, texts in members.items():
         size = max(len(texts), 1)
         cover = Counter(t for text in texts for t in terms(text))
+        own = inside.get(theme_id, Counter())
+        n = max(len(corpus) - own[_SIZE], 1)
         scored, scored_all = {}, {}
         for term, k in cover.items():
             if k < MIN_MEMBERS:
                 continue
             share = k / size
-            lift = share / max(df.get(term, 0) / n, 1 / n)
+            lift = share / max((df.get(term, 0) - own.get(term, 0)) / n, 1 / n)
             if lift > 1:
                 scored_all[term] = share * math.log(lift)
                 if not any(w in tone for w in term.split()):
                     scored[term] = scored_all[term]
-        for term in [t for t in scored if " " not in t and _is_name(t, texts)]:
-            del scored[term]  # "Delta", "Atlanta": says where or who, not what
+        names_here = {w for t in scored for w in t.split() if _is_name(w, texts)}
+        for term in [t for t in scored if names_here.intersection(t.split())]:
+            del scored[term]  # "Delta", "Atlanta", "BA flight": says where or who, not what
         strength_all = round(max(scored_all.values(), default=0.0), 3)
         if not scored:
-            out[theme_id] = Topic(names.get(theme_id), 0.0, strength_all, cohesion.get(theme_id, 0.0))
+            out[theme_id] = Topic(names.get(theme_id), 0.0, strength_all, cohesion.get(theme_id))
             continue
         best = max(scored, key=lambda t: (scored[t], t))
         name = (names.get(theme_id) or "").lower()
-        label = name if scored.get(name, 0.0) >= 0.5 * scored[best] else best
+        keep = scored.get(name, 0.0) >= 0.5 * scored[best] or (" " in name and best in name.split())
+        label = name if keep else best  # the name "dark mode" holds the best word "dark": keep it
         if " " not in label:  # "customer" -> "customer service" when most who say one say the other
             pairs = [t for t in scored if " " in t and label in t.split() and cover[t] >= 0.5 * cover[label]]
             if pairs:
                 label = max(pairs, key=lambda t: (cover[t], t))
-        out[theme_id] = Topic(label, round(scored[best], 3), strength_all, cohesion.get(theme_id, 0.0))
+        out[theme_id] = Topic(label, round(scored[best], 3), strength_all, cohesion.get(theme_id))
     return out
 
 
@@ -160,7 +174,8 @@ def is_topic(topic: Topic, intents: dict[str, int]) -> bool:
     if topic.strength < 0.5 * topic.strength_all:  # its words are tone: thanks, venting
         return False
     substantive = sum(intents.get(i, 0) for i in SUBSTANTIVE) / max(sum(intents.values()), 1)
-    return topic.cohesion >= MIN_COHESION and substantive >= MIN_SUBSTANTIVE
+    cohesive = topic.cohesion is None or topic.cohesion >= MIN_COHESION
+    return cohesive and substantive >= MIN_SUBSTANTIVE
 
 
 def relative_cohesion(vectors: dict[int, np.ndarray], corpus: np.ndarray) -> dict[int, float]:
@@ -192,7 +207,7 @@ def theme_topics(store: Store, version: str, theme_ids: list[int], names: dict[i
         sample = (select(Enrichment.embedding).where(Enrichment.model_version == version)
                   .order_by(Enrichment.text_hash).limit(CORPUS))
         corpus_vectors = [b for b in conn.execute(sample).scalars() if b]
-        corpus = conn.execute(select(a.c.text).order_by(a.c.text_hash).limit(CORPUS)).scalars().all()
+        corpus_rows = conn.execute(select(a.c.text, a.c.theme_id).order_by(a.c.text_hash).limit(CORPUS)).all()
     members: dict[int, list[str]] = {t: [] for t in theme_ids}
     blobs: dict[int, list[bytes]] = {t: [] for t in theme_ids}
     for theme_id, text, blob in rows:
@@ -201,4 +216,4 @@ def theme_topics(store: Store, version: str, theme_ids: list[int], names: dict[i
             blobs[int(theme_id)].append(blob)
     vectors = {t: decode_embeddings(b) for t, b in blobs.items() if b}
     cohesion = relative_cohesion(vectors, decode_embeddings(corpus_vectors)) if corpus_vectors else {}
-    return topics(members, [t or "" for t in corpus], names, cohesion)
+    return topics(members, [t or "" for t, _ in corpus_rows], names, cohesion, [th for _, th in corpus_rows])
