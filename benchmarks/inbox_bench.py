@@ -2,10 +2,12 @@
 
     PYTHONPATH=src .venv/bin/python benchmarks/inbox_bench.py [--mode quality|fast]
 
-tests/fixtures/inbox_threads.jsonl: 4 posts on 4 platforms, 46 audience comments with real reply
+tests/fixtures/inbox_threads.jsonl: 19 posts on 4 platforms, 65 audience items with real reply
 structure, each labelled in/out of the inbox with the case it stands for (answered below, answered
 by an @mention, our reply to someone else, another customer's advice, rhetorical complaint, praise
-with "??", to another user, to the community, no question mark, ...). The store is analysed with
+with "??", to another user, to the community, no question mark, ...), with the hard cases met on the
+demo's inbox rewritten for the coffee brand (ids h1-h15c4: "Why not call it ...?", "Really ?", quoted
+questions, small talk, "did yours arrive, @pia_c?", a reply that opens with someone else's handle). The store is analysed with
 the shipped models first, as a user would run it. Anchor in the same run: the rule the inbox had
 before (intent says question, no reply of ours anywhere in the thread after it).
 Targets: precision >= 0.9 and recall >= 0.9. Writes benchmarks/results/inbox_bench.json.

@@ -128,6 +128,48 @@ def test_question_kinds():
     assert inbox.mentions("hi @ines@mastodon.social and @bob.bsky.social.") == ["ines@mastodon.social", "bob.bsky.social"]
 
 
+@pytest.mark.parametrize("text", [
+    "@brand Why not call it a 'subscription' if I can't pause it?",
+    "@brand Why can't you answer a simple question?",
+    "@brand How is charging me twice a solution?",
+    "@brand Have you also shrunk the bags like you have the pods?",
+    "@brand So you admit the new lids leak?",
+    "@brand I paid for next-day delivery and got it a week later. Really ?",
+    "@brand 14 days.. Don't you think that's enough?",
+    "@brand We paid for those pods and never got them. Service? More like theft.",
+    "@brand He was rude and aggressive to me. Is that a requirement?",
+])
+def test_complaints_dressed_as_questions_stay_out(text):
+    assert inbox.inbox_kind(text) == "rhetorical"
+
+
+@pytest.mark.parametrize("text", [
+    "@brand Thanks for sorting it. Have a great weekend!",
+    "@brand When I got home the box was already open",
+    "@brand The barista asked “is this your first time?” and laughed at me",
+    "@brand I've been feeling kinda lonely, how are you today?",
+])
+def test_clauses_that_only_look_like_questions(text):
+    assert inbox.inbox_kind(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "@brand Out of curiosity what is the reason for the delay? Still nothing",
+    "@brand Just wondering if you got my message?",
+    "@brand had an issue with my order, can you help",
+    "My order never arrived, where is it?",
+])
+def test_genuine_questions_stay_in(text):
+    assert inbox.inbox_kind(text) == "genuine"
+
+
+def test_addressing_helpers():
+    assert inbox.lead_block("@amy @brand same here?") == "@amy @brand "
+    assert inbox.vocatives("did yours arrive yet, @pia_c?") == ["pia_c"]
+    assert inbox.vocatives("is it the courier @brand ?") == ["brand"]
+    assert inbox.vocatives("email me@example.com?") == []
+
+
 def test_cli_questions_json_and_filters(analysed):
     runner = CliRunner()
     db = analysed.store.url

@@ -301,3 +301,21 @@ def test_stored_duplicates_merge_into_the_larger_and_keep_their_key(store):
     assert resolve_theme(store, "theme-other") == ids["theme-other"]
     with store.engine.connect() as conn:
         assert conn.execute(select(ThemeRow.merged_into).where(ThemeRow.key == "theme-small")).scalar() == ids["theme-big"]
+
+
+def test_spread_relative_merge_follows_the_groups_density():
+    """The same centroid distance merges loose groups and keeps tight ones apart (dedupe_spread)."""
+    from sounding.analysis.themes_merge import merge_groups
+
+    rng = np.random.default_rng(1)
+
+    def pair(noise: float, gap: float) -> tuple[np.ndarray, np.ndarray]:
+        a = rng.normal(size=32)
+        b = a + gap * rng.normal(size=32)
+        X = np.vstack([c + noise * rng.normal(size=(20, 32)) for c in (a, b)])
+        return X / np.linalg.norm(X, axis=1, keepdims=True), np.repeat([0, 1], 20)
+
+    loose, labels = pair(noise=1.2, gap=0.6)
+    tight, _ = pair(noise=0.3, gap=0.6)
+    assert len(set(merge_groups(loose, labels, 1.0, spread=0.4).tolist())) == 1
+    assert len(set(merge_groups(tight, labels, 1.0, spread=0.4).tolist())) == 2

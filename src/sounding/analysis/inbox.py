@@ -123,15 +123,92 @@ def question_kind(text: str) -> str:
 
 
 
+#: Complaints dressed as questions, seen in the demo's inbox (issue 9): "Why not call it ...?",
+#: "Why can't you answer?", "How is charging me twice a solution?", "Have you also cut the bins like
+#: you have the seats?", "Does that even matter?", "wait what?", "am I overthinking this".
+_SARCASTIC = re.compile("|".join((
+    r"\bwhy not\b", r"\bwhy (?:can'?t|won'?t|don'?t|didn'?t|wouldn'?t|couldn'?t|haven'?t|hasn'?t) (?:you|u|y'?all|they)\b",
+    r"\bhow (?:is|are|was|were) (?!\w+ing (?:to|on|with) )\w+ing\b", r"\blike you (?:have|did|do|always)\b",
+    r"\b(?:does|did|would) (?:that|this|it) (?:even |really )?matter\b", r"\bwait,? what\b",
+    r"\bam i (?:overthinking|crazy|wrong|dreaming|being|the only|missing something)\b", r"\bseems (?:like )?you\b",
+    r"\b(?:you|u) want (?:me|us)? ?(?:to )?(?:believe|think)\b", r"\bwho (?:does|do) that\b",
+    r"\bwhat(?:'?s| is) the point\b", r"\bdon'?t (?:you|u) think\b", r"\bhow (?:about|bout)\b",
+    r"\bwhy\s*\?{3,}", r"\b(?:really|seriously)\s*\?+\W*$",
+    r"\bso (?:you|u) (?:acknowledge|admit|agree|are saying|think|expect|want)\b",
+)), re.I)
+#: A yes/no question about "this"/"that" in an angry text is a jab ("He was rude. Is that a requirement?").
+_DEICTIC = re.compile(r"^(?:is|was|are|were|does|did) (?:that|this|it) (?:a |the |really |even |normal|okay|ok|how)", re.I)
+#: A wh-question inside a clause: "Out of curiosity what is the reason for the delay?"
+_ASKS_INSIDE = re.compile(r"\b(?:what|when|where|why|how|which|who)(?:'s)? (?:is|are|was|were|do|does|did|can|could|will"
+                          r"|would|should|has|have|long|much|many|soon|often)\b", re.I)
+_ANGRY_EMOJI = re.compile("[\U0001F620\U0001F621\U0001F92C\U0001F44E\U0001F612\U0001F644]")  # angry, pouting, cursing, thumbs down, unamused, eye roll
+_ANGRY = -0.3  # VADER compound at or below which a text is angry enough for those rules
+#: Clauses that open like a question and ask nothing: "Have a good flight.", "How-the-ever, ...",
+#: "When I got to T4", "How you treat your customers is saddening", "When confronted, he said ..."
+#: (a wh-word before a subject or a participle, no "?"); quoted speech ("he asked “what language is that?”");
+#: small talk ("how are you today?").
+_START = r"(?:^|(?<=[.!;\n])|(?<=@user ))\s*(?:but |and |so |even )?"
+_NO_MARK = r"(?![^.!?;\n]*\?)[^.!?;\n]*"  # ... when that clause has no "?"
+_NOT_ASKING = re.compile("|".join((
+    r"(?:^|(?<=[.!;\n]))\s*(?:and |so )?(?:have|had) an? (?![^.!?;\n]*\?)[^.!?;,\n]*", r"\b(?:how|what|why)-\S+",
+    _START + r"(?:when|how|where|which|while|what) (?:i|i'm|im|we|we're|you|u|it|he|she|they|my|our|your|their|the"
+    r"|this|that|is why)\b" + _NO_MARK,
+    _START + r"(?:when|how|while) \w+ed\b" + _NO_MARK,
+    r"[“\"][^”\"\n]{2,}[”\"]", r"\bhow (?:are|r) (?:you|u|ya|y'?all)(?: guys| doing| today)*\s*\?*",
+)), re.I)
+
+
+def _compound(text: str) -> float:
+    from sounding.analysis.classify import _get_vectorizers
+
+    return float(_get_vectorizers()[1].polarity_scores(text)["compound"])
+
+
+def inbox_kind(text: str, sentiment: str | None = None) -> str:
+    """:func:`question_kind`, stricter about complaints dressed as questions (the inbox's rule).
+
+    Kept apart from :func:`question_kind`, whose answer is a feature of the trained intent heads.
+    Besides the sarcastic forms above, a question that asks only by tone (a statement with "?") or
+    by a yes/no about "this"/"that" is set aside when the text is angry: complaint words ("never",
+    "again", "still", ...), an angry emoji, VADER compound <= -0.3, or ``sentiment`` (the analysed
+    label, when there is one) negative.
+    """
+    text = _NOT_ASKING.sub(" ", _MENTION.sub("@user", (text or "").replace("\u2019", "'")))
+    kind = question_kind(text)
+    if kind != "genuine":
+        return kind
+    if _SARCASTIC.search(text):
+        return "rhetorical"
+    asking = [c for c in _clauses(text) if _genuine_clause(c)]
+    if sentiment == "negative" or _NEGATIVE.search(text) or _ANGRY_EMOJI.search(text) or _compound(text) <= _ANGRY:
+        opened = [c for c in asking if _opens_like_question(c) or _INDIRECT.search(c) or _ASKS_INSIDE.search(c)]
+        if not opened or all(_DEICTIC.match(_LEAD.sub("", c, count=1)) for c in opened):
+            return "rhetorical"
+    return "genuine"
+
+
 def mentions(text: str) -> list[str]:
     """@handles in a text, as written (``@ines@mastodon.social`` → ``ines@mastodon.social``)."""
     return [m.rstrip(".-") for m in _MENTION.findall(text or "")]
 
 
+def lead_block(text: str) -> str:
+    """The run of @handles a text opens with ("" when it opens with words)."""
+    head = re.match(r"^(?:\s*[.\W]?\s*@[\w.\-@]+[\s,:]*)+", text or "")
+    return head.group(0) if head else ""
+
+
 def leading_mentions(text: str) -> list[str]:
     """The @handles a text opens with (who a reply is addressed to on most platforms)."""
-    head = re.match(r"^(?:\s*[.\W]?\s*@[\w.\-@]+[\s,:]*)+", text or "")
-    return mentions(head.group(0)) if head else []
+    return mentions(lead_block(text))
+
+
+_VOCATIVE = re.compile(r"(?:,|\s)\s*@([\w.\-]+(?:@[\w\-]+(?:\.[\w\-]+)+)?)\s*\?")
+
+
+def vocatives(text: str) -> list[str]:
+    """Handles a question is put to by name: "did it come, @sam?" → ``["sam"]``."""
+    return [m.rstrip(".-") for m in _VOCATIVE.findall(text or "")]
 
 
 def handle_variants(handle: str) -> set[str]:

@@ -11,6 +11,11 @@ Ranking formula (documented in README, "Lessons"):
 * ``negative_share``: share of negative comments — pain is more urgent than delight;
 * ``trend``: (comments in the last 30 days + 1) / (comments in the 30 days before + 1), where "now"
   is the newest audience item in the store, so an archive imported today still shows its own trend.
+
+A recurring theme is a lesson only when it is a topic someone can act on
+(:mod:`sounding.analysis.lesson_topics`): thanks, venting and catch-alls stay themes. Its headline
+names that topic; a second theme under the same topic label, or whose centroid is as close to a
+higher-ranked lesson's as stored themes that merge (cosine >= 0.85), adds no second lesson.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import and_, case, delete, func, insert, select, update
 
 from sounding.store import Store
 from sounding.analysis.audience import audience
+from sounding.analysis.lesson_topics import Topic, is_topic, theme_topics
 from sounding.store.models import Comment, Lesson, Post, Theme
 
 INTENT_WEIGHTS = {"problem": 1.0, "suggestion": 1.0, "question": 0.8, "praise": 0.5, "other": 0.3}
@@ -141,6 +148,24 @@ def why_no_lessons(store: Store, version: str | None) -> str:
     return f"No recurring topic yet: {analysed:,} comments analysed, none on a topic that {MIN_PEOPLE}+ people raised ({rule})."
 
 
+def _same_topic(centroid: bytes | None, kept: list[tuple[int, bytes | None]]) -> int | None:
+    """The kept lesson whose theme's centroid is at least as close as stored themes that merge
+    (``ThemeConfig.dedupe_threshold``), or None. On the demo "delayed" and "hour" sat at 0.93."""
+    from sounding.analysis.themes import ThemeConfig
+
+    if centroid is None or not kept:
+        return None
+    c = np.frombuffer(centroid, dtype=np.float32)
+    c = c / max(float(np.linalg.norm(c)), 1e-12)
+    for theme_id, other in kept:
+        if other is None:
+            continue
+        o = np.frombuffer(other, dtype=np.float32)
+        if float(c @ o) / max(float(np.linalg.norm(o)), 1e-12) >= ThemeConfig().dedupe_threshold:
+            return theme_id
+    return None
+
+
 def trend_word(recent: int, previous: int) -> str:
     ratio = (recent + 1) / (previous + 1)
     if ratio >= 1.5 and recent >= 3:
@@ -156,18 +181,36 @@ def refresh_lessons(store: Store, version: str, now: datetime) -> int:
     with store.engine.connect() as conn:
         names = dict(conn.execute(select(Theme.id, Theme.name)).all())
         keys = dict(conn.execute(select(Theme.id, Theme.key)).all())
+        centroid_rows = dict(conn.execute(select(Theme.id, Theme.centroid)).all())
     rows = []
-    for _, row in evidence.iterrows():
+    candidates = [row for _, row in evidence.iterrows() if is_lesson(int(row["comments"]), int(row["people"]))]
+    found = theme_topics(store, version, [int(row["theme_id"]) for row in candidates], names)
+    labels_taken: set[str] = set()
+    kept: list[tuple[int, bytes | None]] = []
+    folded: dict[int, list[str]] = {}
+    for row in sorted(candidates, key=lambda r: (-score(r), int(r["theme_id"]))):
         theme_id = int(row["theme_id"])
         people, comments = int(row["people"]), int(row["comments"])
-        if not is_lesson(comments, people):
-            continue
+        topic = found.get(theme_id, Topic(names.get(theme_id), 0.0))
         counts = {i: int(row[i]) for i in INTENT_WEIGHTS}
+        # chit-chat, venting and catch-alls are themes, not lessons; a second theme on one label adds nothing
+        if not is_topic(topic, counts) or topic.label in labels_taken:
+            continue
+        near = _same_topic(centroid_rows.get(theme_id), kept)
+        if near is not None:  # the next analysis run merges these two themes; one lesson now
+            folded.setdefault(near, []).append(keys.get(theme_id))
+            continue
+        labels_taken.add(topic.label)
+        kept.append((theme_id, centroid_rows.get(theme_id)))
         dominant = plurality(counts)
         trend = trend_word(int(row["recent"]), int(row["previous"]))
-        title = headline(people, names.get(theme_id, "?"), counts, trend)
+        title = headline(people, topic.label or names.get(theme_id, "?"), counts, trend)
         facts = {
             "theme_key": keys.get(theme_id),
+            "theme_name": names.get(theme_id),
+            "topic": topic.label,
+            "topic_strength": topic.strength,
+            "topic_cohesion": topic.cohesion,
             "people": people,
             "comments": comments,
             "dominant_intent": dominant,
@@ -182,6 +225,9 @@ def refresh_lessons(store: Store, version: str, now: datetime) -> int:
         }
         rows.append({"theme_id": theme_id, "title": title, "score": round(score(row), 4), "evidence": facts,
                      "computed_at": now})
+    for row in rows:
+        if folded.get(row["theme_id"]):
+            row["evidence"]["folded_themes"] = folded[row["theme_id"]]
     with store.transaction() as conn:  # one lesson per theme, updated in place so its id stays stable
         existing = dict(conn.execute(select(Lesson.theme_id, Lesson.id)).all())
         for row in rows:

@@ -150,6 +150,10 @@ class ThemeConfig:
     #: Groups of one call whose centroids are at least this similar are one theme (one lesson per
     #: topic), and so are stored themes whose centroids drift together (the smaller points to the larger).
     dedupe_threshold: float = 0.85
+    #: Groups of one call are one theme when their centroids' cosine distance is at most this share of
+    #: their members' own spread (1 - mean pairwise cosine), so the cut follows the data's density
+    #: (``None``: the fixed ``dedupe_threshold`` instead). Chosen leaving one set out (docs/themes.md).
+    dedupe_spread: float | None = 0.3
     #: With ``existing`` themes: cluster the whole batch first and match groups to existing themes
     #: by centroid (True), or first assign comment by comment and cluster only the rest (False).
     joint_discovery: bool = True
@@ -311,7 +315,7 @@ def fit_themes(
             Z = np.asarray(reducer.fit_transform(Z), dtype=np.float32)
         raw = drop_small(np.asarray(clusterer.fit_predict(Z)), cfg.min_theme_size)
         raw = prune(X[sample], raw, cfg)
-        raw = merge_groups(X[sample], raw, cfg.dedupe_threshold)
+        raw = merge_groups(X[sample], raw, cfg.dedupe_threshold, cfg.dedupe_spread)
         if people is not None:
             raw = drop_lonely(raw, people[sample], cfg)
         C_new = centroids(X[sample], raw).astype(np.float32) if raw.max(initial=-1) >= 0 else []
@@ -359,7 +363,7 @@ def fit_themes(
             old_sizes[survivor] += old_sizes[loser]
             merged[themes[loser].key] = themes[survivor].key
 
-    # 3. centroids, sizes, representatives
+    # 3. centroids and sizes
     # members of theme j, in canonical (hash) order: groups[j]
     by_label = order[np.argsort(labels[order], kind="stable")]
     cuts = np.searchsorted(labels[by_label], np.arange(len(themes) + 1))
@@ -377,16 +381,6 @@ def fit_themes(
             theme.size = len(idx)
             m = X[idx].mean(axis=0)
             theme.centroid = (m / max(np.linalg.norm(m), 1e-12)).astype(np.float32)
-        if len(idx):
-            reps = pick_quotes(X, idx, theme.centroid, texts, cfg.n_representatives, intents, INTENT_PRIORITY)
-            theme.representatives = reps
-            quotes = [texts[i] for i in reps]
-            for q in theme.representative_texts:  # top up with older quotes
-                if len(quotes) >= cfg.n_representatives:
-                    break
-                if _norm_text(q) not in {_norm_text(x) for x in quotes}:
-                    quotes.append(q)
-            theme.representative_texts = quotes
 
     # 4. labels (c-TF-IDF over all themes that have texts in this call or stored quotes)
     t0 = time.perf_counter()
@@ -410,6 +404,23 @@ def fit_themes(
             for j, name in zip(to_label, names, strict=True):
                 themes[j].name = name
     timings["label"] = time.perf_counter() - t0
+
+    # representatives: after naming, so a quote says the theme's words ("Dude wtf !!!!" is near the
+    # centroid of a customer-service theme but says nothing about it)
+    for j, theme in enumerate(themes):
+        idx = np.sort(groups[j])
+        if not len(idx):
+            continue
+        words = [theme.name, *theme.top_words[:3]]
+        reps = pick_quotes(X, idx, theme.centroid, texts, cfg.n_representatives, intents, INTENT_PRIORITY, words)
+        theme.representatives = reps
+        quotes = [texts[i] for i in reps]
+        for q in theme.representative_texts:  # top up with older quotes
+            if len(quotes) >= cfg.n_representatives:
+                break
+            if _norm_text(q) not in {_norm_text(x) for x in quotes}:
+                quotes.append(q)
+        theme.representative_texts = quotes
 
     # 5. order: existing first, new by size desc then key
     new_order = sorted(range(n_old, len(themes)), key=lambda j: (-themes[j].size, themes[j].key))

@@ -5,6 +5,7 @@ Split from :mod:`sounding.analysis.themes` (pure functions over unit rows and gr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -98,20 +99,27 @@ def quotes(
     k: int,
     intents: Sequence[str] | None,
     priority: Sequence[str],
+    words: Sequence[str] = (),
 ) -> list[int]:
-    """Representatives, taken from the members of the most common intent (ties: ``priority`` order).
+    """Representatives, taken from the members of the most common intent (ties: ``priority`` order)
+    that say one of ``words`` (the theme's name and top terms), nearest the centroid first.
 
-    Topped up from the other members when that intent has fewer than ``k`` distinct texts, so a
-    quote does not contradict the lesson's verb.
+    Topped up from that intent's other members, then from everyone, so a quote does not contradict
+    the lesson's verb and, where members say it, names the topic.
     """
     pool = idx
     if intents is not None:
         kinds = [intents[i] for i in idx]
         top = max(priority, key=lambda kind: (kinds.count(kind), -list(priority).index(kind)))
         pool = idx[np.array(kinds) == top] if top in kinds else idx
-    reps = _representatives(X, pool, centroid, texts, k)
-    if len(reps) < k:
+    patterns = [re.compile(rf"\b{re.escape(w.lower())}\b") for w in words if w and w != "(no words)"]
+    near = _representatives(X, pool, centroid, texts, 500) if patterns else []  # bounded: the 500 nearest
+    saying = np.array([i for i in near if any(p.search(texts[i].lower()) for p in patterns)], dtype=np.int64)
+    reps: list[int] = []
+    for candidates in (saying, pool, idx):
+        if len(reps) >= k or not len(candidates):
+            continue
         taken = {_norm_text(texts[i]) for i in reps}
-        extra = _representatives(X, idx, centroid, texts, len(idx))
-        reps += [i for i in extra if _norm_text(texts[i]) not in taken][: k - len(reps)]
+        more = _representatives(X, candidates, centroid, texts, len(candidates))
+        reps += [i for i in more if _norm_text(texts[i]) not in taken][: k - len(reps)]
     return reps

@@ -6,8 +6,9 @@ ours answers a question when it is below it in the reply tree, or when it @menti
 and it came after the question. A reply of ours to someone else in the same post does not
 answer it, nor does another customer's advice. Who a question is addressed to comes from the
 thread: a top-level comment on a post (ours, or the asker's own) or a reply to us is addressed to
-us; a reply to another person, or one that opens by @mentioning another participant, is not,
-unless it @mentions us. All of this works on pseudonyms (mentions are pseudonymised with the
+us; a reply to another person, or one that opens by @mentioning someone else first (a reply on X or
+Mastodon lists the person replied to first) or asks someone by name ("did it come, @sam?"), is not,
+unless it @mentions us in its own words. All of this works on pseudonyms (mentions are pseudonymised with the
 store's key); handles are read from ``people`` only to show who to answer.
 """
 
@@ -77,7 +78,7 @@ def _candidates(store: Store, version: str | None, platforms: list[str] | None, 
         query = select(
             literal(kind).label("kind"), model.id.label("item_id"), model.platform, model.platform_id.label("id"),
             thread.label("thread"), parent.label("parent"), model.author, model.text, model.url, model.created_at,
-            Enrichment.intent,
+            Enrichment.intent, Enrichment.sentiment,
         ).outerjoin(Enrichment, and_(Enrichment.text_hash == model.text_hash, Enrichment.model_version == version))
         # the text rules decide; only praise and "other" without a '?' cannot be questions to us
         query = query.where(model.ours.is_(False), or_(Enrichment.intent.in_(("question", "problem", "suggestion")),
@@ -142,10 +143,18 @@ class _Thread:
 
     def to_us(self, item) -> bool:
         """Whether a question is addressed to us (see the module docstring)."""
-        named = self.named(item.platform, item.text)
-        if named & self.ours:
+        text = item.text or ""
+        body = text[len(inbox.lead_block(text)):]
+        if self.named(item.platform, body) & self.ours:
+            return True  # names us in its own words ("... lavatory issues @brand ?")
+        first = inbox.leading_mentions(text)[:1]
+        if first and not (self.named(item.platform, "@" + first[0]) & (self.ours | {item.author})):
+            return False  # opens by addressing someone else (replies on X and Mastodon list that person first)
+        if any(not (self.named(item.platform, "@" + h) & self.ours) for h in inbox.vocatives(body)):
+            return False  # "Did they deliver, @sam?"
+        lead = self.named(item.platform, text, lead_only=True)
+        if lead & self.ours:
             return True
-        lead = self.named(item.platform, item.text, lead_only=True)
         if lead & (self.people - self.ours - {item.author}):
             return False  # opens by naming another participant
         if item.kind == "post":
@@ -203,7 +212,8 @@ def unanswered_questions(
     frame = _candidates(store, model_version, platforms, since, until)
     if frame.empty:
         return pd.DataFrame(columns=INBOX_COLUMNS)
-    kinds = frame["text"].map(inbox.question_kind)
+    kinds = pd.Series([inbox.inbox_kind(text, sentiment) for text, sentiment
+                       in zip(frame["text"], frame["sentiment"], strict=True)], index=frame.index)
     frame = frame[kinds == "genuine"]  # the text must ask; an intent label alone is not enough
     ours, salt = _ours(store), store.salt
     keep = []
