@@ -167,6 +167,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--db", type=Path, help="reuse (or build) this database file")
+    parser.add_argument("--datasette", type=Path, default=Path(sys.executable).parent / "datasette",
+                        help="the datasette executable (e.g. of a benchmark-only venv)")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     base = args.db or RESULTS / f"serve_bench_{args.comments}.db"
@@ -175,7 +177,7 @@ def main() -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     shutil.copy(base, db)
-    datasette = Path(sys.executable).parent / "datasette"
+    datasette = args.datasette
     if not datasette.exists():
         sys.exit("the anchor is missing: pip install datasette==0.65.5 (benchmark only, not a dependency)")
     ours_port, anchor_port = free_port(), free_port()

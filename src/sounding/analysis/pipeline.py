@@ -140,8 +140,8 @@ def analyze(
     ``enricher`` replaces the in-process :func:`enrich` (the Ray engine passes its own); themes and
     lessons always run here, on the enrichments it wrote.
     """
+    from sounding.analysis import learning_store, themes_step
     from sounding.analysis import lessons as lessons_module
-    from sounding.analysis import themes_step
 
     steps = steps or default_steps()
     report = AnalyzeReport(version=steps.version)
@@ -156,4 +156,8 @@ def analyze(
     if report.enriched or report.themed:
         report.lessons = lessons_module.refresh_lessons(store, steps.version, now=datetime.now(UTC))
     report.seconds["lessons"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    if report.enriched or report.themed or learning_store.stale(store, steps.version):
+        learning_store.refresh(store, steps.version)
+    report.seconds["learning"] = round(time.perf_counter() - started, 3)
     return report

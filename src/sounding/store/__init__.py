@@ -29,7 +29,8 @@ __all__ = ["Store", "WriteResult", "models"]
 
 #: Secondary comment indexes a large SQLite import drops and builds once at the end (one sorted
 #: pass) instead of updating them row by row; the natural-key indexes the writer needs stay.
-DEFERRABLE_INDEXES = ("ix_comments_post", "ix_comments_parent", "ix_comments_text_hash")
+DEFERRABLE_INDEXES = ("ix_comments_post", "ix_comments_parent", "ix_comments_text_hash", "ix_comments_created",
+                      "ix_comments_ours")
 #: Deferring pays off only for imports at least this large and at least as large as the table.
 BULK_MIN_ROWS = 100_000
 #: ``meta`` key naming the process that dropped the deferrable indexes (only it rebuilds them)
