@@ -24,6 +24,18 @@ def analysis_stamp(store: Store) -> str:
     return f"{views.current_version(store)}|{latest[0]}|{latest[1]}"
 
 
+def data_stamp(store: Store) -> str:
+    """Changes when rows the pages show are added or marked, where SQLite's ``data_version`` is
+    not at hand (PostgreSQL); edits in place are caught by the cache's time bound instead."""
+    from sounding.inbox import InboxState
+    from sounding.store.models import Comment, Post, ReactionSnapshot
+
+    with store.engine.connect() as conn:
+        rows = [conn.execute(select(func.max(m.id))).scalar() for m in (Comment, Post, ReactionSnapshot, Decision)]
+        marks = tuple(conn.execute(select(func.count(), func.max(InboxState.updated_at))).one())
+    return f"{analysis_stamp(store)}|{rows}|{marks}"
+
+
 def timeline(store: Store) -> list[dict]:
     """Learning value per day (or week) of the posts started then, beside their likes and reposts
     (the values the last ``analyze`` stored, see :mod:`sounding.analysis.learning_store`)."""
