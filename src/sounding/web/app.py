@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio.to_thread
 from fastapi import FastAPI, Query as Param, Request

@@ -31,8 +31,8 @@ from urllib.parse import quote
 from sounding.store import Store
 from sounding.store.engine import sqlite_path
 
-REFRESH_AFTER = 2.0  # seconds: while writes go on, a value is recomputed at most this often
-MAX_STALE = 15.0  # seconds: the oldest data a page may show once the store has changed
+REFRESH_AFTER = 5.0  # seconds: while writes go on, a value is recomputed at most this often
+MAX_STALE = 30.0  # seconds: the oldest data a page may show once the store has changed
 POLL_SECONDS = 0.2  # how often the store's stamp is read (at most)
 SIZE = 512  # values kept (pages of many threads and filters come and go)
 
@@ -112,6 +112,8 @@ class Cache:
         if age >= self.max_stale:
             return None
         if age >= self.refresh_after:
+            if getattr(_reads, "refreshing", False):  # a refresh brings the parts it uses up to date too
+                return None
             self._refresh(key, compute)
         return hit
 
@@ -160,10 +162,12 @@ class Cache:
             self.pending.add(key)
 
         def run() -> None:
+            _reads.refreshing = True
             try:
                 with self._lock(key):
                     self._compute(key, compute)
             finally:
+                _reads.refreshing = False
                 with self.guard:
                     self.pending.discard(key)
 
