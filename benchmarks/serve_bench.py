@@ -131,23 +131,27 @@ def start(command: list[str], url: str) -> subprocess.Popen:
 
 
 WRITER = """
-import sys, itertools
+import itertools, sys
+from datetime import UTC, datetime
 from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+import serve_bench as bench
 from sounding.api import Sounding
-api = Sounding(sys.argv[1])
-for path in itertools.cycle(sorted(Path(sys.argv[2]).glob('*.jsonl'))):
+api, folder, base, texts = Sounding(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[4]), bench.sample_texts()
+for k in itertools.count():  # new threads every round: each import really adds 20,000 comments
+    path = folder / f"w{k % 2}.jsonl"
+    bench.generate(path, 20_000, texts, start_post=base + k * 400, seed=100 + k,
+                   start=datetime(2026, 6, 1, tzinfo=UTC))
     api.import_file(path)
 """
 
 
-def start_writer(db: Path, texts: list[str], folder: Path, base: int) -> subprocess.Popen:
-    """An import that keeps writing: 20,000-comment files, new threads each, round and round."""
-    for k in range(4):
-        generate(folder / f"w{k}.jsonl", 20_000, texts, start_post=base + k * 400, seed=100 + k,
-                 start=datetime(2026, 6, 1, tzinfo=UTC))
+def start_writer(db: Path, folder: Path, base: int) -> subprocess.Popen:
+    """An import that keeps writing: 20,000-comment files of new threads, one after another (a
+    re-import of the same file would be idempotent, so each round generates new rows)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(folder)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(folder), str(Path(__file__).parent),
+                             str(base)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 async def load(urls: list[str], clients: int, seconds: float) -> dict:
@@ -288,7 +292,7 @@ def main() -> None:
             writer = None
             with tempfile.TemporaryDirectory() as tmp:
                 if phase != "idle":
-                    writer = start_writer(db, sample_texts(), Path(tmp), base=args.comments // THREAD_SIZE + 10)
+                    writer = start_writer(db, Path(tmp), base=args.comments // THREAD_SIZE + 10)
                     time.sleep(2)
                 try:
                     for clients in client_counts:
