@@ -31,6 +31,7 @@ import orjson
 
 SRC = Path(__file__).parents[1] / "src"
 sys.path.insert(0, str(SRC))
+sys.path.insert(0, str(Path(__file__).parent))
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -108,12 +109,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=200_000)
     parser.add_argument("--mode", choices=("fast", "quality"), default="fast")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="a PostgreSQL server: N comments into a scratch database on it (dropped afterwards)")
+    parser.add_argument("--pg-comments", type=int, default=10_000_000)
+    parser.add_argument("--only", choices=("engines", "postgres", "driver"), action="append",
+                        help="run only these parts (repeatable; default: all that have what they need)")
     parser.add_argument("--child", choices=("local", "ray"), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.db, args.mode)
         return
+    parts = set(args.only or ("engines", "postgres", "driver"))
+    result: dict = {}
+    if "engines" in parts:
+        result.update(engines(args))
+    if "postgres" in parts and args.postgres:
+        import scale_pg
+
+        with tempfile.TemporaryDirectory() as tmp:
+            result["postgres"] = scale_pg.run(args.postgres, args.pg_comments, Path(tmp), driver="driver" in parts)
+        scale_pg.print_table(result["postgres"])
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "scale_bench.json"
+    kept = json.loads(path.read_text()) if path.exists() else {}  # a part not run keeps its last numbers
+    kept = kept if "postgres" in kept or "runs" in kept else {}
+    if "engines" in parts:
+        kept = {k: v for k, v in kept.items() if k == "postgres"}
+    path.write_text(json.dumps({**kept, **result}, indent=2))
+    print(json.dumps(result))
+
+
+def engines(args) -> dict:
+    """Local engine vs Ray engine on the same SQLite store (see the module docstring)."""
     from sounding import Sounding
 
     n, quarter = args.comments, args.comments // 4
@@ -147,8 +175,6 @@ def main() -> None:
     steady_rates = result["steady_comments_per_s"]
     result["steady_ray_over_local"] = (round(steady_rates["ray"] / steady_rates["local"], 3)
                                        if steady_rates["ray"] and steady_rates["local"] else None)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "scale_bench.json").write_text(json.dumps(result, indent=2))
     print(f"\nanalyze ({args.mode} mode), {os.cpu_count()} CPUs, SQLite store")
     print(f"{'run':<14} {'texts':>8} {'start s':>8} {'enrich s':>9} {'comments/s':>11} {'themes+lessons s':>17} "
           f"{'driver RSS MB (enrich / all)':>29}")
@@ -160,7 +186,7 @@ def main() -> None:
     print(f"Steady state ({quarter:,} -> {n:,}): local {steady_rates['local']}/s, ray {steady_rates['ray']}/s, "
           f"ratio {result['steady_ray_over_local']}" + (" (the sizes are too close to tell)" if None in steady_rates.values() else ""))
     print("GPU: not measured (no GPU machine this session)")
-    print(json.dumps(result))
+    return result
 
 
 if __name__ == "__main__":

@@ -63,3 +63,19 @@ def sqlite_store(tmp_path):
     store = Store.open(str(tmp_path / "sounding.db"))
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> str:
+    """A SQLite store with ~600 analysed sample comments, one test and one poll (built once; tests/demo_store.py)."""
+    from tests.demo_store import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def demo_copy(demo_db, tmp_path) -> str:
+    """A private copy of the demo store, for tests that change it (inbox marks, replies, erasure)."""
+    from tests.demo_store import copy_store
+
+    return copy_store(demo_db, tmp_path)

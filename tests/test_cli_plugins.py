@@ -114,5 +114,7 @@ def test_built_ins_are_registered_as_plugins():
     names = {name for name, _ in plugins.manager().list_name_plugin()}
     assert set(plugins.BUILTIN_PLUGINS) <= names
     formats = [fmt.name for fmt in plugins.importers()]
-    assert formats[:7] == ["mastodon-outbox", "reddit-export", "x-archive", "tiktok-archive", "sheet", "jsonl", "csv"]
+    assert formats[:12] == ["mastodon-outbox", "reddit-export", "x-archive", "tiktok-archive", "instagram-archive",
+                            "threads-archive", "facebook-archive", "linkedin-archive", "youtube-takeout", "sheet",
+                            "jsonl", "csv"]
     assert {"bluesky", "mastodon", "reddit", "youtube"} <= set(plugins.connectors())

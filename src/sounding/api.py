@@ -14,6 +14,7 @@ import pandas as pd
 from sounding.analysis import threads, views
 from sounding.errors import NotReadyError, UsageError
 from sounding.importers import ImportReport, import_file, import_files
+from sounding.importers.base import Format
 from sounding.store import Store
 
 
@@ -29,7 +30,7 @@ class Sounding:
     def import_file(
         self,
         path: str | Path,
-        format: str | None = None,
+        format: str | Format | None = None,
         rejects: str | Path | None = None,
         on_progress: Callable[[int], None] | None = None,
         force: bool = False,
@@ -39,7 +40,7 @@ class Sounding:
     def import_files(
         self,
         paths: list[str | Path],
-        format: str | None = None,
+        format: str | Format | None = None,
         rejects: str | Path | None = None,
         force: bool = False,
         on_progress: Callable[[Path, int], None] | None = None,
@@ -207,6 +208,12 @@ class Sounding:
             frame["quotes"] = [by_theme.get(theme_id, []) for theme_id in frame["theme_id"]]
         return frame.drop(columns=["evidence", "theme_id"]).rename(columns={"id": "lesson"})
 
+    def theme_series(self) -> list[dict]:
+        """Audience comments per day (or week) per theme, zeros included (see :mod:`sounding.analysis.theme_series`)."""
+        from sounding.analysis.theme_series import theme_series
+
+        return theme_series(self.store, self._version()) if self.analysed else []
+
     def learning_value(self, by: str = "post", limit: int | None = None) -> pd.DataFrame:
         """What each post (or week) taught us; order-independent (see :mod:`sounding.analysis.learning`)."""
         from sounding.analysis import learning
@@ -245,6 +252,13 @@ class Sounding:
         from sounding.act.service import Act
 
         return Act(self.store)
+
+    @property
+    def tokens(self):
+        """Bearer tokens of the REST API: create, list, revoke (see :mod:`sounding.core.tokens`)."""
+        from sounding.core.tokens import Tokens
+
+        return Tokens(self.store)
 
     # -- browsing, inbox and dashboard (the REST API and pages call these) ----------------------
     def comment_page(self, query=None):
@@ -298,11 +312,6 @@ class Sounding:
         from sounding import dashboard
 
         return dashboard.polls(self.store)
-
-    def decisions(self) -> list[dict]:
-        from sounding import dashboard
-
-        return dashboard.decisions(self.store)
 
     def sync_status(self) -> list[dict]:
         from sounding import dashboard

@@ -1,5 +1,5 @@
 """Read-side summaries the dashboard shows beside the analysis: learning value over time, tests,
-polls, decisions and the state of each connected account's sync. Plain dicts, no HTML.
+polls and the state of each connected account's sync. Plain dicts, no HTML.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sounding.analysis import views
 from sounding.errors import SoundingError
 from sounding.store import Store
-from sounding.store.models import Account, Decision, Lesson, SyncCursor
+from sounding.store.models import Account, Lesson, SyncCursor
 
 WEEKLY_AFTER_DAYS = 120  # longer spans are shown per week, shorter ones per day
 
@@ -89,15 +89,6 @@ def polls(store: Store) -> list[dict]:
     ]
 
 
-def decisions(store: Store) -> list[dict]:
-    with store.session() as session:
-        return [
-            {"id": d.id, "title": d.title, "description": d.description, "lesson_id": d.lesson_id,
-             "quotes": list(d.quote_comment_ids or []), "decided_at": d.decided_at, "shipped_at": d.shipped_at}
-            for d in session.scalars(select(Decision).order_by(Decision.decided_at.desc(), Decision.id))
-        ]
-
-
 def sync_status(store: Store) -> list[dict]:
     """Connected accounts, when each stream last synced durably, and the last error if one was kept."""
     with store.session() as session:
@@ -114,5 +105,6 @@ def sync_status(store: Store) -> list[dict]:
         out.append({"platform": account.platform, "handle": account.handle, "service_url": account.service_url,
                     "connected_at": account.created_at, "last_sync": last,
                     "streams": [{"stream": s, "updated_at": t} for s, t in streams],
-                    "error": getattr(account, "last_error", None)})
+                    "error": account.last_error, "error_kind": account.last_error_kind,
+                    "error_at": account.last_error_at})
     return out

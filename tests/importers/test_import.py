@@ -166,7 +166,7 @@ def test_sigkill_mid_import_then_rerun_completes_without_duplicates(tmp_path, st
 def _index_names(store: Store) -> set[str]:
     from sqlalchemy import inspect
 
-    return {index["name"] for index in inspect(store.engine).get_indexes("comments")}
+    return {index["name"] for table in ("comments", "reaction_snapshots") for index in inspect(store.engine).get_indexes(table)}
 
 
 def test_large_import_defers_comment_indexes_and_builds_them_at_the_end(tmp_path, monkeypatch):

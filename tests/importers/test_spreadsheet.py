@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from sounding.cli import app
+from sounding.importers import FORMATS
 from sounding.importers.spreadsheet import Sheet, mapping_for, parse_map
 from sounding.errors import InputError, UsageError
 
@@ -63,7 +64,8 @@ def test_csv_with_unusual_headers_own_dates_and_a_reply_column(tmp_path):
                  "--post", "https://www.instagram.com/p/ABC0/", "--ours", "brand.studio", "--json")
     assert result.exit_code == 1, result.output  # rows were rejected
     report = json.loads(result.stdout)[0]
-    assert report["format"] == "sheet-map"
+    assert report["format"] == "sheet"
+    assert "sheet-map" not in FORMATS  # the mapping travels with the import, no format is registered
     assert (report["new"]["posts"], report["new"]["comments"], report["rejected"]) == (1, 4, 5)
     assert {r["line"]: r["error"] for r in report["first_rejects"]} == {
         6: "cannot read the date 'gestern' (DMY order)",
@@ -197,3 +199,36 @@ def test_windows_1252_csv_and_a_bad_byte_in_a_utf8_one(tmp_path):
     assert report["new"]["comments"] == 2 and report["first_rejects"] == [
         {"line": 4, "error": "line 4 is not valid UTF-8 (byte 24)"}
     ]
+
+
+def test_a_comment_csv_without_map_is_one_line_naming_its_columns(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("Name,Posted on,Comment,Likes\nann,2026-11-02,When is XL back?,3\n", encoding="utf-8")
+    result = run(tmp_path / "s.db", "import", str(path))
+    assert result.exit_code == InputError.exit_code and "Traceback" not in result.output
+    [line] = [x for x in result.output.splitlines() if x.strip()]
+    assert line == (
+        "error: export.csv is not a Sounding CSV (no column kind, platform, id, author, text, created_at); "
+        "its columns are 'Name', 'Posted on', 'Comment', 'Likes'; map them with "
+        "--map text=Comment,author=Name,created_at=Posted on (more fields in docs/sources.md) or use "
+        "--preset apify-instagram-comments|instagram-comments-replies|tiktok-comments"
+    )
+    # the suggested mapping reads the file
+    report = json.loads(run(tmp_path / "s.db", "import", str(path), "--map", "text=Comment,author=Name,"
+                            "created_at=Posted on,likes=Likes", "--json").stdout)[0]
+    assert report["new"]["comments"] == 1 and report["rejected"] == 0
+    mixed = run(tmp_path / "s.db", "import", str(path), "--format", "jsonl", "--map", "text=Comment")
+    assert mixed.exit_code == UsageError.exit_code and "drop --format jsonl" in mixed.output
+
+
+def test_a_workbook_without_map_names_its_columns_too(tmp_path):
+    path = tmp_path / "export.xlsx"
+    book = Workbook()
+    book.active.append(["Export of comments"])
+    book.active.append(["User", "Message", "Timestamp"])
+    book.active.append(["ann", "hi", datetime(2026, 11, 2, 9, 0)])
+    book.save(path)
+    result = run(tmp_path / "s.db", "import", str(path))
+    assert result.exit_code == InputError.exit_code and "Traceback" not in result.output
+    assert ("export.xlsx: not a known comment-export layout; its columns are 'User', 'Message', 'Timestamp'; "
+            "map them with --map text=Message,author=User,created_at=Timestamp" in result.output)  # not the title

@@ -57,10 +57,10 @@ def _run(target, args_per_worker: list[tuple]) -> list:
 
 
 def _indexes(url: str) -> set[str]:
-    """The comment indexes, looked at without opening a Store (opening may build them)."""
+    """The comment and snapshot indexes, looked at without opening a Store (opening may build them)."""
     engine = make_engine(url)
     try:
-        return {ix["name"] for ix in inspect(engine).get_indexes("comments")}
+        return {ix["name"] for table in ("comments", "reaction_snapshots") for ix in inspect(engine).get_indexes(table)}
     finally:
         engine.dispose()
 

@@ -1,18 +1,15 @@
-"""Fixtures of the dashboard tests: demo data (a slice of the bundled sample, analysed once per
-session), the app served by uvicorn on 127.0.0.1, and a real headless Chromium (Debian's
-``/usr/bin/chromium``) driven by Playwright. Without Chromium the browser tests skip, or fail when
-``SOUNDING_REQUIRE_CHROMIUM=1`` (scripts/test.sh sets it).
+"""Fixtures of the dashboard tests: the app served by uvicorn on 127.0.0.1 and a real headless
+Chromium (Debian's ``/usr/bin/chromium``) driven by Playwright. Without Chromium the browser tests
+skip, or fail when ``SOUNDING_REQUIRE_CHROMIUM=1`` (scripts/test.sh sets it). The demo data
+(``demo_db``, ``demo_copy``) comes from tests/conftest.py, shared with the other folders.
 """
 
 from __future__ import annotations
 
-import gzip
 import os
 import socket
 import threading
 import time
-from datetime import UTC, datetime, timedelta
-from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -21,50 +18,6 @@ from sounding.api import Sounding
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-SAMPLE_LINES = 900  # about 300 threads, 600 comments
-
-
-def _sample_slice(path: Path, lines: int = SAMPLE_LINES) -> Path:
-    sample = Path(str(files("sounding").joinpath("data/sample/twacs_airlines.jsonl.gz")))
-    with gzip.open(sample, "rt", encoding="utf-8") as source, path.open("w", encoding="utf-8") as out:
-        for i, line in enumerate(source):
-            if i >= lines:
-                break
-            out.write(line)
-    return path
-
-
-def _add_tests_and_polls(api: Sounding) -> None:
-    """A stored experiment with recorded outcomes and a poll with votes, as `sounding test`/`ask` leave them."""
-    from sounding.experiments import Proportion
-    from sounding.experiments.stored import create_experiment, record_outcomes
-    from sounding.records import PollRecord, PostRecord
-
-    create_experiment(api.store, "question-wording", ["plain", "friendly"], metric="replied")
-    record_outcomes(api.store, "question-wording",
-                    [Proportion("plain", exposures=1200, successes=96), Proportion("friendly", exposures=1180, successes=131)],
-                    metric="replied")
-    now = datetime(2017, 10, 20, tzinfo=UTC)
-    api.store.write_records([
-        PostRecord(platform="mastodon", id="poll-1", author="brand", text="Which should we fix first?",
-                   created_at=now, ours=True),
-        PollRecord(platform="mastodon", post_id="poll-1", options=["Wi-Fi on board", "Seat pitch", "Bag fees"],
-                   votes=[41, 23, 12], taken_at=now + timedelta(days=1), voters=76),
-    ])
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> str:
-    """A SQLite store with ~600 analysed sample comments, one test and one poll (built once)."""
-    base = tmp_path_factory.mktemp("web-demo")
-    url = f"sqlite:///{base / 'demo.db'}"
-    api = Sounding(url)
-    report = api.import_file(_sample_slice(base / "sample.jsonl"))
-    assert report.rejected == 0
-    api.analyze(mode="fast")
-    _add_tests_and_polls(api)
-    api.close()
-    return url
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -153,15 +106,3 @@ def watched(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     yield Watched(context)
     context.close()
-
-
-@pytest.fixture
-def demo_copy(demo_db, tmp_path) -> str:
-    """A private copy of the demo store, for tests that change it (inbox marks, replies)."""
-    import shutil
-
-    source = Path(demo_db.removeprefix("sqlite:///"))
-    for suffix in ("", "-wal", "-shm"):
-        if Path(f"{source}{suffix}").exists():
-            shutil.copy(f"{source}{suffix}", tmp_path / f"copy.db{suffix}")
-    return f"sqlite:///{tmp_path / 'copy.db'}"

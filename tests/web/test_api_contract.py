@@ -31,10 +31,24 @@ def demo_data(demo_db, tmp_path_factory):
     target = tmp_path_factory.mktemp("contract") / "demo.db"
     shutil.copy(demo_db.removeprefix("sqlite:///"), target)
     api = Sounding(str(target))
+    _decide(api)
+    assert len(api.act.decisions()) == 2
     app.state.api, app.state.cache = api, Cache(api)
     yield
     api.close()
     _empty.close()
+
+
+def _decide(api: Sounding) -> None:
+    """Decisions with a status history, a lesson merged into another and a linked comment, so
+    /decisions answers with every field of its schema filled."""
+    top = api.lessons(quotes=False)["lesson"].tolist()
+    shipped = api.act.decide("Free drinks on board", lessons=[top[0]], author="pm@brand", note="we heard you")
+    api.act.set_status(shipped["id"], "shipped", author="ops@brand", note="Served from Monday.")
+    with api.store.engine.connect() as conn:
+        comment = conn.exec_driver_sql("SELECT id FROM comments WHERE ours = 0 ORDER BY id LIMIT 1").scalar()
+    api.act.decide("Wider seats", lessons=[top[1]], comments=[str(comment)])
+    api.act.merge_lesson(top[1], top[2], author="pm@brand")
 
 
 @schema.parametrize()

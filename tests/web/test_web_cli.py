@@ -57,10 +57,11 @@ def test_token_create_prints_a_token_the_server_accepts(tmp_path):
     bad = _run("token", "create", "--expires", "soon", db=db)
     assert bad.returncode == 2 and "expiry" in bad.stderr and "Traceback" not in bad.stderr
 
-    from sounding.web import security
+    from sounding.api import Sounding
 
-    auth = security.Auth(key=security.signing_key(), required=True)
-    assert auth.bearer_scope(f"Bearer {made.stdout.strip()}") == "read"
+    api = Sounding(db)
+    assert api.tokens.scope(made.stdout.strip()) == "read"
+    api.close()
 
 
 def test_serve_off_loopback_prints_a_one_time_login_and_never_logs_it(demo_db, tmp_path):

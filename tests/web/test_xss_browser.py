@@ -66,7 +66,7 @@ def xss_db(tmp_path_factory) -> str:
     return url
 
 
-PATHS = ["/", "/lessons", "/themes", "/comments", "/comments?limit=100", "/inbox", "/tests", "/polls", "/decisions", "/sync",
+PATHS = ["/", "/lessons", "/lessons?by=platform", "/lessons?by=returning", "/lessons?by=post", "/themes", "/comments", "/comments?limit=100", "/inbox", "/tests", "/polls", "/decisions", "/sync",
          "/thread?post=p1", "/thread?post=p-0", "/thread?post=poll"]
 
 

@@ -133,8 +133,6 @@ def before_after(store: Store, decision_id: int, window_days: int = 30, now: dat
     from sounding.act import decisions
     from sounding.analysis import views
     from sounding.analysis.lessons import newest_audience_time
-    from sounding.store.models import DecisionLink
-
     decision = decisions.get(store, decision_id)
     if decision["status"] != "shipped" or decision["shipped_at"] is None:
         raise ConflictError(f"decision {decision_id} is {decision['status']}: before/after needs a ship date")
@@ -157,8 +155,7 @@ def before_after(store: Store, decision_id: int, window_days: int = 30, now: dat
     before = _counts(store, version, themes, [], start, shipped)
     after = _counts(store, version, themes, [], shipped, end)
     with store.engine.connect() as conn:
-        decided = [r for r in conn.execute(select(DecisionLink.theme_id).where(DecisionLink.theme_id.is_not(None))
-                                           ).scalars()]
+        decided = sorted(decisions.decided_themes(conn))
     control_before = _counts(store, version, None, decided, start, shipped)
     control_after = _counts(store, version, None, decided, shipped, end)
     result = compare(before, after)

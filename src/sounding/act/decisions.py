@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, update
 
+from sounding.act.merges import survivors
 from sounding.errors import ConflictError, NotFoundError, UsageError
 from sounding.store import Store
 from sounding.store.models import Comment, Decision, DecisionEvent, DecisionLink, Lesson, Post, Theme, ThemeMember
@@ -149,7 +150,7 @@ def evidence_items(store: Store, decision_id: int) -> list[dict[str, Any]]:
         links = conn.execute(
             select(DecisionLink.theme_id, DecisionLink.comment_id).where(DecisionLink.decision_id == decision_id)
         ).all()
-        themes = [r.theme_id for r in links if r.theme_id is not None]
+        themes = sorted(set(survivors(conn, (r.theme_id for r in links if r.theme_id is not None)).values()))
         comment_ids = [r.comment_id for r in links if r.comment_id is not None]
         conditions = []
         if themes:
@@ -188,12 +189,10 @@ def get(store: Store, decision_id: int) -> dict[str, Any]:
             select(DecisionEvent.status, DecisionEvent.at, DecisionEvent.author, DecisionEvent.note)
             .where(DecisionEvent.decision_id == decision_id).order_by(DecisionEvent.at, DecisionEvent.id))]
         links = conn.execute(
-            select(DecisionLink.theme_id, DecisionLink.comment_id, DecisionLink.lesson_title, Lesson.id.label("lesson"),
-                   Theme.name)
-            .outerjoin(Lesson, Lesson.theme_id == DecisionLink.theme_id)
-            .outerjoin(Theme, Theme.id == DecisionLink.theme_id)
-            .where(DecisionLink.decision_id == decision_id)
+            select(DecisionLink.theme_id, DecisionLink.comment_id, DecisionLink.lesson_title)
+            .where(DecisionLink.decision_id == decision_id).order_by(DecisionLink.id)
         ).all()
+        lessons = _linked_lessons(conn, links)
     items = evidence_items(store, decision_id)
     return {
         "id": d.id,
@@ -204,14 +203,45 @@ def get(store: Store, decision_id: int) -> dict[str, Any]:
         "decided_at": d.decided_at,
         "shipped_at": d.shipped_at,
         "events": events,
-        "lessons": [{"lesson": r.lesson, "theme": r.theme_id, "theme_name": r.name, "title": r.lesson_title}
-                    for r in links if r.theme_id is not None],
+        "lessons": lessons,
         "comments": [r.comment_id for r in links if r.comment_id is not None],
         "people": len({(i["platform"], i["author"]) for i in items}),
         "evidence": len(items),
         "threads": len({i["post_id"] for i in items}),
         "platforms": sorted({i["platform"] for i in items}),
     }
+
+
+def _linked_lessons(conn, links) -> list[dict[str, Any]]:
+    """The lessons a decision answers, each once, read through merges: a link to a merged lesson
+    shows its survivor (``merged_from`` names the theme it was linked to)."""
+    live = survivors(conn, (r.theme_id for r in links if r.theme_id is not None))
+    found = {r.theme_id: r for r in conn.execute(
+        select(Theme.id.label("theme_id"), Theme.key, Theme.name, Lesson.id.label("lesson"), Lesson.title)
+        .outerjoin(Lesson, Lesson.theme_id == Theme.id).where(Theme.id.in_(set(live.values()))))}
+    out: dict[int, dict[str, Any]] = {}
+    for r in links:
+        if r.theme_id is None:
+            continue
+        theme = live[r.theme_id]
+        now = found.get(theme)
+        merged = theme != r.theme_id
+        entry = out.setdefault(theme, {
+            "lesson": now.lesson if now else None, "theme": theme, "theme_key": now.key if now else None,
+            "theme_name": now.name if now else None,
+            "title": (now.title if merged and now and now.lesson else r.lesson_title), "merged_from": [],
+        })
+        if merged:
+            entry["merged_from"].append(r.theme_id)
+        elif entry["merged_from"]:
+            entry["title"] = r.lesson_title  # linked to the survivor itself too
+    return list(out.values())
+
+
+def decided_themes(conn) -> set[int]:
+    """The themes some decision answers, read through merges (a merged lesson's decision covers its survivor)."""
+    linked = conn.execute(select(DecisionLink.theme_id).where(DecisionLink.theme_id.is_not(None))).scalars()
+    return set(survivors(conn, linked).values())
 
 
 def log(store: Store, status: str | None = None) -> list[dict[str, Any]]:
@@ -229,12 +259,11 @@ def log(store: Store, status: str | None = None) -> list[dict[str, Any]]:
 def undecided_lessons(store: Store, top: int = 10) -> list[dict[str, Any]]:
     """Of the ``top`` ranked lessons, those no decision links to (what still waits for an answer)."""
     with store.engine.connect() as conn:
-        decided = select(DecisionLink.theme_id).where(DecisionLink.theme_id.is_not(None))
         ranked = conn.execute(
             select(Lesson.id, Lesson.theme_id, Lesson.title, Lesson.score).order_by(Lesson.score.desc(), Lesson.id)
             .limit(top)
         ).all()
-        taken = {r[0] for r in conn.execute(decided)}
+        taken = decided_themes(conn)
     return [{"lesson": r.id, "theme": r.theme_id, "title": r.title, "score": r.score, "rank": rank}
             for rank, r in enumerate(ranked, 1) if r.theme_id not in taken]
 

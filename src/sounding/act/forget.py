@@ -3,7 +3,7 @@
 Removed: their comments and audience posts (a post others replied to is kept as an empty
 placeholder so the thread stays whole; replies to a removed comment move up to its nearest kept
 ancestor), reaction snapshots of those items, analysis rows (enrichments, theme memberships) of
-texts nobody else wrote, their place in "you asked, we did" drafts, their opt-out and people
+texts nobody else wrote (and of lesson merges), their place in "you asked, we did" drafts, their opt-out and people
 records, and any row of another table that points at a removed comment. Lessons are recomputed
 and, on SQLite, the file is vacuumed so no deleted page keeps the text.
 """
@@ -23,6 +23,7 @@ from sounding.store.models import (
     Comment,
     ContactOptOut,
     Enrichment,
+    LessonMergeMember,
     LoopReply,
     Post,
     PostLearning,
@@ -109,6 +110,8 @@ def forget(store: Store, who: str) -> dict[str, Any]:
             if still is None:
                 receipt["analysis_rows"] += conn.execute(delete(Enrichment).where(Enrichment.text_hash == h)).rowcount
                 receipt["analysis_rows"] += conn.execute(delete(ThemeMember).where(ThemeMember.text_hash == h)).rowcount
+                receipt["analysis_rows"] += conn.execute(
+                    delete(LessonMergeMember).where(LessonMergeMember.text_hash == h)).rowcount
 
         for row in conn.execute(select(LoopReply.id, LoopReply.people, LoopReply.status)).all():
             if author in (row.people or []):

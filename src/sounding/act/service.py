@@ -1,6 +1,6 @@
-"""``Sounding.act``: decisions, telling people, before/after, opt-outs and erasure as one object.
+"""``Sounding.act``: decisions, lesson merges, telling people, before/after, opt-outs and erasure.
 
-The CLI (``sounding decide``, ``decisions``, ``tell``, ``optout``, ``forget``, ``report``) and the
+The CLI (``sounding decide``, ``decisions``, ``lesson``, ``tell``, ``optout``, ``forget``, ``report``) and the
 web layer call these methods; each is a thin call into its module.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sounding.act import before_after, decisions, forget, tell
+from sounding.act import before_after, decisions, forget, merges, tell
 from sounding.store import Store
 
 
@@ -35,6 +35,16 @@ class Act:
 
     def undecided(self, top: int = 10) -> list[dict[str, Any]]:
         return decisions.undecided_lessons(self.store, top)
+
+    # lessons merged by hand (reversible)
+    def merge_lesson(self, source: int | str, into: int | str, **kwargs: Any) -> dict[str, Any]:
+        return merges.merge(self.store, source, into, **kwargs)
+
+    def unmerge_lesson(self, source: int | str, **kwargs: Any) -> dict[str, Any]:
+        return merges.unmerge(self.store, source, **kwargs)
+
+    def lesson_merges(self) -> list[dict[str, Any]]:
+        return merges.history(self.store)
 
     # telling people
     def threads(self, decision: int) -> list[dict[str, Any]]:

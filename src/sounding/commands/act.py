@@ -1,4 +1,5 @@
-"""Act and tell: ``decide``, ``decisions``, ``decision …``, ``tell …``, ``optout``, ``forget``, ``report``."""
+"""Act and tell: ``decide``, ``decisions``, ``decision …``, ``lesson …``, ``tell …``, ``optout``, ``forget``,
+``report``."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ console = Console()
 err = Console(stderr=True)
 
 decision_app = typer.Typer(help="Show a decision, move its status, link lessons, see what changed.", no_args_is_help=True)
+lesson_app = typer.Typer(help="Merge a lesson into another (reversible: the people behind both follow the survivor).",
+                         no_args_is_help=True)
 tell_app = typer.Typer(help="\"You asked, we did\": draft, review, edit and send one reply per thread.", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Lessons = Annotated[list[str] | None, typer.Option("--lesson", "-l", help="A lesson number (see `sounding lessons`); repeatable.")]
@@ -36,7 +39,9 @@ def _print_decision(d: dict[str, Any]) -> None:
     console.print(f"   for {d['people']} people ({d['evidence']} comments in {d['threads']} threads"
                   f"{' on ' + ', '.join(safe(p) for p in d['platforms']) if d['platforms'] else ''})")
     for lesson in d["lessons"]:
-        console.print(f"   lesson {lesson['lesson'] or '(gone)'}: {safe(lesson['title'] or lesson['theme_name'] or '')}")
+        merged = " (a merged lesson's survivor)" if lesson.get("merged_from") else ""
+        console.print(f"   lesson {lesson['lesson'] or '(gone)'}: {safe(lesson['title'] or lesson['theme_name'] or '')}"
+                      f"{merged}")
     for e in d["events"]:
         who = f" by {safe(e['author'])}" if e["author"] else ""
         note = f": {safe(e['note'])}" if e["note"] else ""
@@ -126,6 +131,62 @@ def decision_impact(
                       f"{r['after']['comments']} after[/]")
     if r.get("control"):
         console.print(f"  [dim]themes with no decision, same days: {r['control']['verdict']}[/]")
+
+
+def _print_merge(m: dict[str, Any]) -> None:
+    who = f" by {safe(m['merged_by'])}" if m["merged_by"] else ""
+    note = f": {safe(m['note'])}" if m["note"] else ""
+    console.print(f"[bold]lesson {m['lesson']}[/] → lesson {m['survivor'] or m['into']}  "
+                  f"[dim]{'merged' if m['active'] else 'unmerged'}[/]  {safe(m['title'] or '')}")
+    console.print(f"   [dim]merged {m['merged_at']:%Y-%m-%d %H:%M}{who}{note}[/]")
+    if not m["active"]:
+        who = f" by {safe(m['unmerged_by'])}" if m["unmerged_by"] else ""
+        again = "" if not m["lesson_now"] else f"; it is lesson {m['lesson_now']} " + (
+            "again" if m["lesson_now"] == m["lesson"] else f"now (number {m['lesson']} was taken meanwhile)")
+        note = f": {safe(m['unmerge_note'])}" if m["unmerge_note"] else ""
+        console.print(f"   [dim]unmerged {m['unmerged_at']:%Y-%m-%d %H:%M}{who}{note}{again}[/]")
+    elif m["survivor_title"]:
+        console.print(f"   now: {safe(m['survivor_title'])}")
+
+
+@lesson_app.command("merge")
+def lesson_merge(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The lesson to merge (its number, see `sounding lessons`).")],
+    into: Annotated[str, typer.Argument(help="The lesson that absorbs it (the survivor).")],
+    author: Author = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why (shown in the merge history).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Merge lesson SOURCE into lesson INTO: its people, comments and decisions follow INTO."""
+    m = open_api(ctx).act.merge_lesson(source, into, author=author, note=note)
+    _json(m) if as_json else _print_merge(m)
+
+
+@lesson_app.command("unmerge")
+def lesson_unmerge(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The merged lesson's number.")],
+    author: Author = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why (shown in the merge history).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Undo a merge: the lesson gets back exactly the comments it handed over, under its old number."""
+    m = open_api(ctx).act.unmerge_lesson(source, author=author, note=note)
+    _json(m) if as_json else _print_merge(m)
+
+
+@lesson_app.command("merges")
+def lesson_merges(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Every merge, standing or undone, with who did it and when."""
+    rows = open_api(ctx).act.lesson_merges()
+    if as_json:
+        _json(rows)
+        return
+    for m in rows:
+        _print_merge(m)
+    if not rows:
+        console.print("No lesson merges yet: `sounding lesson merge SOURCE INTO`.")
 
 
 def _print_replies(rows: list[dict[str, Any]]) -> None:
@@ -265,6 +326,7 @@ def register(app: typer.Typer) -> None:
     app.command()(decide)
     app.command()(decisions)
     app.add_typer(decision_app, name="decision")
+    app.add_typer(lesson_app, name="lesson")
     app.add_typer(tell_app, name="tell")
     app.command()(optout)
     app.command()(forget)

@@ -102,7 +102,7 @@ def accounts(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List the connected accounts (secrets masked)."""
+    """List the connected accounts (secrets masked) and why the last sync of each stopped, if it did."""
     rows = open_api(ctx).accounts()
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
@@ -110,9 +110,10 @@ def accounts(
     if not rows:
         console.print("No accounts yet: [bold]sounding connect bluesky --handle …[/]")
         return
-    table = Table("id", "platform", "handle", "service", "secret")
+    table = Table("id", "platform", "handle", "service", "secret", "last sync error")
     for r in rows:
-        table.add_row(*(cell("" if r[k] is None else r[k]) for k in ("id", "platform", "handle", "service_url", "secret")))
+        table.add_row(*(cell("" if r[k] is None else r[k])
+                        for k in ("id", "platform", "handle", "service_url", "secret", "last_error")))
     console.print(table)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +22,9 @@ from rich.table import Table
 from sounding.api import Sounding
 from sounding.commands import open_api
 from sounding.core.demo import TITLE, demo_database
+from sounding.errors import UsageError
 from sounding.importers import FORMATS, ImportReport
+from sounding.importers.base import Format
 from sounding.terminal import cell, safe
 
 console = Console()
@@ -45,7 +48,7 @@ def import_command(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Files to import, in order (posts before replies).", exists=True, dir_okay=False)],
     format: Annotated[
-        str | None, typer.Option("--format", "-f", help=f"One of: {', '.join(n for n in FORMATS if n != 'sheet-map')}. Default: guessed from the file name.")
+        str | None, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}. Default: guessed from the file name.")
     ] = None,
     rejects: Annotated[
         Path | None,
@@ -67,10 +70,15 @@ def import_command(
     ours: Annotated[str | None, typer.Option("--ours", help="Spreadsheet: our author name (our replies).")] = None,
 ) -> None:
     """Import posts and comments from JSONL, CSV or a platform export; exit code 1 if rows were rejected."""
+    chosen: str | Format | None = format
     if map_ or preset or platform or post or ours:
-        from sounding.importers.spreadsheet import use_mapping
+        from sounding.importers.spreadsheet import Sheet, mapping_for
 
-        format = use_mapping(map_, preset, platform, post, ours)
+        if format not in (None, Sheet.name):
+            raise UsageError(
+                f"--map, --preset, --platform, --post and --ours read comment spreadsheets; drop --format {format}"
+            )
+        chosen = Sheet(mapping_for(map_, preset, platform, post, ours))
     api = open_api(ctx)
     with progress() as bar:
         tasks: dict[Path, object] = {}
@@ -81,8 +89,8 @@ def import_command(
             bar.advance(tasks[path], n)
 
         reports = api.import_files(
-            paths, format, rejects, force=force, on_progress=advance,
-            on_report=None if as_json else _print_report,
+            paths, chosen, rejects, force=force, on_progress=advance,
+            on_report=None if as_json else functools.partial(_print_report, notes=set()),
         )
     if as_json:
         console.print_json(json.dumps([r.as_dict() for r in reports]))
@@ -90,7 +98,11 @@ def import_command(
         raise typer.Exit(1)
 
 
-def _print_report(report: ImportReport) -> None:
+def _print_report(report: ImportReport, notes: set[str] | None = None) -> None:
+    if report.note and (notes is None or report.note not in notes):
+        err.print(f"note: {safe(report.note)}")
+        if notes is not None:
+            notes.add(report.note)
     new = ", ".join(f"{count:,} {kind}" for kind, count in report.new.items() if count)
     console.print(
         f"[bold]{safe(report.path)}[/] ({safe(report.format)}): {report.read:,} rows read; "
@@ -126,6 +138,9 @@ def status(
     console.print(
         f"questions: {counts['questions']:,}   experiments: {counts['experiments']:,}   decisions: {counts['decisions']:,}"
     )
+    if counts.get("sync_errors"):
+        console.print(f"[yellow]The last sync of {counts['sync_errors']:,} account(s) stopped with an error: "
+                      "see `sounding accounts`.[/]")
 
 
 def demo(

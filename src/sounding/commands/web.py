@@ -64,18 +64,60 @@ def report(
 
 @token_app.command("create")
 def token_create(
+    ctx: typer.Context,
     scope: Annotated[str, typer.Option(help="read (GET only) or write (also marks and replies).")] = "read",
     expires: Annotated[str, typer.Option(help="Lifetime: 30m, 12h, 7d, 2w.")] = "7d",
+    name: Annotated[str | None, typer.Option(help="What the token is for (shown by `token list`).")] = None,
 ) -> None:
-    """Print a new signed API token (shown once; it expires by itself)."""
+    """Print a new API token (shown once; the database keeps only its hash)."""
     from sounding.web import security
 
     try:
-        seconds = security.parse_duration(expires)
-        token = security.Auth(key=security.signing_key(), required=True).create_token(scope, seconds)
+        made = open_api(ctx).tokens.create(scope, security.parse_duration(expires), name)
     except SoundingError as exc:
         _fail(exc)
-    typer.echo(token)
+    err.print(f"token {made['id']} ({made['scope']}), expires {made['expires_at']:%Y-%m-%d %H:%M} UTC; "
+              "it is shown only now:")
+    typer.echo(made["token"])
+
+
+@token_app.command("list")
+def token_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the API tokens: id, scope, state (active, expired, revoked), expiry. Never the tokens."""
+    import json
+
+    from rich.table import Table
+
+    from sounding.terminal import cell
+
+    rows = open_api(ctx).tokens.list()
+    if as_json:
+        typer.echo(json.dumps(rows, default=str, indent=2))
+        return
+    if not rows:
+        console.print("No API tokens: [bold]sounding token create --scope read --expires 7d[/]")
+        return
+    table = Table("id", "scope", "state", "name", "created", "expires", "revoked")
+    for r in rows:
+        when = [f"{r[k]:%Y-%m-%d %H:%M}" if r[k] else "" for k in ("created_at", "expires_at", "revoked_at")]
+        table.add_row(str(r["id"]), r["scope"], r["state"], cell(r["name"] or ""), *when)
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    ctx: typer.Context,
+    token_id: Annotated[int, typer.Argument(metavar="ID", help="The token's id (see `sounding token list`).")],
+) -> None:
+    """Revoke an API token: a running server refuses it (401) from its next request."""
+    try:
+        row = open_api(ctx).tokens.revoke(token_id)
+    except SoundingError as exc:
+        _fail(exc)
+    console.print(f"Revoked token {row['id']} ({row['scope']}).")
 
 
 def register(app: typer.Typer) -> None:

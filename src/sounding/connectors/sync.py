@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sounding.connectors.base import AccountRef, Connector, open_connector
-from sounding.connectors.retry import ConnectorError, RetryPolicy
+from sounding.connectors.retry import AuthError, ConnectorError, RetryPolicy, SyncInterrupted
 from sounding.connectors.secrets import REDACTOR, SecretStore
 
 log = logging.getLogger("sounding.connectors")
@@ -41,6 +41,8 @@ class SyncResult:
     retries: int = 0
     complete: bool = False
     error: str | None = None
+    #: auth (credentials refused), interrupted (gave up after retries), remote, unexpected
+    error_kind: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,7 +55,34 @@ class SyncResult:
             "retries": self.retries,
             "complete": self.complete,
             "error": self.error,
+            "error_kind": self.error_kind,
         }
+
+
+MAX_ERROR = 500  # characters of a kept sync error
+
+
+def error_kind(exc: BaseException) -> str:
+    """What kind of failure stopped a sync, in words a person can act on."""
+    if isinstance(exc, AuthError):
+        return "auth"
+    if isinstance(exc, SyncInterrupted):
+        return "interrupted"
+    return "remote" if isinstance(exc, ConnectorError) else "unexpected"
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(REDACTOR.redact(text).split())
+    return line if len(line) <= MAX_ERROR else line[: MAX_ERROR - 1] + "…"
+
+
+def remember(store: Any, result: SyncResult) -> SyncResult:
+    """Keep the last error on the account (a complete sync clears it), so the Sync page can show it."""
+    if result.complete:
+        store.set_sync_error(result.account_id, None)
+    elif result.error:
+        store.set_sync_error(result.account_id, result.error_kind or "unexpected", result.error)
+    return result
 
 
 def account_ref(account: Any, secrets: SecretStore | None = None) -> AccountRef:
@@ -98,14 +127,15 @@ def run_connector(
                 on_batch(result, counts)
         result.complete = True
     except ConnectorError as exc:
-        result.error = REDACTOR.redact(str(exc))
+        result.error, result.error_kind = _one_line(str(exc)), error_kind(exc)
     except Exception as exc:
-        result.error = REDACTOR.redact(f"{acct.platform}: unexpected {type(exc).__name__}: {exc}")
+        result.error = _one_line(f"{acct.platform}: unexpected {type(exc).__name__}: {exc}")
+        result.error_kind = "unexpected"
         log.debug("sync of %s %s failed", acct.platform, acct.handle, exc_info=True)
     finally:
         result.retries = connector.retrier.retries
         connector.close()
-    return result
+    return remember(store, result)
 
 
 def sync_account(
@@ -126,7 +156,8 @@ def sync_account(
     try:
         connector = open_connector(ref, policy=policy or RetryPolicy.from_env(), on_wait=on_wait)
     except ConnectorError as exc:
-        return SyncResult(ref.platform, ref.handle, account.id, error=REDACTOR.redact(str(exc)))
+        return remember(store, SyncResult(ref.platform, ref.handle, account.id, error=_one_line(str(exc)),
+                                          error_kind=error_kind(exc)))
     connector.full = full  # type: ignore[attr-defined]
     if refresh_days is not None:
         connector.refresh_days = refresh_days  # type: ignore[attr-defined]

@@ -45,6 +45,7 @@ from sounding.connectors.retry import (
     Transient,
     delay_from_headers,
 )
+from sounding.platforms import youtube
 from sounding.records import CommentRecord, PostRecord, Record
 
 PAGE = 50
@@ -190,16 +191,14 @@ class YouTubeConnector(ThreadedConnector):
 
     def _post(self, v: dict) -> PostRecord:
         sn, st = v.get("snippet", {}), v.get("statistics", {})
-        text = sn.get("title", "")
-        if sn.get("description"):
-            text = f"{text}\n\n{sn['description']}"
+        text = youtube.post_text(sn.get("title", ""), sn.get("description"))
         return PostRecord(
             platform=self.platform,
             id=v["id"],
             author=sn.get("channelId", self.channel_id),
             text=text,
-            created_at=as_datetime(sn["publishedAt"]),
-            url=f"https://www.youtube.com/watch?v={v['id']}",
+            created_at=youtube.whole_seconds(as_datetime(sn["publishedAt"])),
+            url=youtube.video_url(v["id"]),
             ours=sn.get("channelId", self.channel_id) == self.channel_id,
             likes=as_int(st.get("likeCount")),
             replies=as_int(st.get("commentCount")),
@@ -216,10 +215,8 @@ class YouTubeConnector(ThreadedConnector):
             parent_id=parent_id,
             author=author,
             text=sn.get("textOriginal") if sn.get("textOriginal") is not None else sn.get("textDisplay", ""),
-            created_at=as_datetime(sn["publishedAt"]),
-            url=f"https://www.youtube.com/watch?v={sn.get('videoId', '')}&lc={c['id']}"
-            if sn.get("videoId")
-            else None,
+            created_at=youtube.whole_seconds(as_datetime(sn["publishedAt"])),
+            url=youtube.comment_url(sn.get("videoId"), c["id"]),
             ours=author == self.channel_id,
             likes=as_int(sn.get("likeCount")),
         )

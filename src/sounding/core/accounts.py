@@ -136,6 +136,8 @@ def describe(accounts: list[Any]) -> list[dict[str, Any]]:
             "handle": a.handle,
             "service_url": a.service_url,
             "secret": SecretStore.describe(a.credential_ref),
+            "last_error": f"{a.last_error_kind}: {a.last_error}" if a.last_error_kind else None,
+            "last_error_at": a.last_error_at.isoformat() if a.last_error_at else None,
         }
         for a in accounts
     ]

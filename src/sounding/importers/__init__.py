@@ -62,10 +62,13 @@ def detect(path: Path) -> Format:
     raise UsageError(f"cannot tell the format of {path.name}; pass --format (one of: {names})")
 
 
-def resolve_format(path: Path, format_name: str | None = None) -> Format:
-    """The named format, or the detected one; :class:`UsageError` listing the formats otherwise."""
+def resolve_format(path: Path, format_name: str | Format | None = None) -> Format:
+    """The named format (or the format itself, e.g. a spreadsheet with a ``--map``), or the detected
+    one; :class:`UsageError` listing the formats otherwise."""
     if format_name is None:
         return detect(path)
+    if not isinstance(format_name, str):
+        return format_name
     if format_name not in FORMATS:
         raise UsageError(f"unknown format {format_name!r}; one of: {', '.join(FORMATS)}")
     return FORMATS[format_name]
@@ -77,6 +80,7 @@ class ImportReport:
 
     path: str
     format: str
+    note: str | None = None  # what the format cannot hold (e.g. no audience comments), said once
     read: int = 0
     new: dict[str, int] = field(default_factory=lambda: {"posts": 0, "comments": 0, "reactions": 0, "polls": 0})
     rejected: int = 0
@@ -91,6 +95,7 @@ class ImportReport:
         return {
             "path": self.path,
             "format": self.format,
+            "note": self.note,
             "read": self.read,
             "new": self.new,
             "duplicates": self.duplicates,
@@ -117,7 +122,7 @@ class _Rejects:
 def import_files(
     store: Store,
     paths: Sequence[Path],
-    format_name: str | None = None,
+    format_name: str | Format | None = None,
     rejects_path: Path | None = None,
     *,
     force: bool = False,
@@ -152,7 +157,7 @@ def import_files(
 def import_file(
     store: Store,
     path: Path,
-    format_name: str | None = None,
+    format_name: str | Format | None = None,
     rejects_path: Path | None = None,
     on_progress: Callable[[int], None] | None = None,
     *,
@@ -195,7 +200,7 @@ def _read_error(exc: BaseException) -> str:
 def _import_one(
     store: Store, path: Path, fmt: Format, sink: RejectsFile, on_progress: Callable[[int], None] | None
 ) -> ImportReport:
-    report = ImportReport(path=str(path), format=fmt.name)
+    report = ImportReport(path=str(path), format=fmt.name, note=getattr(fmt, "note", None))
     rejects = _Rejects(path, sink, report)
     try:
         size = path.stat().st_size

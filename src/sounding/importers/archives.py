@@ -30,7 +30,7 @@ from typing import Any, BinaryIO
 
 import ijson
 
-from sounding.importers.base import MAX_TEXT, Row, RowError
+from sounding.importers.base import MAX_TEXT, Row, RowError, json_error
 from sounding.importers.generic import open_binary
 from sounding.records import CommentRecord, PostRecord
 
@@ -98,6 +98,8 @@ def _int(value: Any) -> int | None:
 class XTweetsJs:
     name = "x-archive"
     description = "X archive data/tweets.js (window.YTD.tweets.part0 = [...]): our posts and replies"
+    note = ("X archive: our posts and replies only; a reply to someone else's post is set aside unless that post "
+            "is stored; the audience's replies come through `sounding connect x`")
 
     def matches(self, path: Path) -> bool:
         return bool(X_FILE.match(path.name))
@@ -121,12 +123,13 @@ class XTweetsJs:
                     if record is not None:
                         yield Row(number, "", record=record)
             except ijson.JSONError as exc:
-                yield Row(number + 1, "", error=f"tweets.js is not valid JSON after item {number}: {exc}")
+                yield Row(number + 1, "", error=f"tweets.js is not valid JSON after item {number}: {json_error(exc)}")
 
 
 class TikTokUserData:
     name = "tiktok-archive"
     description = "TikTok user_data.json (Download your data, JSON): our videos with likes"
+    note = "TikTok archive: our videos with likes only, no comments; comments come from a comment export (--preset)"
 
     def matches(self, path: Path) -> bool:
         return path.name in TIKTOK_FILES
@@ -144,7 +147,7 @@ class TikTokUserData:
                         except RowError as exc:
                             yield Row(number, json.dumps(video, default=str)[:10_000], error=f"video {number}: {exc}")
                 except ijson.JSONError as exc:
-                    yield Row(0, "", error=f"user_data.json is not valid JSON: {exc}")
+                    yield Row(0, "", error=f"user_data.json is not valid JSON: {json_error(exc)}")
                     return
             if found:
                 return

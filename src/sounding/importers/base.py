@@ -42,6 +42,14 @@ class Format(Protocol):
     def rows(self, path: Path) -> Iterator[Row]: ...
 
 
+def json_error(exc: Exception) -> str:
+    """The parser's reason on one line (yajl's message is bytes with the text around the error)."""
+    reason = exc.args[0] if exc.args else exc
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", "replace")
+    return str(reason).strip().splitlines()[0] if str(reason).strip() else type(exc).__name__
+
+
 def parse_time(value: object, name: str = "created_at") -> datetime:
     """ISO 8601 (with ``Z``) or Unix seconds → aware UTC datetime, or :class:`RowError`.
 

@@ -18,7 +18,8 @@ from typing import BinaryIO
 import orjson
 
 from sounding.errors import InputError
-from sounding.importers.base import Row, RowError, record_from_fields
+from sounding.importers.base import REQUIRED, Row, RowError, record_from_fields
+from sounding.importers.sheet_presets import map_hint
 from sounding.records import Record
 
 
@@ -73,13 +74,31 @@ class Csv:
         return _stem_suffix(path) == ".csv"
 
     def rows(self, path: Path) -> Iterator[Row]:
-        return csv_rows(path, record_from_fields)
+        names = header_names(path)
+        if names and (missing := [f for f in REQUIRED if f not in names]):
+            columns = [n for n in header_names(path, lower=False) if n]
+            raise InputError(f"{path.name} is not a Sounding CSV (no column {', '.join(missing)}); {map_hint(columns)}")
+        yield from csv_rows(path, record_from_fields)
 
 
-def csv_rows(path: Path, build: Callable[[dict[str, str]], Record]) -> Iterator[Row]:
-    """Rows of a CSV file with a header: ``build`` turns one record's fields into a record."""
+def header_names(path: Path, lower: bool = True) -> list[str]:
+    """The first line's column names, stripped (lower case unless ``lower`` is false); ``[]`` when unreadable."""
     with open_binary(path) as handle:
-        records = csv_records(handle)
+        first = handle.readline(65_536)
+    try:
+        names = next(csv.reader([first.removeprefix(BOM).decode("utf-8", "replace")]), [])
+    except csv.Error:
+        return []
+    return [n.strip().lower() if lower else n.strip() for n in names]
+
+
+def csv_rows(
+    path: Path, build: Callable[[dict[str, str]], Record | list[Record] | None], escapechar: str | None = None
+) -> Iterator[Row]:
+    """Rows of a CSV file with a header: ``build`` turns one record's fields into a record, several
+    (all from this line) or ``None`` (skipped); ``escapechar`` for exports escaping quotes with ``\\``."""
+    with open_binary(path) as handle:
+        records = csv_records(handle, escapechar)
         header = csv_header(path, records)
         if header is None:
             return
@@ -90,9 +109,15 @@ def csv_rows(path: Path, build: Callable[[dict[str, str]], Record]) -> Iterator[
                 yield Row(line, shown(raw), error=f"{len(values)} fields, header has {len(header)}")
             else:
                 try:
-                    yield Row(line, "", record=build(dict(zip(header, values, strict=True))))
+                    record = build(dict(zip(header, values, strict=True)))
                 except RowError as exc:
                     yield Row(line, shown(raw), error=str(exc))
+                    continue
+                if type(record) is list:
+                    for one in record:
+                        yield Row(line, "", record=one)
+                elif record is not None:
+                    yield Row(line, "", record=record)
 
 
 BOM = b"\xef\xbb\xbf"
@@ -138,10 +163,12 @@ class _Lines:
         return first, used[0][1] if len(used) == 1 else b"".join(raw for _, raw in used), bad
 
 
-def csv_records(handle: BinaryIO) -> Iterator[tuple[int, bytes, list[str] | None, str | None]]:
+def csv_records(
+    handle: BinaryIO, escapechar: str | None = None
+) -> Iterator[tuple[int, bytes, list[str] | None, str | None]]:
     """(first line, raw bytes, values or None, error or None) for each non-blank CSV record."""
     lines = _Lines(handle)
-    reader = csv.reader(lines, strict=True)
+    reader = csv.reader(lines, strict=True, escapechar=escapechar)
     while True:
         try:
             values = next(reader)

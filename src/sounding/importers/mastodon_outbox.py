@@ -17,7 +17,7 @@ from pathlib import Path
 
 import ijson
 
-from sounding.importers.base import MAX_ID, MAX_TEXT, Row, RowError, parse_time
+from sounding.importers.base import MAX_ID, MAX_TEXT, Row, RowError, json_error, parse_time
 from sounding.importers.generic import open_binary
 from sounding.platforms import mastodon
 from sounding.records import CommentRecord, PostRecord
@@ -103,7 +103,7 @@ class MastodonOutbox:
                     except RowError as exc:
                         yield Row(number, _shown(activity), error=f"item {number}: {exc}")
             except ijson.JSONError as exc:
-                yield Row(number + 1, "", error=f"outbox is not valid JSON after item {number}: {str(exc)[:200]}")
+                yield Row(number + 1, "", error=f"outbox is not valid JSON after item {number}: {json_error(exc)[:200]}")
 
 
 def _shown(activity: dict) -> str:

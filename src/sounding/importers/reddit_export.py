@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sounding.importers.base import MAX_ID, MAX_TEXT, Row, RowError, parse_time
-from sounding.importers.generic import BOM, csv_rows
+from sounding.importers.generic import csv_rows, header_names
 from sounding.platforms import reddit
 from sounding.records import CommentRecord, PostRecord
 
@@ -75,19 +75,10 @@ class RedditExport:
     description = "Reddit data-request export posts.csv / comments.csv"
 
     def matches(self, path: Path) -> bool:
-        return path.name in {"posts.csv", "comments.csv"} and _header(path)[:2] == ["id", "permalink"]
+        return path.name in {"posts.csv", "comments.csv"} and header_names(path)[:2] == ["id", "permalink"]
 
     def rows(self, path: Path) -> Iterator[Row]:
         is_post = path.name.startswith("posts")
         author = account_name(path.parent)
         return csv_rows(path, lambda fields: _row_record(fields, is_post, author))
 
-
-def _header(path: Path) -> list[str]:
-    with open(path, "rb") as handle:
-        first = handle.readline(65_536)
-    text = first.removeprefix(BOM).decode("utf-8", "replace")
-    try:
-        return [name.strip().lower() for name in next(csv.reader([text]), [])]
-    except csv.Error:
-        return []

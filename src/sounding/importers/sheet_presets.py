@@ -65,3 +65,27 @@ PRESETS: dict[str, Preset] = {
         ),
     )
 }
+
+
+# words that name a column's field in the exports seen (English, German, French, Spanish headers)
+_GUESSES = {
+    "text": ("comment", "text", "message", "content", "body", "kommentar", "commentaire", "comentario"),
+    "author": ("author", "username", "user", "name", "owner", "commenter", "verfasser", "auteur", "autor"),
+    "created_at": ("date", "time", "timestamp", "created", "published", "posted", "datum", "fecha"),
+}
+
+
+def map_hint(columns: list[str]) -> str:
+    """How to read a comment sheet with these columns: a ``--map`` guessed from the header names
+    (``COLUMN`` where no name fits) and the presets; for the one-line error of an unmapped sheet."""
+    parts, used = [], set()
+    for name, words in _GUESSES.items():
+        free = [c for c in columns if c not in used]
+        found = next((c for w in words for c in free if c.casefold() == w), None) or next(
+            (c for w in words for c in free if w in c.casefold()), None)  # "Comment" before "Comment ID"
+        if found is not None:
+            used.add(found)
+        parts.append(f"{name}={found if found is not None and ',' not in found else 'COLUMN'}")
+    shown = ", ".join(repr(c) for c in columns[:12]) + (", …" if len(columns) > 12 else "")
+    return (f"its columns are {shown or 'none'}; map them with --map {','.join(parts)} "
+            f"(more fields in docs/sources.md) or use --preset {'|'.join(sorted(PRESETS))}")

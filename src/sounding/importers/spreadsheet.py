@@ -36,7 +36,7 @@ from dateutil import parser as dateparser
 
 from sounding.errors import InputError, UsageError
 from sounding.importers.base import MAX_ID, MAX_TEXT, Row, RowError
-from sounding.importers.sheet_presets import PRESETS, Preset
+from sounding.importers.sheet_presets import PRESETS, Preset, map_hint
 from sounding.records import CommentRecord, PostRecord
 
 FIELDS = ("text", "author", "created_at", "id", "likes", "replies", "views", "url", "reply_to", "post",
@@ -132,9 +132,11 @@ class Sheet:
         table = _xlsx_rows(path, self.mapping) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
         mapping = self.mapping
         if mapping is None:
-            preset = detect_preset(_first_rows(path, 20))
+            first = _first_rows(path, 20)
+            preset = detect_preset(first)
             if preset is None:
-                raise InputError(f"{path.name}: unknown column layout; pass --map FIELD=COLUMN,… or --preset NAME")
+                columns = max(([c for c in row if c] for row in first), key=len, default=[])  # the header: widest first
+                raise InputError(f"{path.name}: not a known comment-export layout; {map_hint(columns)}")
             mapping = preset.mapping()
         yield from _records(path, table, mapping)
 
@@ -386,14 +388,3 @@ def _raw(values: list[Any]) -> str:
     csv.writer(out).writerow([_cell(v) for v in values])
     return out.getvalue().rstrip("\r\n")
 
-
-def use_mapping(
-    spec: str | None, preset: str | None, platform: str | None, post: str | None, ours: str | None
-) -> str:
-    """Register a :class:`Sheet` with the command line's mapping as format ``sheet-map``; its name."""
-    from sounding.importers import register
-
-    fmt = Sheet(mapping_for(spec, preset, platform, post, ours))
-    fmt.name = "sheet-map"
-    register(fmt)
-    return fmt.name

@@ -7,10 +7,13 @@ these functions give both the same id, author, text and time, so they store the 
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
+
+from sounding.platforms import whole_seconds
+
+__all__ = ["acct_from_actor", "host", "html_to_text", "status_id", "whole_seconds"]
 
 
 class _Text(HTMLParser):
@@ -54,8 +57,3 @@ def acct_from_actor(uri: str) -> str:
     path = urlsplit(uri).path.rstrip("/")
     name = path.rsplit("/", 1)[-1]
     return name[1:] if name.startswith("@") else name
-
-
-def whole_seconds(value: datetime) -> datetime:
-    """The API gives milliseconds and ActivityPub ``published`` whole seconds: both keep seconds."""
-    return value.replace(microsecond=0)

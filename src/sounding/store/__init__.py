@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, Table, delete, func, select
+from sqlalchemy import Connection, Engine, Table, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -27,10 +27,10 @@ from sounding.store.writer import RecordWriter, WriteResult, dialect_insert
 
 __all__ = ["Store", "WriteResult", "models"]
 
-#: Secondary comment indexes a large SQLite import drops and builds once at the end (one sorted
+#: Secondary comment and snapshot indexes a large import (SQLite or PostgreSQL) drops and builds once at the end (one sorted
 #: pass) instead of updating them row by row; the natural-key indexes the writer needs stay.
 DEFERRABLE_INDEXES = ("ix_comments_post", "ix_comments_parent", "ix_comments_text_hash", "ix_comments_created",
-                      "ix_comments_ours")
+                      "ix_comments_ours", "ix_reaction_snapshots_post", "ix_reaction_snapshots_comment")
 #: Deferring pays off only for imports at least this large and at least as large as the table.
 BULK_MIN_ROWS = 100_000
 #: ``meta`` key naming the process that dropped the deferrable indexes (only it rebuilds them)
@@ -41,7 +41,8 @@ FOREIGN_OWNER_TTL = timedelta(hours=24)
 
 def _deferrable_indexes() -> list:
     wanted = set(DEFERRABLE_INDEXES)
-    return [index for index in models.Comment.__table__.indexes if index.name in wanted]
+    tables = (models.Comment.__table__, models.ReactionSnapshot.__table__)
+    return [index for table in tables for index in table.indexes if index.name in wanted]
 
 
 def _me() -> str:
@@ -148,6 +149,8 @@ class Store:
             owner = _owner(conn)
             if owner is not None and not mine and _alive(owner):
                 return
+            if self.dialect == "postgresql":  # one sort in memory instead of an external merge (this transaction only)
+                conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
             for index in _deferrable_indexes():
                 index.create(conn, checkfirst=True)
             if owner is not None:
@@ -155,14 +158,14 @@ class Store:
 
     @contextmanager
     def bulk_load(self, expected_rows: int) -> Iterator[bool]:
-        """Around a large SQLite import: drop the deferrable indexes, build them once at the end.
+        """Around a large import: drop the deferrable indexes, build them once at the end (one sort).
 
         Yields whether it deferred. Each batch stays its own transaction. The dropping process is
         recorded in ``meta`` (pid and host): other processes opening the store meanwhile (``status``,
         a second import) leave the indexes alone; a killed import leaves them missing, and the next
         :meth:`open` after it is gone builds them.
         """
-        deferring = self.dialect == "sqlite" and expected_rows >= BULK_MIN_ROWS
+        deferring = self.dialect in ("sqlite", "postgresql") and expected_rows >= BULK_MIN_ROWS
         if deferring:
             with self.engine.connect() as conn:
                 stored = conn.execute(select(func.max(models.Comment.id))).scalar() or 0
@@ -268,6 +271,13 @@ class Store:
             )
         )
 
+    def set_sync_error(self, account_id: int, kind: str | None, message: str | None = None) -> None:
+        """Keep why an account's sync stopped (already redacted, one line), or clear it (``kind=None``)."""
+        values = {"last_error_kind": kind, "last_error": message if kind else None,
+                  "last_error_at": datetime.now(UTC) if kind else None}
+        with self.engine.begin() as conn:
+            conn.execute(update(models.Account).where(models.Account.id == account_id).values(**values))
+
     # -- what is in it -----------------------------------------------------------------------
     def counts(self) -> dict[str, object]:
         """Totals and per-platform counts of everything the store holds."""
@@ -305,5 +315,8 @@ class Store:
                 "decisions": models.Decision,
             }.items():
                 out[name] = conn.execute(select(func.count()).select_from(model)).scalar_one()
+            out["sync_errors"] = conn.execute(
+                select(func.count()).select_from(models.Account).where(models.Account.last_error_kind.is_not(None))
+            ).scalar_one()
         out["platforms"] = {p: per_platform[p] for p in sorted(per_platform)}
         return out

@@ -50,6 +50,24 @@ class Account(Base):
     service_url: Mapped[str | None] = mapped_column(String(500))
     credential_ref: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: why the last sync stopped (kind: auth, interrupted, remote, unexpected; message: one redacted
+    #: line); cleared by the next complete sync
+    last_error_kind: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    """A bearer token of the REST API: only its SHA-256 is kept, so the database never holds the token."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class SyncCursor(Base):
@@ -118,7 +136,11 @@ class Post(Base):
     """A top-level post: ours, or an audience member's (e.g. a customer mentioning the brand)."""
 
     __tablename__ = "posts"
-    __table_args__ = (UniqueConstraint("platform", "platform_id"), Index("ix_posts_created", "created_at"))
+    __table_args__ = (
+        UniqueConstraint("platform", "platform_id"),
+        Index("ix_posts_created", "created_at", "id"),
+        Index("ix_posts_platform_id", "platform_id"),  # a thread named by its platform id alone
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
     platform_id: Mapped[str] = mapped_column(String(255))
@@ -141,8 +163,7 @@ class Comment(Base):
         UniqueConstraint("platform", "platform_id"),
         Index("ix_comments_post", "post_id"),
         Index("ix_comments_parent", "parent_comment_id"),
-        # the inbox and comment pages walk comments in time order and stop after one page
-        Index("ix_comments_created", "created_at"),
+        Index("ix_comments_created", "created_at", "id"),  # pages in time order (keyset on created_at, id)
         # our replies only (a few per thread): "did we reply after this question?" is one probe
         Index("ix_comments_ours", "post_id", "created_at", sqlite_where=sql_text("ours = 1"),
               postgresql_where=sql_text("ours")),
@@ -165,7 +186,11 @@ class ReactionSnapshot(Base):
     """Counts of a post (or comment) at one moment; a series of them is a growth curve."""
 
     __tablename__ = "reaction_snapshots"
-    __table_args__ = (UniqueConstraint("platform", "target_id", "taken_at"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "target_id", "taken_at"),
+        Index("ix_reaction_snapshots_post", "post_id", "taken_at"),  # a thread's latest counts
+        Index("ix_reaction_snapshots_comment", "comment_id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str] = mapped_column(String(255))  # platform id of the post or comment
@@ -306,6 +331,36 @@ class DecisionLink(Base):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
     lesson_title: Mapped[str | None] = mapped_column(Text)
+
+
+class LessonMerge(Base):
+    """A lesson merged into another by hand: who, when, and (once undone) who undid it when.
+
+    The merged lesson's theme points to the survivor (``Theme.merged_into``) and its members moved
+    there; :class:`LessonMergeMember` keeps which ones, so an unmerge hands back exactly those.
+    """
+
+    __tablename__ = "lesson_merges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"))
+    into_theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"))
+    source_lesson_id: Mapped[int] = mapped_column(Integer, index=True)
+    into_lesson_id: Mapped[int] = mapped_column(Integer)
+    source_title: Mapped[str | None] = mapped_column(Text)
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    merged_by: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text)
+    unmerged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    unmerged_by: Mapped[str | None] = mapped_column(String(255))
+    unmerge_note: Mapped[str | None] = mapped_column(Text)
+
+
+class LessonMergeMember(Base):
+    """One text a merged lesson handed to its survivor (kept while the merge stands)."""
+
+    __tablename__ = "lesson_merge_members"
+    merge_id: Mapped[int] = mapped_column(ForeignKey("lesson_merges.id"), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
 
 
 class ContactOptOut(Base):

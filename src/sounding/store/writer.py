@@ -26,6 +26,8 @@ from sounding.store import models
 
 CHUNK = 500  # bound parameters per IN (...) lookup: well under every backend's limit
 CACHE_SIZE = 100_000  # recently written ids kept so replies find their parents without a query
+#: Rows from which a PostgreSQL batch goes through COPY (below it the plain INSERT costs less than staging)
+COPY_MIN_ROWS = 1_000
 
 
 def _statement_sizes(rows: int, columns: int) -> list[int]:
@@ -153,23 +155,35 @@ class RecordWriter:
         if len(self._ids) > CACHE_SIZE:
             self._ids.popitem(last=False)
 
-    def _insert_ignore(self, conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> list[tuple]:
+    def _insert_ignore(self, conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple],
+                       returned: tuple[str, ...] | None = None) -> list[tuple]:
         """Insert, skipping natural-key conflicts; returns (id, platform?, platform_id?) of the rows really new.
 
         RETURNING yields only inserted rows: an exact "new" count on every backend and the ids of new
-        posts and comments without another query. On SQLite, multi-row statements go straight to the
-        driver (SQLAlchemy's per-row parameter processing would dominate a large import).
+        posts and comments without another query (``returned=()``: nothing returned). On SQLite,
+        multi-row statements go straight to the driver (SQLAlchemy's per-row parameter processing
+        would dominate a large import); on PostgreSQL a large batch goes through COPY
+        (:mod:`sounding.store.pg_copy`), merged by the same ON CONFLICT DO NOTHING.
         """
         if not rows:
             return []
-        returned = ("id", "platform", "platform_id") if "platform_id" in table.c else ("id",)
+        if returned is None:
+            returned = ("id", "platform", "platform_id") if "platform_id" in table.c else ("id",)
+        if self.dialect == "postgresql" and len(rows) >= COPY_MIN_ROWS:
+            from sounding.store import pg_copy
+
+            if pg_copy.copyable(table, columns):
+                return pg_copy.insert_ignore(conn, table, columns, rows, returned)
         if self.dialect != "sqlite":
+            if not returned:
+                conn.execute(self._insert(table).on_conflict_do_nothing(), [dict(zip(columns, row)) for row in rows])
+                return []
             statement = self._insert(table).on_conflict_do_nothing().returning(*(table.c[c] for c in returned))
             return [tuple(r) for r in conn.execute(statement, [dict(zip(columns, row)) for row in rows])]
         cursor = conn.connection.driver_connection.cursor()
         placeholders = "(" + ",".join("?" * len(columns)) + ")"
         head = f"INSERT INTO {table.name} ({','.join(columns)}) VALUES "
-        tail = f" ON CONFLICT DO NOTHING RETURNING {','.join(returned)}"
+        tail = " ON CONFLICT DO NOTHING" + (f" RETURNING {','.join(returned)}" if returned else "")
         out: list[tuple] = []
         start = 0
         for size in _statement_sizes(len(rows), len(columns)):
@@ -246,9 +260,7 @@ class RecordWriter:
     def _write_people(self, conn: Connection) -> None:
         """Handles of the people first seen by this writer go to the one ``people`` table (keyed by pseudonym)."""
         if self._people:
-            table = models.Person.__table__
-            rows = [{"pseudonym": n, "platform": p, "handle": h} for n, p, h in self._people]
-            conn.execute(self._insert(table).on_conflict_do_nothing(), rows)
+            self._insert_ignore(conn, models.Person.__table__, ("pseudonym", "platform", "handle"), self._people, ())
             self._people = []
 
     POST_COLUMNS = ("platform", "platform_id", "account_id", "ours", "author", "text", "text_hash", "url", "created_at")

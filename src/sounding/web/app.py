@@ -124,6 +124,10 @@ def create_app(api: Sounding | str | None = None, *, auth: security.Auth | None 
     app.state.api = api
     app.state.cache = cache or Cache(api)
     app.state.auth = auth or security.Auth(key=security.signing_key(), required=False)
+    if app.state.auth.tokens is None:
+        from sounding.core.tokens import Tokens
+
+        app.state.auth.tokens = Tokens(api.store)
     app.state.open_connector = open_connector
 
     @app.exception_handler(SoundingError)
@@ -190,21 +194,24 @@ class Guard:
                 message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in present)]
             await send(message)
 
-        refusal = _check(Request(scope), scope["app"].state.auth)
+        refusal = await _check(Request(scope), scope["app"].state.auth)
         if refusal is not None:
             return await refusal(scope, receive, send_with_headers)
         await self.app(scope, receive, send_with_headers)
 
 
-def _check(request: Request, auth: security.Auth) -> Response | None:
-    """401 without a token (off loopback), 403 for a read token writing or a cross-site write."""
+async def _check(request: Request, auth: security.Auth) -> Response | None:
+    """401 without a valid token (off loopback; unknown, expired and revoked alike), 403 for a read
+    token writing or a cross-site write."""
     if security.cross_site(request.method, request.headers):
         return _error_page(request, 403, "cross-site request refused")
     path = request.url.path
     if not auth.required or path == security.LOGIN_PATH or path.startswith("/static/"):
         return None
-    scope = auth.bearer_scope(request.headers.get("authorization")) or auth.cookie_scope(
-        request.cookies.get(security.COOKIE))
+    scope = auth.cookie_scope(request.cookies.get(security.COOKIE))
+    header = request.headers.get("authorization")
+    if scope is None and header:  # a store lookup: off the event loop
+        scope = await anyio.to_thread.run_sync(auth.bearer_scope, header)
     if scope is None:
         response = _error_page(request, 401, "a token is needed",
                                "open the login URL printed by `sounding serve`, or send a bearer token")

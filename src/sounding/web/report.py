@@ -14,7 +14,7 @@ from typing import Any
 from sounding.api import Sounding
 from sounding.browse import MAX_LIMIT, Query
 from sounding.errors import NotFoundError, UsageError
-from sounding.web import pages
+from sounding.web import insights, pages
 from sounding.web.render import PAGES, STATIC, Links, render, slug
 
 MAX_THREADS = 500  # threads linked from the report's pages, written as their own pages
@@ -29,6 +29,11 @@ def _memo() -> Any:
         return values[key]
 
     return cache
+
+
+def _themes(api: Sounding, cache) -> dict:
+    context = pages.themes_page(api, cache, Query(limit=MAX_LIMIT))
+    return {**context, "chart": insights.theme_chart(api, cache, context["themes"]) if api.analysed else None}
 
 
 def write_report(api: Sounding, directory: Path) -> list[Path]:
@@ -46,8 +51,8 @@ def write_report(api: Sounding, directory: Path) -> list[Path]:
     everything = Query(limit=MAX_LIMIT)
     contexts = {
         "overview": ("overview.html", pages.overview(api, cache)),
-        "lessons": ("lessons.html", pages.lessons_page(api, cache, Query(limit=MAX_LIMIT))),
-        "themes": ("themes.html", pages.themes_page(api, cache, Query(limit=MAX_LIMIT))),
+        "lessons": ("lessons.html", {**pages.lessons_page(api, cache, Query(limit=MAX_LIMIT)), "by": None, "views": {}}),
+        "themes": ("themes.html", _themes(api, cache)),
         "comments": ("comments.html", pages.comments_page(api, Query(limit=200, sort="-created_at", extra={"ours": False}), "audience")),
         "inbox": ("inbox.html", pages.inbox_page(api, cache, everything)),
         "tests": ("tests.html", pages.tests_page(api, cache)),

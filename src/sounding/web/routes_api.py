@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query as Param, Request
 from fastapi.responses import StreamingResponse
 
 from sounding.browse import MAX_LIMIT, Page, Query, narrow, ranked
-from sounding.web import pages, schemas
+from sounding.web import insights, pages, schemas
 from sounding.web.app import list_query
 
 ERRORS = {status: {"model": schemas.Error} for status in (400, 401, 403, 404, 409, 422, 502, 503)}
@@ -148,6 +148,40 @@ def lessons(request: Request, q: Filters, format: Format = "page", sort: ByRank 
     return respond("lessons", _small(lambda: pages.lessons(api, cache), ("title", "name")), q, format)
 
 
+@router.get("/lessons/segments", response_model=schemas.Page[schemas.LessonSegment], responses=EXPORT)
+def lesson_segments(
+    request: Request, q: Filters, by: Annotated[Literal["platform", "returning", "post"], Param()],
+    format: Format = "page", sort: ByRank = "rank",
+    segments: Annotated[int, Param(ge=1, le=100_000, description="the largest segments to rank in")] = insights.API_SEGMENTS,
+    per_segment: Annotated[int, Param(ge=1, le=1000, description="top lessons kept per segment")] = insights.API_PER_SEGMENT,
+):
+    """Lessons ranked within each segment: platform, returning vs first-time people, or post (thread).
+    Filters: platform, intent (the dominant one), theme, search (title, name, segment)."""
+    api, cache = _ctx(request)
+    q.sort = sort
+    rows = lambda: insights.lesson_segments(api, cache, by, segments, per_segment)  # noqa: E731
+    return respond(f"lessons-by-{by}", _small(rows, ("title", "name", "segment")), q, format)
+
+
+@router.get("/themes/series", response_model=schemas.Page[schemas.ThemePeriod], responses=EXPORT)
+def theme_series(request: Request, q: Filters, format: Format = "page", sort: ByRank = "rank"):
+    """Each theme's size over time: audience comments per day (or week, over long spans), zeros included.
+    Filters: theme, search (in the name), since/until/period (on the period's start)."""
+    api, cache = _ctx(request)
+    q.sort = sort
+
+    def rows() -> list[dict]:
+        return [{"rank": i, **r, "created_at": datetime.fromisoformat(r["period"])}
+                for i, r in enumerate(cache("theme_series", api.theme_series), 1)]
+
+    fetch = _small(rows, ("name",))
+    return respond("theme-series", lambda query: _without(fetch(query), "created_at"), q, format)
+
+
+def _without(page: Page, key: str) -> Page:
+    return Page([{k: v for k, v in r.items() if k != key} for r in page.items], page.next)
+
+
 @router.get("/themes", response_model=schemas.Page[schemas.Theme], responses=EXPORT)
 def themes(request: Request, q: Filters, format: Format = "page", sort: ByRank = "rank"):
     """Themes by people, with words, quotes and trend. Filters: theme, search (in the name)."""
@@ -199,10 +233,10 @@ def experiments(request: Request, q: Filters, format: Format = "page", sort: ByR
 
 @router.get("/decisions", response_model=schemas.Page[schemas.Decision], responses=EXPORT)
 def decisions(request: Request, q: Filters, format: Format = "page", sort: ByRank = "rank"):
-    """What we decided to do about what we heard, newest first."""
+    """What we decided to do about what we heard, newest first, with the status history and linked lessons."""
     api, _ = _ctx(request)
     q.sort = sort
-    return respond("decisions", _small(api.decisions, ("title", "description")), q, format)
+    return respond("decisions", _small(api.act.decisions, ("title", "description")), q, format)
 
 
 @router.get("/timeline", response_model=schemas.Page[schemas.Period], responses=EXPORT)

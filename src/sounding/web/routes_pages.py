@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sounding.browse import Query
-from sounding.web import pages
+from sounding.web import insights, pages
 from sounding.web.app import list_query
 from sounding.web.cache import as_of
 from sounding.web.render import Links, render
@@ -61,14 +61,25 @@ async def overview(request: Request) -> HTMLResponse:
 
 
 @router.get("/lessons", response_class=HTMLResponse)
-async def lessons(request: Request, q: Filters) -> HTMLResponse:
+async def lessons(request: Request, q: Filters,
+                  by: Literal["platform", "returning", "post"] | None = None) -> HTMLResponse:
+    if by:
+        return await _page(request, "lessons_segments.html",
+                           lambda: insights.segments_page(_api(request), _cache(request), by, q))
     q.limit = min(q.limit, 20) if "limit" not in request.query_params else q.limit
-    return await _page(request, "lessons.html", lambda: pages.lessons_page(_api(request), _cache(request), q))
+    return await _page(request, "lessons.html", lambda: {
+        **pages.lessons_page(_api(request), _cache(request), q), "views": insights.SEGMENTS, "by": None})
 
 
 @router.get("/themes", response_class=HTMLResponse)
 async def themes(request: Request, q: Filters) -> HTMLResponse:
-    return await _page(request, "themes.html", lambda: pages.themes_page(_api(request), _cache(request), q))
+    def build() -> dict:
+        api, cache = _api(request), _cache(request)
+        context = pages.themes_page(api, cache, q)
+        chart = insights.theme_chart(api, cache, context["themes"], q.theme) if api.analysed else None
+        return {**context, "chart": chart}
+
+    return await _page(request, "themes.html", build)
 
 
 @router.get("/comments", response_class=HTMLResponse)

@@ -73,6 +73,36 @@ class Theme(BaseModel):
     last_seen: str | None = None
 
 
+class ThemePeriod(BaseModel):
+    rank: int
+    theme: str
+    name: str
+    period: str = Field(description="ISO date the day or week (Monday) starts, UTC")
+    bucket: str = Field(description="day or week")
+    comments: int = Field(description="what the audience wrote on the theme in that period (posts and replies)")
+    replies: int = Field(description="the replies among them (what /api/v1/comments lists)")
+
+
+class LessonSegment(BaseModel):
+    rank: int = Field(description="position in this list (segments largest first, lessons by score within each)")
+    segment: str = Field(description="a platform; returning or first-time; or a thread as platform:post_id")
+    segment_people: int = Field(description="audience people in the segment")
+    segment_rank: int = Field(description="the lesson's rank within its segment")
+    lesson: int
+    theme: str
+    name: str
+    title: str
+    people: int = Field(description="the segment's people who said it")
+    comments: int
+    share: float = Field(description="the segment's part of the lesson's people, 0 to 1")
+    dominant_intent: str | None = None
+    intents: dict[str, int] = {}
+    score: float = Field(description="the lesson score over the segment's members only")
+    platform: str | None = None
+    thread: str | None = Field(None, description="with by=post: the post's platform id")
+    post_text: str | None = None
+
+
 class Share(BaseModel):
     intent: str
     count: int
@@ -173,15 +203,38 @@ class Experiment(BaseModel):
     problem: str | None = None
 
 
+class DecisionEvent(BaseModel):
+    status: str = Field(description="planned, started, shipped or declined")
+    at: datetime
+    author: str | None = None
+    note: str | None = Field(None, description="the public note (used in the replies that tell people)")
+
+
+class DecisionLesson(BaseModel):
+    lesson: int | None = Field(None, description="the lesson's number now; null when it is no lesson any more")
+    theme: int
+    theme_key: str | None = None
+    theme_name: str | None = None
+    title: str | None = None
+    merged_from: list[int] = Field([], description="themes linked to the decision that were merged into this one")
+
+
 class Decision(BaseModel):
     rank: int
     id: int
     title: str
     description: str | None = None
-    lesson_id: int | None = None
-    quotes: list[Any] = []
+    status: str = Field(description="planned, started, shipped or declined")
+    author: str | None = None
     decided_at: datetime
     shipped_at: datetime | None = None
+    events: list[DecisionEvent] = Field(description="the status history, oldest first")
+    lessons: list[DecisionLesson]
+    comments: list[int] = Field(description="store ids of the comments linked one by one")
+    people: int = Field(description="distinct people behind the decision")
+    evidence: int
+    threads: int
+    platforms: list[str]
 
 
 class Period(BaseModel):
@@ -207,7 +260,9 @@ class Account(BaseModel):
     connected_at: datetime
     last_sync: datetime | None = None
     streams: list[Stream]
-    error: str | None = None
+    error: str | None = Field(None, description="why the last sync stopped (one redacted line); null after a complete sync")
+    error_kind: str | None = Field(None, description="auth, interrupted, remote or unexpected")
+    error_at: datetime | None = None
 
 
 class ThreadNode(BaseModel):

@@ -1,9 +1,10 @@
 """Who may use the dashboard, and what a page may do in the browser (datasette's conventions).
 
 * On a loopback address nobody else can connect, so no token is asked. Off loopback (``--host``)
-  every page and API route needs one: a one-time login URL printed at start sets a signed cookie;
-  API clients send ``Authorization: Bearer`` tokens (``sounding token create``), scoped (read or
-  write) and expiring. Tokens are signed with a key kept in the config directory, never the store.
+  every page and API route needs one: a one-time login URL printed at start sets a signed cookie
+  (signed with a key kept in the config directory, never the store); API clients send
+  ``Authorization: Bearer`` tokens (``sounding token create``), scoped (read or write), expiring and
+  revocable, kept in the store only as their SHA-256 (:mod:`sounding.core.tokens`).
 * State-changing requests from another site are refused by ``Sec-Fetch-Site`` / ``Origin``.
 * Every response carries a CSP without inline scripts, ``nosniff`` and ``frame-ancestors 'none'``.
 * Tokens never reach a log: the access log drops the query string's token.
@@ -19,6 +20,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -82,15 +84,11 @@ class Auth:
     required: bool
     login_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     login_used: bool = False
+    #: the store's API tokens (a :class:`sounding.core.tokens.Tokens`); ``create_app`` sets it
+    tokens: Any = None
 
     def _serializer(self, purpose: str) -> URLSafeSerializer:
         return URLSafeSerializer(self.key, salt=f"sounding-{purpose}")
-
-    def create_token(self, scope: str = "read", expires_in: int = 7 * 86400) -> str:
-        if scope not in SCOPES:
-            raise UsageError(f"scope must be one of {', '.join(SCOPES)}")
-        body = {"s": scope, "e": int(time.time()) + expires_in, "n": secrets.token_hex(4)}
-        return "sdg_" + self._serializer("api").dumps(body)
 
     def _verify(self, purpose: str, value: str) -> str | None:
         """The scope of a valid, unexpired signed value, else None."""
@@ -103,10 +101,10 @@ class Auth:
         return body["s"] if body["e"] > time.time() else None
 
     def bearer_scope(self, header: str | None) -> str | None:
-        if not header or not header.lower().startswith("bearer "):
+        """The scope of an active (known, unexpired, unrevoked) bearer token; reads the store."""
+        if not header or not header.lower().startswith("bearer ") or self.tokens is None:
             return None
-        token = header[7:].strip()
-        return self._verify("api", token.removeprefix("sdg_")) if token.startswith("sdg_") else None
+        return self.tokens.scope(header[7:].strip())
 
     def cookie_scope(self, value: str | None) -> str | None:
         return self._verify("cookie", value) if value else None

@@ -3,7 +3,7 @@
    truth (and the fallback without JavaScript). */
 (function () {
   "use strict";
-  var COLORS = ["#1f6feb", "#d9480f", "#2f9e44", "#862e9c"];
+  var COLORS = ["#1f6feb", "#d9480f", "#2f9e44", "#862e9c", "#f59f00", "#0c8599"];
 
   function readTable(table) {
     var heads = Array.prototype.map.call(table.tHead.rows[0].cells, function (c) { return c.textContent.trim(); });
@@ -21,24 +21,26 @@
     var table = document.getElementById(el.getAttribute("data-table"));
     if (!table || typeof uPlot === "undefined") { return; }
     var data = readTable(table);
-    var units = (el.getAttribute("data-units") || "").split("|");
+    var single = el.getAttribute("data-y-label");  // one y axis for every column (e.g. comments per week)
+    var units = single ? data.heads.slice(1) : (el.getAttribute("data-units") || "").split("|");
     var series = [{ label: data.heads[0] }];
     var picked = [data.cols[0]];
     units.forEach(function (unit, i) {
       series.push({ label: data.heads[i + 1], stroke: COLORS[i % COLORS.length], width: 2,
-                    scale: i === 0 ? "lv" : "reactions", points: { show: data.cols[0].length < 60 } });
+                    scale: single ? "y" : (i === 0 ? "lv" : "reactions"), points: { show: data.cols[0].length < 60 } });
       picked.push(data.cols[i + 1]);
     });
     var width = Math.max(Math.min(el.parentElement.clientWidth || 800, 1100) - 8, 320);
+    var axes = single ? [{ label: "date (UTC)" }, { scale: "y", label: single }] : [
+      { label: "date (UTC)" },
+      { scale: "lv", label: "learning value (points)" },
+      { scale: "reactions", side: 1, label: "likes, reposts", grid: { show: false } }
+    ];
     var opts = {
       width: width, height: 260,
       series: series,
-      scales: { x: { time: true } },
-      axes: [
-        { label: "date (UTC)" },
-        { scale: "lv", label: "learning value (points)" },
-        { scale: "reactions", side: 1, label: "likes, reposts", grid: { show: false } }
-      ],
+      scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(max, 1)]; } } },
+      axes: axes,
       legend: { live: true }
     };
     el.textContent = "";

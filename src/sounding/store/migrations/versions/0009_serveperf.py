@@ -1,23 +1,21 @@
-"""dashboard reads: comments and posts in time order, our replies per thread, stored learning values
+"""dashboard reads: our replies per thread (a partial index), stored learning values per thread
 
-Revision ID: 0006_serveperf
-Revises: 0005
+Revision ID: 0009_serveperf
+Revises: 0008_act
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0006_serveperf'
-down_revision = '0005'
+revision = '0009_serveperf'
+down_revision = '0008_act'
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_comments_created', 'comments', ['created_at'])
     op.create_index('ix_comments_ours', 'comments', ['post_id', 'created_at'],
                     sqlite_where=sa.text('ours = 1'), postgresql_where=sa.text('ours'))
-    op.create_index('ix_posts_created', 'posts', ['created_at'])
     op.create_table(
         'post_learning',
         sa.Column('post_id', sa.Integer(), sa.ForeignKey('posts.id'), nullable=False),
@@ -33,6 +31,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('post_learning')
-    op.drop_index('ix_posts_created', 'posts')
     op.drop_index('ix_comments_ours', 'comments')
-    op.drop_index('ix_comments_created', 'comments')
