@@ -204,9 +204,9 @@ class Sounding:
             if column in evidence:
                 frame[column] = evidence[column].values
         if quotes:
-            by_theme = self.themes().set_index("theme")["quotes"].to_dict() if len(frame) else {}
-            frame["quotes"] = [by_theme.get(theme, []) for theme in frame["theme"]]
-        return frame.drop(columns=["evidence"]).rename(columns={"id": "lesson"})
+            by_theme = views.theme_quotes(self.store) if len(frame) else {}
+            frame["quotes"] = [by_theme.get(theme_id, []) for theme_id in frame["theme_id"]]
+        return frame.drop(columns=["evidence", "theme_id"]).rename(columns={"id": "lesson"})
 
     def theme_series(self) -> list[dict]:
         """Audience comments per day (or week) per theme, zeros included (see :mod:`sounding.analysis.theme_series`)."""
@@ -278,18 +278,12 @@ class Sounding:
 
         return thread_tree.thread(self.store, views.current_version(self.store), post_id, platform)
 
-    def inbox(self, query=None, state: str = "open", assignee: str | None = None, rows: list | None = None):
-        """Questions waiting for us (oldest first) with their state and age; ``rows``: a kept
-        :meth:`inbox_candidates` result (servers cache it; marks always apply fresh)."""
+    def inbox(self, query=None, state: str = "open", assignee: str | None = None):
+        """Questions waiting for us (oldest first) with their state and age, one keyset page."""
         from sounding import browse, inbox
 
         version = views.current_version(self.store)
-        return inbox.questions(self.store, version, query or browse.Query(), state, assignee, rows)
-
-    def inbox_candidates(self) -> list[dict]:
-        from sounding import inbox
-
-        return inbox.candidates(self.store, views.current_version(self.store))
+        return inbox.questions(self.store, version, query or browse.Query(), state, assignee)
 
     def set_inbox_state(self, platform: str, item_id: str, state: str, assignee: str | None = None) -> dict:
         from sounding import inbox
@@ -307,7 +301,7 @@ class Sounding:
     def timeline(self) -> list[dict]:
         from sounding import dashboard
 
-        return dashboard.timeline(self.store, self._version()) if self.analysed else []
+        return dashboard.timeline(self.store) if self.analysed else []
 
     def experiment_reports(self) -> list[dict]:
         from sounding import dashboard

@@ -24,23 +24,30 @@ def analysis_stamp(store: Store) -> str:
     return f"{views.current_version(store)}|{latest[0]}|{latest[1]}"
 
 
-def timeline(store: Store, version: str) -> list[dict]:
-    """Learning value per day (or week) of the posts started then, beside their likes and reposts."""
-    from sounding.analysis import learning
+def data_stamp(store: Store) -> str:
+    """Changes when rows the pages show are added or marked, where SQLite's ``data_version`` is
+    not at hand (PostgreSQL); edits in place are caught by the cache's time bound instead."""
+    from sounding.inbox import InboxState
+    from sounding.store.models import Comment, Post, ReactionSnapshot
 
-    frame = learning.by_post(store, version)
+    with store.engine.connect() as conn:
+        rows = [conn.execute(select(func.max(m.id))).scalar() for m in (Comment, Post, ReactionSnapshot, Decision)]
+        marks = tuple(conn.execute(select(func.count(), func.max(InboxState.updated_at))).one())
+    return f"{analysis_stamp(store)}|{rows}|{marks}"
+
+
+def timeline(store: Store) -> list[dict]:
+    """Learning value per day (or week) of the posts started then, beside their likes and reposts
+    (the values the last ``analyze`` stored, see :mod:`sounding.analysis.learning_store`)."""
+    from sounding.analysis import learning_store
+
+    frame, (first, last) = learning_store.per_day(store)
     if frame.empty:
         return []
-    created = pd.to_datetime(frame["created_at"], utc=True)
-    span = (created.max() - created.min()).days
+    span = (pd.Timestamp(last) - pd.Timestamp(first)).days
     bucket = "W-SUN" if span > WEEKLY_AFTER_DAYS else "D"
-    frame["period"] = created.dt.tz_localize(None).dt.to_period(bucket).dt.start_time
-    for column in ("likes", "reposts"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0)
-    grouped = frame.groupby("period").agg(
-        learning_value=("learning_value", "sum"), likes=("likes", "sum"), reposts=("reposts", "sum"),
-        posts=("post_id", "size"),
-    ).reset_index()
+    frame["period"] = pd.to_datetime(frame["day"].astype(str)).dt.to_period(bucket).dt.start_time
+    grouped = frame.groupby("period")[["learning_value", "likes", "reposts", "posts"]].sum().reset_index()
     return [
         {"period": row.period.date().isoformat(), "bucket": "week" if bucket != "D" else "day",
          "learning_value": round(float(row.learning_value), 2), "likes": int(row.likes), "reposts": int(row.reposts),

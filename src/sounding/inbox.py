@@ -12,15 +12,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String, and_, func, or_, select
+from sqlalchemy import DateTime, String, and_, literal, or_, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
-from sounding.analysis.audience import audience
 from sounding.browse import Page, Query, finish, decode_cursor
 from sounding.errors import ConflictError, NotFoundError, NotReadyError, RemoteError, UsageError
 from sounding.records import CommentRecord
 from sounding.store import Store
-from sounding.store.models import Account, Base, Comment, Post
+from sounding.store.models import Account, Base, Comment, Enrichment, Post
 
 STATES = ("open", "answered", "ignored")
 MAX_REPLY = 300  # the shortest limit of the platforms we reply on (Bluesky graphemes)
@@ -37,64 +36,79 @@ class InboxState(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-def candidates(store: Store, version: str | None) -> list[dict]:
-    """Every audience question no reply of ours followed, oldest first (the costly part: callers
-    that serve many requests cache it; marks are applied on top by :func:`page`)."""
-    a = audience(version)
-    ours = (
-        select(Comment.post_id, func.max(Comment.created_at).label("last"))
-        .where(Comment.ours.is_(True)).group_by(Comment.post_id).subquery()
+def _arm(model, version: str | None, q: Query, state: str, assignee: str | None, threads: list[int] | None):
+    """Audience items of one table (comments or posts) waiting for us, in time order from the
+    cursor on: walks the time index and stops after one page (no scan of every comment)."""
+    thread_of = model.post_id if model is Comment else model.id
+    thread = aliased(Post)
+    ours = aliased(Comment)
+    replied_after = (
+        select(ours.id)
+        .where(ours.ours == True, ours.post_id == thread_of, ours.created_at > model.created_at)  # noqa: E712
+        .exists()
     )
-    is_question = or_(a.c.intent == "question", and_(a.c.intent.is_(None), a.c.text.like("%?%")))
     query = (
-        select(a.c.kind, a.c.platform, a.c.platform_id.label("id"), Post.platform_id.label("thread"),
-               a.c.author, a.c.text, a.c.url, a.c.created_at, a.c.intent, a.c.sentiment)
-        .join(Post, Post.id == a.c.thread_id)
-        .outerjoin(ours, ours.c.post_id == a.c.thread_id)
-        .where(is_question, or_(ours.c.last.is_(None), ours.c.last <= a.c.created_at))
-        .order_by(a.c.created_at, a.c.platform_id)
+        select(literal("comment" if model is Comment else "post").label("kind"), model.platform,
+               model.platform_id.label("id"), thread.platform_id.label("thread"), model.author, model.text,
+               model.url, model.created_at, Enrichment.intent, Enrichment.sentiment,
+               InboxState.state.label("mark"), InboxState.assignee)
+        .join(thread, thread.id == thread_of)
+        .outerjoin(Enrichment, and_(Enrichment.text_hash == model.text_hash, Enrichment.model_version == version))
+        .outerjoin(InboxState, and_(InboxState.platform == model.platform, InboxState.item_id == model.platform_id))
+        .where(model.ours.is_(False),
+               or_(Enrichment.intent == "question", and_(Enrichment.intent.is_(None), model.text.like("%?%"))),
+               ~replied_after)
     )
-    with store.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
-
-
-def states(store: Store) -> dict[tuple[str, str], tuple[str, str | None]]:
-    """Every mark: (platform, item id) -> (state, assignee). A small table, read per request."""
-    with store.engine.connect() as conn:
-        return {(p, i): (st, who) for p, i, st, who in conn.execute(
-            select(InboxState.platform, InboxState.item_id, InboxState.state, InboxState.assignee))}
-
-
-def page(rows: list[dict], marks: dict, q: Query, state: str = "open", assignee: str | None = None) -> Page:
-    """One page of ``rows`` (from :func:`candidates`) with the marks, filters and cursor applied."""
-    if state not in (*STATES, "all"):
-        raise UsageError(f"state must be one of {', '.join(STATES)} or all")
-    q.check(("created_at",))
+    if state == "open":
+        query = query.where(or_(InboxState.state.is_(None), InboxState.state == "open"))
+    elif state != "all":
+        query = query.where(InboxState.state == state)
+    if assignee:
+        query = query.where(InboxState.assignee == assignee)
+    if q.platform:
+        query = query.where(model.platform == q.platform)
+    if threads is not None:
+        query = query.where(thread_of.in_(threads))
+    if q.since:
+        query = query.where(model.created_at >= q.since.replace(tzinfo=None))
+    if q.until:
+        query = query.where(model.created_at < q.until.replace(tzinfo=None))
+    if q.search:
+        escaped = q.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(model.text.like(f"%{escaped}%", escape="\\"))
     key = decode_cursor(q.after)
-    after = (str(key[0]), str(key[1])) if key else None
-    needle = q.search.casefold() if q.search else None
-    since, until = (t.replace(tzinfo=None) if t else None for t in (q.since, q.until))
-    now, out = datetime.now(UTC), []
-    for row in rows:
-        mark, who = marks.get((row["platform"], row["id"]), ("open", None))
-        created = row["created_at"].replace(tzinfo=None)
-        if ((state != "all" and mark != state) or (assignee and who != assignee)
-                or (q.platform and row["platform"] != q.platform) or (q.post and row["thread"] != q.post)
-                or (since and created < since) or (until and created >= until)
-                or (needle and needle not in row["text"].casefold())
-                or (after and (created.isoformat(), row["id"]) <= after)):
-            continue
-        age = (now - created.replace(tzinfo=UTC)).total_seconds() / 3600
-        out.append({**row, "state": mark, "assignee": who, "age_hours": round(age, 1)})
-        if len(out) > q.limit:
-            break
-    return finish(out, q, lambda r: [r["created_at"].replace(tzinfo=None).isoformat(), r["id"]])
+    if key is not None:
+        try:
+            moment = datetime.fromisoformat(str(key[0])).replace(tzinfo=None)
+        except ValueError as exc:
+            raise UsageError("invalid cursor: pass the `next` value of the previous page unchanged") from exc
+        query = query.where(or_(model.created_at > moment,
+                                and_(model.created_at == moment, model.platform_id > str(key[1]))))
+    return query.order_by(model.created_at, model.platform_id).limit(q.limit + 1)
 
 
 def questions(store: Store, version: str | None, q: Query, state: str = "open",
-              assignee: str | None = None, rows: list[dict] | None = None) -> Page:
-    """Audience questions no reply of ours followed, oldest first, with their state and age."""
-    return page(candidates(store, version) if rows is None else rows, states(store), q, state, assignee)
+              assignee: str | None = None) -> Page:
+    """Audience questions no reply of ours followed, oldest first, with their state and age.
+
+    Each page is one keyset query per table (comments, posts) merged by time, so page 1 and page
+    1,000 cost the same at a million comments, and a mark shows on the very next request."""
+    if state not in (*STATES, "all"):
+        raise UsageError(f"state must be one of {', '.join(STATES)} or all")
+    q.check(("created_at",))
+    with store.engine.connect() as conn:
+        threads = None
+        if q.post:  # one thread: start from its rows (platform ids are indexed with their platform)
+            threads = list(conn.execute(select(Post.id).where(Post.platform_id == q.post)).scalars())
+        rows = [dict(r) for model in (Comment, Post)
+                for r in conn.execute(_arm(model, version, q, state, assignee, threads)).mappings()]
+    rows.sort(key=lambda r: (r["created_at"].replace(tzinfo=None), r["id"]))
+    now, out = datetime.now(UTC), []
+    for row in rows[: q.limit + 1]:
+        created = row["created_at"].replace(tzinfo=None)
+        row["state"], row["assignee"] = row.pop("mark") or "open", row["assignee"]
+        out.append({**row, "age_hours": round((now - created.replace(tzinfo=UTC)).total_seconds() / 3600, 1)})
+    return finish(out, q, lambda r: [r["created_at"].replace(tzinfo=None).isoformat(), r["id"]])
 
 
 def _item(store: Store, platform: str, item_id: str) -> dict:

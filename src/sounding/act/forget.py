@@ -26,6 +26,7 @@ from sounding.store.models import (
     LessonMergeMember,
     LoopReply,
     Post,
+    PostLearning,
     ReactionSnapshot,
     ThemeMember,
 )
@@ -89,10 +90,11 @@ def forget(store: Store, who: str) -> dict[str, Any]:
             receipt["comments"] += conn.execute(delete(Comment).where(Comment.id.in_(chunk))).rowcount
 
         empty_hash = text_hash("")
-        post_refs = [(t, c) for t, c, _ in _referencing(store, "posts") if t not in ("comments", "reaction_snapshots")]
+        post_refs = [(t, c) for t, c, _ in _referencing(store, "posts") if t not in ("comments", "reaction_snapshots", "post_learning")]
         for post in posts:
             others = conn.execute(select(Comment.id).where(Comment.post_id == post.id).limit(1)).first()
             conn.execute(delete(ReactionSnapshot).where(ReactionSnapshot.post_id == post.id))
+            conn.execute(delete(PostLearning).where(PostLearning.post_id == post.id))  # derived, recomputed
             if others is None and not _post_referenced(conn, post_refs, post.id):
                 conn.execute(delete(Post).where(Post.id == post.id))
                 receipt["posts"] += 1

@@ -140,8 +140,8 @@ def analyze(
     ``enricher`` replaces the in-process :func:`enrich` (the Ray engine passes its own); themes and
     lessons always run here, on the enrichments it wrote.
     """
+    from sounding.analysis import learning_store, themes_step
     from sounding.analysis import lessons as lessons_module
-    from sounding.analysis import themes_step
 
     steps = steps or default_steps()
     report = AnalyzeReport(version=steps.version)
@@ -155,5 +155,7 @@ def analyze(
     started = time.perf_counter()
     if report.enriched or report.themed:
         report.lessons = lessons_module.refresh_lessons(store, steps.version, now=datetime.now(UTC))
+    if report.enriched or report.themed or learning_store.stale(store, steps.version):
+        learning_store.refresh(store, steps.version)  # the dashboard's timeline (counted with lessons)
     report.seconds["lessons"] = round(time.perf_counter() - started, 3)
     return report

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from sounding.analysis.audience import audience
 from sounding.errors import NotFoundError, UsageError
@@ -61,29 +62,46 @@ def themes(store: Store, version: str, quotes: int = 3) -> pd.DataFrame:
         .join(sizes, sizes.c.theme_id == Theme.id)
         .order_by(sizes.c.people.desc(), sizes.c.comments.desc(), Theme.key),
     )
-    reps = _frame(
-        store,
-        select(a.c.theme_id, a.c.text, a.c.platform, a.c.platform_id, a.c.url, Post.platform_id.label("thread"))
-        .join(ThemeMember, and_(ThemeMember.text_hash == a.c.text_hash, ThemeMember.representative.is_(True)))
-        .join(Post, Post.id == a.c.thread_id)
-        .order_by(a.c.theme_id, a.c.created_at),
-    )
-    by_theme: dict[int, list[dict]] = {}
-    for row in reps.itertuples():
-        group = by_theme.setdefault(row.theme_id, [])
-        if len(group) < quotes and all(q["text"] != row.text for q in group):
-            group.append({"text": row.text, "id": row.platform_id, "thread": row.thread, "url": row.url})
+    by_theme = theme_quotes(store, quotes)
     frame["quotes"] = [by_theme.get(theme_id, []) for theme_id in frame["id"]]
     unclustered = _frame(store, select(func.count()).select_from(a).where(a.c.theme_id.is_(None)))
     frame.attrs["unclustered"] = int(unclustered.iloc[0, 0])
     return frame.drop(columns=["id"]).rename(columns={"key": "theme"})
 
 
+def theme_quotes(store: Store, quotes: int = 3) -> dict[int, list[dict]]:
+    """Per theme id: the earliest audience items saying each representative text (distinct texts).
+
+    Starts from the few representative members and reaches their items by the text-hash indexes,
+    so it costs the same at a thousand comments as at a million."""
+    with store.engine.connect() as conn:  # the few hashes first: the planner then starts from them
+        theme_of = dict(conn.execute(select(ThemeMember.text_hash, ThemeMember.theme_id)
+                                     .where(ThemeMember.representative.is_(True))).all())
+        thread = aliased(Post)
+        rows = [
+            row for model in (Comment, Post) for row in conn.execute(
+                select(model.text_hash, model.text, model.platform, model.platform_id, model.url, model.created_at,
+                       thread.platform_id.label("thread"))
+                .join(thread, thread.id == (model.post_id if model is Comment else model.id))
+                .where(model.ours.is_(False), model.text_hash.in_(list(theme_of)))
+            )
+        ] if theme_of else []
+    rows = [(theme_of[r.text_hash], r) for r in rows]
+    rows.sort(key=lambda pair: (pair[0], pair[1].created_at))
+    by_theme: dict[int, list[dict]] = {}
+    for theme_id, row in rows:
+        group = by_theme.setdefault(theme_id, [])
+        if len(group) < quotes and all(q["text"] != row.text for q in group):
+            group.append({"text": row.text, "id": row.platform_id, "thread": row.thread, "url": row.url})
+    return by_theme
+
+
 def lessons(store: Store) -> pd.DataFrame:
     """Lessons ranked by score (see :mod:`sounding.analysis.lessons` for the formula)."""
     frame = _frame(
         store,
-        select(Lesson.id, Lesson.title, Lesson.score, Lesson.evidence, Theme.key.label("theme"), Theme.name)
+        select(Lesson.id, Lesson.title, Lesson.score, Lesson.evidence, Lesson.theme_id, Theme.key.label("theme"),
+               Theme.name)
         .join(Theme, Theme.id == Lesson.theme_id)
         .order_by(Lesson.score.desc(), Lesson.id),
     )

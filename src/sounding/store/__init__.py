@@ -30,7 +30,7 @@ __all__ = ["Store", "WriteResult", "models"]
 #: Secondary comment and snapshot indexes a large import (SQLite or PostgreSQL) drops and builds once at the end (one sorted
 #: pass) instead of updating them row by row; the natural-key indexes the writer needs stay.
 DEFERRABLE_INDEXES = ("ix_comments_post", "ix_comments_parent", "ix_comments_text_hash", "ix_comments_created",
-                      "ix_reaction_snapshots_post", "ix_reaction_snapshots_comment")
+                      "ix_comments_ours", "ix_reaction_snapshots_post", "ix_reaction_snapshots_comment")
 #: Deferring pays off only for imports at least this large and at least as large as the table.
 BULK_MIN_ROWS = 100_000
 #: ``meta`` key naming the process that dropped the deferrable indexes (only it rebuilds them)

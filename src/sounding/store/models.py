@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -163,6 +164,9 @@ class Comment(Base):
         Index("ix_comments_post", "post_id"),
         Index("ix_comments_parent", "parent_comment_id"),
         Index("ix_comments_created", "created_at", "id"),  # pages in time order (keyset on created_at, id)
+        # our replies only (a few per thread): "did we reply after this question?" is one probe
+        Index("ix_comments_ours", "post_id", "created_at", sqlite_where=sql_text("ours = 1"),
+              postgresql_where=sql_text("ours")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -274,6 +278,20 @@ class Lesson(Base):
     score: Mapped[float] = mapped_column(Float)
     evidence: Mapped[dict] = mapped_column(JSON)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PostLearning(Base):
+    """Learning value of each thread as the last analysis computed it (see analysis.learning), so
+    the dashboard's timeline reads one row per post instead of aggregating every comment."""
+
+    __tablename__ = "post_learning"
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
+    learning_value: Mapped[float] = mapped_column(Float)
+    audience_items: Mapped[int] = mapped_column(Integer)
+    substantive_people: Mapped[int] = mapped_column(Integer)
+    questions: Mapped[int] = mapped_column(Integer)
+    themes: Mapped[int] = mapped_column(Integer)
+    theme_share: Mapped[float] = mapped_column(Float)
 
 
 class Decision(Base):

@@ -1,7 +1,9 @@
 """The ASGI application of ``sounding serve``: pages, the REST API, static files, and the guards.
 
 One :class:`~sounding.api.Sounding` serves every request (its engine pools connections; FastAPI
-runs the plain ``def`` routes in a thread pool). Errors are :class:`SoundingError` kinds mapped to
+runs the plain ``def`` routes in a thread pool). Pages and summaries come from one
+:class:`~sounding.web.cache.Cache` keyed by the store's data version; a page already computed is
+answered from the event loop without a thread. Errors are :class:`SoundingError` kinds mapped to
 their HTTP status in one handler: JSON under ``/api/``, a page elsewhere.
 """
 
@@ -9,11 +11,10 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio.to_thread
 from fastapi import FastAPI, Query as Param, Request
@@ -27,67 +28,8 @@ from sounding.api import Sounding
 from sounding.browse import MAX_LIMIT, Query
 from sounding.errors import SoundingError
 from sounding.web import security
+from sounding.web.cache import Cache
 from sounding.web.render import STATIC, Links, render
-
-CACHE_SECONDS = 30.0
-
-
-class Cache:
-    """Summaries derived from the analysis, kept until the next analysis run.
-
-    A value older than ``ttl`` (new comments arrive between analysis runs) is still served while
-    one background thread computes its successor, so no request waits on a recomputation.
-    """
-
-    def __init__(self, api: Sounding, ttl: float = CACHE_SECONDS) -> None:
-        self.api, self.ttl = api, ttl
-        self.values: dict[str, tuple[str, float, Any]] = {}
-        self.locks: dict[str, threading.Lock] = {}
-        self.guard = threading.Lock()
-        self.stamp, self.stamp_at = "", 0.0
-
-    def _current_stamp(self) -> str:
-        now = time.monotonic()
-        if now - self.stamp_at > 1.0:  # at most one look per second at what the last analysis was
-            self.stamp, self.stamp_at = self.api.analysis_stamp(), now
-        return self.stamp
-
-    def _lock(self, key: str) -> threading.Lock:
-        with self.guard:
-            return self.locks.setdefault(key, threading.Lock())
-
-    def _compute(self, key: str, stamp: str, compute: Callable[[], Any]) -> Any:
-        value = compute()
-        self.values[key] = (stamp, time.monotonic(), value)
-        return value
-
-    def _refresh(self, key: str, stamp: str, compute: Callable[[], Any]) -> None:
-        lock = self._lock(key)
-        if lock.acquire(blocking=False):  # one refresh at a time; the others keep the old value
-            def run() -> None:
-                try:
-                    self._compute(key, stamp, compute)
-                finally:
-                    lock.release()
-
-            threading.Thread(target=run, daemon=True, name=f"refresh-{key}").start()
-
-    def forget(self, key: str) -> None:
-        self.values.pop(key, None)
-
-    def __call__(self, key: str, compute: Callable[[], Any]) -> Any:
-        stamp = self._current_stamp()
-        hit = self.values.get(key)
-        if hit and hit[0] == stamp:
-            if time.monotonic() - hit[1] > self.ttl:
-                self._refresh(key, stamp, compute)
-            return hit[2]
-        with self._lock(key):  # first computation (or a new analysis): the others wait for this one
-            hit = self.values.get(key)
-            if hit and hit[0] == stamp:
-                return hit[2]
-            return self._compute(key, stamp, compute)
-
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -105,7 +47,7 @@ def _moment(value: datetime | date | None) -> datetime | None:
     return datetime(value.year, value.month, value.day)
 
 
-def list_query(
+async def list_query(
     platform: Annotated[str | None, Param(max_length=32, description="e.g. bluesky, mastodon")] = None,
     since: Annotated[datetime | date | None, BeforeValidator(_iso_only),
                      Param(description="ISO date or time, inclusive")] = None,
@@ -155,10 +97,11 @@ def _error_page(request: Request, status: int, message: str, hint: str | None = 
 
 def create_app(api: Sounding | str | None = None, *, auth: security.Auth | None = None,
                open_connector: Callable | None = None, threads: int | None = None,
-               warm: bool = False) -> FastAPI:
+               warm: bool = False, cache: Cache | None = None) -> FastAPI:
     """The app over ``api`` (a Sounding, or a database URL/path). ``auth=None``: loopback, no tokens.
     ``threads``: how many requests may read the database at once (anyio's pool; default 40).
-    ``warm``: compute the cached summaries in the background at start, before the first visitor."""
+    ``warm``: compute the cached summaries in the background at start, before the first visitor.
+    ``cache``: how long pages may lag behind other processes' writes (default: see web.cache)."""
     from sounding.web import pages, routes_api, routes_pages
 
     @asynccontextmanager
@@ -179,7 +122,7 @@ def create_app(api: Sounding | str | None = None, *, auth: security.Auth | None 
         "JSON with `format=`.",
     )
     app.state.api = api
-    app.state.cache = Cache(api)
+    app.state.cache = cache or Cache(api)
     app.state.auth = auth or security.Auth(key=security.signing_key(), required=False)
     if app.state.auth.tokens is None:
         from sounding.core.tokens import Tokens
@@ -241,8 +184,12 @@ class Guard:
             return await self.app(scope, receive, send)
         extra = [(k.encode(), v.encode()) for k, v in security.HEADERS.items()]
 
+        unsafe = scope["method"] not in security.SAFE_METHODS
+
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
+                if unsafe:  # this app wrote (or tried to): its next page is computed afresh
+                    scope["app"].state.cache.version.bump()
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in present)]
             await send(message)

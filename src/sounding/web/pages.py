@@ -92,8 +92,8 @@ def comments_page(api: Sounding, q: Query, who: str = "everyone") -> dict:
 
 
 def inbox_rows(api: Sounding, cache: Cache, q: Query, state: str = "open", assignee: str | None = None):
-    """A page of the inbox over the kept list of waiting questions (marks apply at once)."""
-    return api.inbox(q, state=state, assignee=assignee or None, rows=cache("inbox", api.inbox_candidates))
+    """A page of the inbox (one keyset query: marks apply at once)."""
+    return api.inbox(q, state=state, assignee=assignee or None)
 
 
 def inbox_page(api: Sounding, cache: Cache, q: Query, state: str = "open", assignee: str | None = None) -> dict:

@@ -2,6 +2,8 @@
 
 Every page works without JavaScript; htmx (vendored) only swaps the inbox list in place after a
 "mark answered". Replies are a preview first (dry run) and go out only from its confirm button.
+Pages that read the analysis are rendered once per change of the store (:func:`_page`) and
+answered from the event loop while still current.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from sounding.browse import Query
 from sounding.web import insights, pages
 from sounding.web.app import list_query
+from sounding.web.cache import as_of
 from sounding.web.render import Links, render
 
 router = APIRouter(include_in_schema=False)
@@ -22,7 +26,25 @@ Filters = Annotated[Query, Depends(list_query)]
 
 
 def _html(template: str, context: dict) -> HTMLResponse:
-    return HTMLResponse(render(template, Links(), **context))
+    return HTMLResponse(_render(template, context))
+
+
+def _render(template: str, context: dict) -> bytes:
+    return render(template, Links(), as_of=as_of(), **context).encode()
+
+
+async def _page(request: Request, template: str, build) -> HTMLResponse:
+    """The page for this URL from the cache (computed in a worker thread when it must be)."""
+    cache = _cache(request)
+    key = f"page:{request.url.path}?{request.url.query}"
+
+    def compute() -> bytes:
+        return _render(template, build())
+
+    entry = cache.peek(key, compute)
+    if entry is None:
+        entry = await run_in_threadpool(cache.entry, key, compute)
+    return HTMLResponse(entry.value)
 
 
 def _api(request: Request):
@@ -34,25 +56,30 @@ def _cache(request: Request):
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request) -> HTMLResponse:
-    return _html("overview.html", pages.overview(_api(request), _cache(request)))
+async def overview(request: Request) -> HTMLResponse:
+    return await _page(request, "overview.html", lambda: pages.overview(_api(request), _cache(request)))
 
 
 @router.get("/lessons", response_class=HTMLResponse)
-def lessons(request: Request, q: Filters, by: Literal["platform", "returning", "post"] | None = None) -> HTMLResponse:
+async def lessons(request: Request, q: Filters,
+                  by: Literal["platform", "returning", "post"] | None = None) -> HTMLResponse:
     if by:
-        return _html("lessons_segments.html", insights.segments_page(_api(request), _cache(request), by, q))
+        return await _page(request, "lessons_segments.html",
+                           lambda: insights.segments_page(_api(request), _cache(request), by, q))
     q.limit = min(q.limit, 20) if "limit" not in request.query_params else q.limit
-    context = pages.lessons_page(_api(request), _cache(request), q)
-    return _html("lessons.html", {**context, "views": insights.SEGMENTS, "by": None})
+    return await _page(request, "lessons.html", lambda: {
+        **pages.lessons_page(_api(request), _cache(request), q), "views": insights.SEGMENTS, "by": None})
 
 
 @router.get("/themes", response_class=HTMLResponse)
-def themes(request: Request, q: Filters) -> HTMLResponse:
-    api, cache = _api(request), _cache(request)
-    context = pages.themes_page(api, cache, q)
-    chart = insights.theme_chart(api, cache, context["themes"], q.theme) if api.analysed else None
-    return _html("themes.html", {**context, "chart": chart})
+async def themes(request: Request, q: Filters) -> HTMLResponse:
+    def build() -> dict:
+        api, cache = _api(request), _cache(request)
+        context = pages.themes_page(api, cache, q)
+        chart = insights.theme_chart(api, cache, context["themes"], q.theme) if api.analysed else None
+        return {**context, "chart": chart}
+
+    return await _page(request, "themes.html", build)
 
 
 @router.get("/comments", response_class=HTMLResponse)
@@ -66,10 +93,11 @@ def comments(request: Request, q: Filters,
 
 
 @router.get("/inbox", response_class=HTMLResponse)
-def inbox(request: Request, q: Filters, state: str = "open", assignee: str | None = None) -> HTMLResponse:
+async def inbox(request: Request, q: Filters, state: str = "open", assignee: str | None = None) -> HTMLResponse:
     q.sort = "created_at"
     q.limit = q.limit if "limit" in request.query_params else 25
-    return _html("inbox.html", pages.inbox_page(_api(request), _cache(request), q, state, assignee))
+    return await _page(request, "inbox.html",
+                       lambda: pages.inbox_page(_api(request), _cache(request), q, state, assignee))
 
 
 @router.post("/inbox/state")
@@ -105,13 +133,13 @@ def reply(
 
 
 @router.get("/thread", response_class=HTMLResponse)
-def thread(request: Request, post: str, platform: str | None = None) -> HTMLResponse:
-    return _html("thread.html", pages.thread_page(_api(request), post, platform))
+async def thread(request: Request, post: str, platform: str | None = None) -> HTMLResponse:
+    return await _page(request, "thread.html", lambda: pages.thread_page(_api(request), post, platform))
 
 
 @router.get("/tests", response_class=HTMLResponse)
-def tests(request: Request) -> HTMLResponse:
-    return _html("tests.html", pages.tests_page(_api(request), _cache(request)))
+async def tests(request: Request) -> HTMLResponse:
+    return await _page(request, "tests.html", lambda: pages.tests_page(_api(request), _cache(request)))
 
 
 @router.get("/tests/report", response_class=HTMLResponse)
@@ -120,8 +148,8 @@ def test_report(request: Request, name: str) -> HTMLResponse:
 
 
 @router.get("/polls", response_class=HTMLResponse)
-def polls(request: Request) -> HTMLResponse:
-    return _html("polls.html", pages.polls_page(_api(request), _cache(request)))
+async def polls(request: Request) -> HTMLResponse:
+    return await _page(request, "polls.html", lambda: pages.polls_page(_api(request), _cache(request)))
 
 
 @router.get("/decisions", response_class=HTMLResponse)
