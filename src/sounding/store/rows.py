@@ -8,9 +8,9 @@ the backend's driver takes (see :meth:`RecordWriter._time`).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import datetime
+from hashlib import blake2b
 
 from sounding.records import CommentRecord, PostRecord
 
@@ -20,8 +20,6 @@ POST_COLUMNS = ("platform", "platform_id", "account_id", "ours", "author", "text
                 *FIRST_COLUMNS)
 COMMENT_COLUMNS = ("platform", "platform_id", "post_id", "parent_comment_id", "ours", "author", "text",
                    "text_hash", "lang", "url", "created_at", *FIRST_COLUMNS)
-#: where ``created_at`` sits in a post or comment row
-POST_CREATED, COMMENT_CREATED = POST_COLUMNS.index("created_at"), COMMENT_COLUMNS.index("created_at")
 SNAPSHOT_COLUMNS = ("platform", "target_id", "post_id", "comment_id", "taken_at", "likes", "reposts", "replies",
                     "views")
 
@@ -30,7 +28,7 @@ Timestamp = Callable[[datetime], object]
 
 def text_hash(text: str) -> str:
     """Stable 128-bit hash of a text: enrichment and theme caches are keyed by it."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def clean(text: str | None) -> str | None:
@@ -49,12 +47,16 @@ def has_counts(record: PostRecord | CommentRecord) -> bool:
     return not (record.likes is None and record.reposts is None and record.replies is None and record.views is None)
 
 
+NO_COUNTS = (None, None, None, None, None)
+
+
 def first_counts(record: PostRecord | CommentRecord, created: object, when: Timestamp) -> tuple:
     """The five first-count values: the counts, and their time only where it is not ``created``."""
-    if not has_counts(record):
-        return (None, None, None, None, None)
+    likes, reposts, replies, views = record.likes, record.reposts, record.replies, record.views
+    if likes is None and reposts is None and replies is None and views is None:
+        return NO_COUNTS
     seen = None if record.observed_at is None else when(record.observed_at)
-    return (record.likes, record.reposts, record.replies, record.views, None if seen == created else seen)
+    return (likes, reposts, replies, views, None if seen == created else seen)
 
 
 def post_row(p: PostRecord, account_id: int | None, author: str, when: Timestamp) -> tuple:
@@ -66,8 +68,18 @@ def post_row(p: PostRecord, account_id: int | None, author: str, when: Timestamp
 
 
 def comment_row(c: CommentRecord, post_id: int, parent_comment_id: int | None, author: str, when: Timestamp) -> tuple:
-    """A comment's row: ``post_id`` is the thread root, ``parent_comment_id`` null for a top-level reply."""
-    text = clean(c.text)
+    """A comment's row: ``post_id`` is the thread root, ``parent_comment_id`` null for a top-level reply.
+
+    The most frequent call of a large import, so :func:`clean` and :func:`text_hash` are inlined.
+    """
+    text, lang, url = c.text, c.lang, c.url
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if lang is not None and "\x00" in lang:
+        lang = lang.replace("\x00", "")
+    if url is not None and "\x00" in url:
+        url = url.replace("\x00", "")
     created = when(c.created_at)
-    return (c.platform, c.id, post_id, parent_comment_id, c.ours, author, text, text_hash(text), clean(c.lang),
-            clean(c.url), created, *first_counts(c, created, when))
+    return (c.platform, c.id, post_id, parent_comment_id, c.ours, author, text,
+            blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(), lang, url, created,
+            *first_counts(c, created, when))

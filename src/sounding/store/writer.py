@@ -26,9 +26,7 @@ from sounding.store import models
 from sounding.store.reactions import stored_counts
 from sounding.store.rows import (
     COMMENT_COLUMNS,
-    COMMENT_CREATED,
     POST_COLUMNS,
-    POST_CREATED,
     SNAPSHOT_COLUMNS,
     clean,
     comment_row,
@@ -129,10 +127,11 @@ class RecordWriter:
     # -- helpers ---------------------------------------------------------------------------
     def _time(self, value: datetime) -> datetime | str:
         """UTC; on SQLite already in SQLAlchemy's DATETIME storage format (the driver gets it as is)."""
-        if value.tzinfo is not UTC and value.tzinfo is not None and value.utcoffset():
+        tz = value.tzinfo
+        if tz is not UTC and tz is not None and value.utcoffset():
             value = value.astimezone(UTC)
         if self.dialect == "sqlite":  # always 6 fraction digits, so stored and bound values compare right
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            return value.isoformat(" ", "microseconds")[:26]  # without the offset ("+00:00"): naive UTC
         return value.replace(tzinfo=UTC)
 
     def _author(self, platform: str, author: str) -> str:
@@ -160,14 +159,18 @@ class RecordWriter:
         """
         if not rows:
             return []
-        returned = ("id", "platform", "platform_id") if "platform_id" in table.c else ("id",)
+        returned = ("id", "platform", "platform_id") if "platform_id" in table.c else ("id",) if "id" in table.c else ()
         if self.dialect != "sqlite":
-            statement = self._insert(table).on_conflict_do_nothing().returning(*(table.c[c] for c in returned))
+            statement = self._insert(table).on_conflict_do_nothing()
+            if not returned:
+                conn.execute(statement, [dict(zip(columns, row)) for row in rows])
+                return []
+            statement = statement.returning(*(table.c[c] for c in returned))
             return [tuple(r) for r in conn.execute(statement, [dict(zip(columns, row)) for row in rows])]
         cursor = conn.connection.driver_connection.cursor()
         placeholders = "(" + ",".join("?" * len(columns)) + ")"
         head = f"INSERT INTO {table.name} ({','.join(columns)}) VALUES "
-        tail = f" ON CONFLICT DO NOTHING RETURNING {','.join(returned)}"
+        tail = f" ON CONFLICT DO NOTHING RETURNING {','.join(returned)}" if returned else " ON CONFLICT DO NOTHING"
         out: list[tuple] = []
         start = 0
         for size in _statement_sizes(len(rows), len(columns)):
@@ -242,9 +245,7 @@ class RecordWriter:
     def _write_people(self, conn: Connection) -> None:
         """Handles of the people first seen by this writer go to the one ``people`` table (keyed by pseudonym)."""
         if self._people:
-            table = models.Person.__table__
-            rows = [{"pseudonym": n, "platform": p, "handle": h} for n, p, h in self._people]
-            conn.execute(self._insert(table).on_conflict_do_nothing(), rows)
+            self._insert_ignore(conn, models.Person.__table__, ("pseudonym", "platform", "handle"), self._people)
             self._people = []
 
     def _write_posts(self, conn: Connection, posts: list[PostRecord], account_id: int | None) -> int:
@@ -253,7 +254,7 @@ class RecordWriter:
         inserted = self._insert_ignore(conn, models.Post.__table__, POST_COLUMNS, rows)
         made: dict = {}
         for p, row in zip(posts, rows, strict=True):
-            made.setdefault((p.platform, p.id), (p, row[POST_CREATED], None))  # a repeat in the batch conflicts
+            made.setdefault((p.platform, p.id), (p, None))  # a repeat in the batch conflicts
         self._created(inserted, made)
         self._lookup(conn, {(p.platform, p.id) for p in posts})  # the ones that already existed
         new_keys = {(platform, pid) for _, platform, pid in inserted}
@@ -291,7 +292,10 @@ class RecordWriter:
     ) -> int:
         """Insert replies level by level, so a reply can follow its parent within one batch."""
         table = models.Comment.__table__
-        self._lookup(conn, {(c.platform, c.parent_id) for _, c in comments})
+        # parents written by this batch need no query (one already stored is looked up once it conflicts)
+        batch = {(c.platform, c.id) for _, c in comments}
+        looked_up = {(c.platform, c.parent_id) for _, c in comments} - batch
+        self._lookup(conn, looked_up)
         ids = self._ids
         ready: list[tuple[int, CommentRecord]] = []
         waiting: dict[tuple[str, str], list[tuple[int, CommentRecord]]] = {}  # parent key -> its replies
@@ -302,37 +306,45 @@ class RecordWriter:
             else:
                 waiting.setdefault(parent, []).append(item)
         new = 0
-        when = self._time
+        when, author = self._time, self._author
         while ready:
             rows, made = [], {}
             for _, c in ready:
                 parent_comment, post_id = ids[(c.platform, c.parent_id)]
-                row = comment_row(c, post_id, parent_comment, self._author(c.platform, c.author), when)
-                rows.append(row)
-                made.setdefault((c.platform, c.id), (c, row[COMMENT_CREATED], post_id))  # a repeat conflicts
+                rows.append(comment_row(c, post_id, parent_comment, author(c.platform, c.author), when))
+                made.setdefault((c.platform, c.id), (c, post_id))  # a repeat in the batch conflicts
             inserted = self._insert_ignore(conn, table, COMMENT_COLUMNS, rows)
             new += len(inserted)
             self._created(inserted, made)
             if len(inserted) < len(rows):  # replies that were already stored
                 self._lookup(conn, set(made) - self._fresh.keys())
-            ready = [reply for key in made if key in ids for reply in waiting.pop(key, ())]
+            ready = [reply for key in made if key in waiting and key in ids for reply in waiting.pop(key)]
+            if not ready and waiting.keys() - looked_up:  # parents in this batch that never came: stored before?
+                rest = waiting.keys() - looked_up
+                looked_up |= rest
+                self._lookup(conn, rest)
+                ready = [reply for key in sorted(rest) if key in ids for reply in waiting.pop(key)]
         for replies in waiting.values():
             for index, c in replies:
                 result.unresolved.append((index, f"unknown parent {c.parent_id!r}"))
         return new
 
-    def _created(self, inserted: list[tuple], made: dict[tuple[str, str], tuple[Record, object, int | None]]) -> None:
+    def _created(self, inserted: list[tuple], made: dict[tuple[str, str], tuple[Record, int | None]]) -> None:
         """Remember the rows RETURNING reported as new (their inline counts went onto their row).
 
-        ``made`` maps each written key to (record, its stored created_at, thread root post id).
+        ``made`` maps each written key to (record, thread root post id; ``None`` for a post).
         """
         ids, fresh = self._ids, self._fresh
+        firsts = 0
         for new_id, platform, pid in inserted:
             key = (platform, pid)
-            record, _, thread = made[key]
-            ids[key] = (None, new_id) if isinstance(record, PostRecord) else (new_id, thread)
+            record, thread = made[key]
+            ids[key] = (None, new_id) if thread is None else (new_id, thread)
             fresh[key] = record
-            self._firsts += has_counts(record)
+            if record.likes is not None or record.reposts is not None or record.replies is not None \
+                    or record.views is not None:
+                firsts += 1
+        self._firsts += firsts
         while len(ids) > CACHE_SIZE:
             ids.popitem(last=False)
 
