@@ -4,7 +4,7 @@ per-variant sufficient statistics that `analyze` needs. Polls are read from thei
 Outcomes come from two places:
 * `variant_outcomes` rows (e.g. a spreadsheet recorded with `sounding test record`), summed over
   rounds, for any metric kind;
-* otherwise the posts linked to each variant: the latest reaction snapshot's count per post
+* otherwise the posts linked to each variant: the latest observed count per post
   (replies, likes or reposts), analysed as a per-post mean. The post is the unit, which is the
   conservative choice when views of one post are not independent (see docs/experiments.md).
 """

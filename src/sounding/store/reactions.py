@@ -79,8 +79,11 @@ def observations(
     return union_all(*parts).subquery("observations")
 
 
-def series(conn: Connection, platform: str, target_id: str) -> list[Row]:
-    """The growth curve of one post or comment: (taken_at, likes, reposts, replies, views), oldest first."""
+def series(conn: Connection, platform: str | None, target_id: str) -> list[Row]:
+    """The growth curve of one post or comment: (taken_at, likes, reposts, replies, views), oldest first.
+
+    ``platform`` ``None``: the item of that id on any platform.
+    """
     o = observations(platform=platform, target_ids=[target_id])
     return list(conn.execute(select(o.c.taken_at, *(o.c[n] for n in COUNTS)).order_by(o.c.taken_at)))
 

@@ -33,10 +33,11 @@ def _firsts(column: str) -> str:
 
 def upgrade() -> None:
     for table, column in ITEMS:
-        with op.batch_alter_table(table) as batch:
-            for name in COUNTS:
-                batch.add_column(sa.Column(f'first_{name}', sa.BigInteger(), nullable=True))
-            batch.add_column(sa.Column('first_seen_at', sa.DateTime(timezone=True), nullable=True))
+        # plain ALTER TABLE on both backends (SQLite adds and drops a plain column in place; a batch
+        # table rebuild would drop a table other rows still point at)
+        for name in COUNTS:
+            op.add_column(table, sa.Column(f'first_{name}', sa.BigInteger(), nullable=True))
+        op.add_column(table, sa.Column('first_seen_at', sa.DateTime(timezone=True), nullable=True))
         assignments = ', '.join(f'first_{c} = f.{c}' for c in COUNTS)
         op.execute(
             f'WITH f AS ({_firsts(column)}) '
@@ -56,7 +57,5 @@ def downgrade() -> None:
             f'{", ".join("first_" + c for c in COUNTS)} FROM {table} '
             f'WHERE {" OR ".join(f"first_{c} IS NOT NULL" for c in COUNTS)}'
         )
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column('first_seen_at')
-            for name in reversed(COUNTS):
-                batch.drop_column(f'first_{name}')
+        for name in ('first_seen_at', *(f'first_{c}' for c in COUNTS)):
+            op.drop_column(table, name)
