@@ -15,6 +15,7 @@ from sounding.connectors import AccountRef, AuthError, PollItem, PostItem, Publi
 from sounding.connectors import RetryPolicy, open_connector
 from sounding.connectors.sync import run_connector
 from sounding.store import models
+from sounding.store.reactions import series
 
 
 @pytest.fixture
@@ -57,9 +58,7 @@ def test_page_posts_and_every_comment_at_every_depth(graph, store):
     assert rows["299999_39999"].ours and rows["299999_39999"].parent_comment_id is None
     assert top.text == "Question 0 on post 0?"
     with store.engine.connect() as conn:
-        snap = conn.execute(
-            select(models.ReactionSnapshot).where(models.ReactionSnapshot.target_id == f"{PAGE_ID}_200002")
-        ).one()
+        (snap,) = series(conn, None, f"{PAGE_ID}_200002")
     assert (snap.likes, snap.reposts, snap.replies) == (22, 2, 5)
 
     again = run_connector(store, aid, _connector(graph))

@@ -16,6 +16,7 @@ from sounding.connectors import AccountRef, AuthError, ReplyItem, RetryPolicy, o
 from sounding.connectors.meta import usage
 from sounding.connectors.sync import run_connector
 from sounding.store import models
+from sounding.store.reactions import series
 from sounding.store.writer import pseudonym
 from connector_helpers import ROOT, run_cli
 
@@ -57,9 +58,7 @@ def test_media_comments_and_replies_across_pages(graph, store):
     assert sum(r.ours for r in rows.values()) == 6
     assert top.author == pseudonym(store.salt, "instagram", "fan_0_0") and top.text == "Comment 0 on post 0: more colours please"
     with store.engine.connect() as conn:
-        snap = conn.execute(
-            select(models.ReactionSnapshot).where(models.ReactionSnapshot.target_id == "17890000000000")
-        ).one()
+        (snap,) = series(conn, None, "17890000000000")
         post = conn.execute(select(models.Post).where(models.Post.platform_id == "17890000000000")).one()
     assert (snap.likes, snap.replies) == (10, 9)
     assert post.url == "https://www.instagram.com/p/ABC0/" and post.ours

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sounding.connectors import AccountRef, PollItem, PostItem, ReplyItem, RetryPolicy, open_connector
 from sounding.connectors.sync import run_connector
 from sounding.store import models
+from sounding.store.reactions import series
 
 
 def _connector(url: str, token: str = "alice_token", handle: str = "alice"):
@@ -89,15 +90,7 @@ def test_incremental_picks_up_new_replies_and_reactions(mastodon_server, sqlite_
     assert again.new["posts"] == 0
     assert again.new["reactions"] >= 1  # the question's favourites went 1 -> 2: a new snapshot
     with sqlite_store.engine.connect() as conn:
-        likes = (
-            conn.execute(
-                select(models.ReactionSnapshot.likes)
-                .where(models.ReactionSnapshot.target_id == str(conv["q"]["id"]))
-                .order_by(models.ReactionSnapshot.taken_at)
-            )
-            .scalars()
-            .all()
-        )
+        likes = [point.likes for point in series(conn, None, str(conv["q"]["id"]))]
     assert likes[-2:] == [1, 2]
 
 

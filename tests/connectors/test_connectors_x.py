@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sounding.connectors import AccountRef, AuthError, PollItem, ReplyItem, RetryPolicy, open_connector
 from sounding.connectors.sync import run_connector
 from sounding.store import models
+from sounding.store.reactions import series
 from connector_helpers import run_cli
 
 ME, TOKEN = "1500000000000000001", "AAAAAAAAAAAAAAAAAAAAAx-test-bearer"
@@ -130,7 +131,7 @@ def test_posts_replies_in_conversations_and_polls(fake, store):
     with store.engine.connect() as conn:
         rows = {r.platform_id: r for r in conn.execute(select(models.Comment))}
         poll = conn.execute(select(models.PollSnapshot)).one()
-        snap = conn.execute(select(models.ReactionSnapshot).where(models.ReactionSnapshot.target_id == "200")).one()
+        (snap,) = series(conn, None, "200")
     assert rows["205"].parent_comment_id == rows["203"].id and rows["203"].parent_comment_id == rows["201"].id
     assert rows["201"].parent_comment_id is None and rows["203"].ours and not rows["201"].ours
     assert (snap.likes, snap.replies, snap.views, snap.reposts) == (7, 5, 100, 1)

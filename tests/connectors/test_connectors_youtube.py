@@ -18,6 +18,7 @@ import pytest
 from sounding.connectors import AccountRef, RetryPolicy, open_connector
 from sounding.connectors.retry import SyncInterrupted
 from sounding.connectors.sync import run_connector
+from sounding.store.reactions import series
 
 CHANNEL = "UCbrand000000000000000000"
 KEY = "AIzaTESTKEY-very-secret-123"
@@ -205,9 +206,7 @@ def test_videos_threads_and_replies_beyond_the_embedded_few(fake, sqlite_store):
 
     with sqlite_store.engine.connect() as conn:
         rows = {r.platform_id: r for r in conn.execute(select(models.Comment))}
-        video = conn.execute(
-            select(models.ReactionSnapshot).where(models.ReactionSnapshot.target_id == "v1")
-        ).one()
+        (video,) = series(conn, None, "v1")
     assert rows["t1.r7"].parent_comment_id == rows["t1"].id
     assert rows["t1.r3"].ours and not rows["t1.r1"].ours
     assert rows["t1"].parent_comment_id is None

@@ -9,6 +9,7 @@ import orjson
 from sqlalchemy import select
 
 from sounding.store import Store, models
+from sounding.store.reactions import series
 
 
 def row(kind: str, id: str, parent: str | None = None, text: str = "hello", **extra) -> dict:
@@ -73,3 +74,14 @@ def stored_rows(store: Store, platform: str) -> dict[str, tuple]:
             out[r.platform_id] = ("comment", post_ids[r.post_id], comment_ids.get(r.parent_comment_id), r.ours,
                                   r.author, r.text, r.text_hash, r.lang, r.url, r.created_at.replace(tzinfo=None))
     return out
+
+
+def latest_counts(db: Path, target: str) -> tuple | None:
+    """(likes, reposts, replies, views) of the newest point of an item's growth curve, or None."""
+    store = Store.open(str(db))
+    try:
+        with store.engine.connect() as conn:
+            points = series(conn, None, target)
+    finally:
+        store.close()
+    return tuple(points[-1])[1:] if points else None

@@ -12,6 +12,7 @@ import pytest
 from sounding.errors import UsageError
 from sounding.importers import import_file, import_files
 from sounding.store import Store
+from sounding.store.reactions import series
 
 from importer_helpers import good_rows, read_rejects, row, stored_ids, write_jsonl
 
@@ -107,9 +108,8 @@ def test_a_rejected_unknown_parent_row_keeps_all_its_fields_and_imports_again(sq
     assert import_file(sqlite_store, again).new["comments"] == 1
     assert "late" in stored_ids(sqlite_store)
     with sqlite_store.engine.connect() as conn:
-        snap = conn.exec_driver_sql("select likes, reposts, replies, views from reaction_snapshots "
-                                    "where target_id = 'late'").one()
-    assert tuple(snap) == (3, 1, 2, 99)
+        (point,) = series(conn, None, "late")
+    assert tuple(point)[1:] == (3, 1, 2, 99)
 
 
 def test_the_cli_refuses_before_reading(tmp_path, data):

@@ -16,6 +16,8 @@ from sounding.importers import FORMATS
 from sounding.importers.spreadsheet import Sheet, mapping_for, parse_map
 from sounding.errors import InputError, UsageError
 
+from importer_helpers import latest_counts
+
 runner = CliRunner()
 
 # A German marketer's CSV: semicolons, a BOM, day-first dates, a multi-line comment, K-suffixed
@@ -51,9 +53,8 @@ def comments(db: Path) -> dict[str, tuple]:
 
 
 def likes(db: Path, target: str) -> int | None:
-    with sqlite3.connect(db) as conn:
-        row = conn.execute("select likes from reaction_snapshots where target_id = ?", (target,)).fetchone()
-    return row[0] if row else None
+    counts = latest_counts(db, target)
+    return counts[0] if counts else None
 
 
 def test_csv_with_unusual_headers_own_dates_and_a_reply_column(tmp_path):

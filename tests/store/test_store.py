@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from sounding.records import CommentRecord, PollRecord, PostRecord, ReactionSnapshot, SyncBatch
 from sounding.store import Store, models
+from sounding.store.reactions import observations, series
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
@@ -24,6 +25,11 @@ def thread() -> list:
 def count(store: Store, model) -> int:
     with store.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def observed(store: Store) -> int:
+    """Points of all growth curves (first counts on the item rows and later snapshots)."""
+    return count(store, observations())
 
 
 def test_migrations_are_idempotent(store_url):
@@ -77,7 +83,7 @@ def test_snapshots_only_when_counts_change(store):
     assert store.write_records([same]).new["reactions"] == 0
     grown = ReactionSnapshot("bluesky", "p1", later, likes=5, reposts=1)
     assert store.write_records([grown]).new["reactions"] == 1
-    assert count(store, models.ReactionSnapshot) == 2
+    assert observed(store) == 2
 
 
 def test_poll_snapshots(store):
@@ -132,12 +138,10 @@ def test_inline_counts_become_the_first_snapshot_then_only_changes(store):
         CommentRecord("x", "c", "p", "ann", "Blue", T0 + timedelta(minutes=1), likes=1),
     ]
     assert store.write_records(first).new["reactions"] == 2
+    o = observations()
     with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(models.ReactionSnapshot.target_id, models.ReactionSnapshot.taken_at, models.ReactionSnapshot.likes,
-                   models.ReactionSnapshot.post_id, models.ReactionSnapshot.comment_id)
-            .order_by(models.ReactionSnapshot.target_id)
-        ).all()
+        rows = conn.execute(select(o.c.target_id, o.c.taken_at, o.c.likes, o.c.post_id, o.c.comment_id)
+                            .order_by(o.c.target_id)).all()
     assert [(r[0], r[1].replace(tzinfo=None), r[2]) for r in rows] == [
         ("c", (T0 + timedelta(minutes=1)).replace(tzinfo=None), 1),
         ("p", seen.replace(tzinfo=None), 2),
@@ -147,7 +151,7 @@ def test_inline_counts_become_the_first_snapshot_then_only_changes(store):
     grown = [CommentRecord("x", "c", "p", "ann", "Blue", T0 + timedelta(minutes=1), likes=4,
                            observed_at=T0 + timedelta(days=2))]
     assert store.write_records(grown).new["reactions"] == 1
-    assert count(store, models.ReactionSnapshot) == 3
+    assert observed(store) == 3
 
 
 def test_the_same_id_on_two_platforms_in_one_batch(store):
@@ -163,9 +167,9 @@ def test_the_same_id_on_two_platforms_in_one_batch(store):
             select(models.Comment.platform, models.Post.platform)
             .join(models.Post, models.Post.id == models.Comment.post_id)
         ).all()
+        o = observations(("comment",))
         snaps = conn.execute(
-            select(models.ReactionSnapshot.platform, models.ReactionSnapshot.likes, models.Comment.platform)
-            .join(models.Comment, models.Comment.id == models.ReactionSnapshot.comment_id)
+            select(o.c.platform, o.c.likes, models.Comment.platform).join(models.Comment, models.Comment.id == o.c.comment_id)
         ).all()
     assert sorted(pairs) == [("bluesky", "bluesky"), ("mastodon", "mastodon")]
     assert sorted(snaps) == [("bluesky", 2, "bluesky"), ("mastodon", 1, "mastodon")]
@@ -178,8 +182,7 @@ def test_a_comment_repeated_in_one_batch_with_grown_counts_keeps_both_observatio
     result = store.write_records([post, early, late])
     assert result.new["comments"] == 1 and result.new["reactions"] == 2
     with store.engine.connect() as conn:
-        likes = conn.execute(select(models.ReactionSnapshot.likes).order_by(models.ReactionSnapshot.taken_at)).scalars()
-        assert list(likes) == [1, 5]
+        assert [point.likes for point in series(conn, "x", "c")] == [1, 5]
 
 
 def test_an_empty_database_name_is_refused_not_the_default(tmp_path, monkeypatch):

@@ -2,9 +2,10 @@
 
 Removed: their comments and audience posts (a post others replied to is kept as an empty
 placeholder so the thread stays whole; replies to a removed comment move up to its nearest kept
-ancestor), reaction snapshots of those items, analysis rows (enrichments, theme memberships) of
-texts nobody else wrote (and of lesson merges), their place in "you asked, we did" drafts, their opt-out and people
-records, and any row of another table that points at a removed comment. Lessons are recomputed
+ancestor), reaction counts of those items (snapshots, and the first counts on an emptied post's
+row), analysis rows (enrichments, theme memberships) of texts nobody else wrote (and of lesson merges), their place in
+"you asked, we did" drafts, their opt-out and people records, and any row of another table that
+points at a removed comment. Lessons are recomputed
 and, on SQLite, the file is vacuumed so no deleted page keeps the text.
 """
 
@@ -54,7 +55,9 @@ def forget(store: Store, who: str) -> dict[str, Any]:
                                "analysis_rows": 0, "replies_moved": 0, "drafts_changed": 0, "other_rows": 0}
     with store.transaction() as conn:
         comments = conn.execute(
-            select(Comment.id, Comment.parent_comment_id, Comment.text_hash)
+            select(Comment.id, Comment.parent_comment_id, Comment.text_hash, Comment.first_likes.is_not(None)
+                   | Comment.first_reposts.is_not(None) | Comment.first_replies.is_not(None)
+                   | Comment.first_views.is_not(None))
             .where(Comment.author == author, Comment.ours.is_(False))
         ).all()
         posts = conn.execute(select(Post.id, Post.text_hash).where(Post.author == author, Post.ours.is_(False))).all()
@@ -62,6 +65,7 @@ def forget(store: Store, who: str) -> dict[str, Any]:
         if not comments and not posts and optout is None:
             raise NotFoundError(f"nobody called {who!r} has written anything in this store")
         gone = {c.id for c in comments}
+        receipt["snapshots"] = sum(bool(c[3]) for c in comments)  # first counts, on the comment rows deleted below
         parent = {c.id: c.parent_comment_id for c in comments}
 
         def kept_ancestor(cid: int | None) -> int | None:
@@ -100,7 +104,8 @@ def forget(store: Store, who: str) -> dict[str, Any]:
                 receipt["posts"] += 1
             else:
                 conn.execute(update(Post).where(Post.id == post.id).values(
-                    text="", text_hash=empty_hash, author=PLACEHOLDER_AUTHOR, url=None))
+                    text="", text_hash=empty_hash, author=PLACEHOLDER_AUTHOR, url=None, first_likes=None,
+                    first_reposts=None, first_replies=None, first_views=None, first_seen_at=None))
                 receipt["posts_emptied"] += 1
 
         hashes = {c.text_hash for c in comments} | {p.text_hash for p in posts}

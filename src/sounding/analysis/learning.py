@@ -19,11 +19,12 @@ beside the value, not inside it.
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Float, and_, case, cast, func, or_, over, select
+from sqlalchemy import Float, case, cast, func, or_, select
 
 from sounding.analysis.audience import audience
 from sounding.store import Store
-from sounding.store.models import Post, ReactionSnapshot
+from sounding.store.models import Post
+from sounding.store.reactions import latest_per_post
 
 SUBSTANTIVE_CHARS = 60
 THEME_POINTS = 2
@@ -62,21 +63,6 @@ def theme_shares(store: Store, version: str) -> pd.DataFrame:
     )
 
 
-def _latest_reactions():
-    return (
-        select(
-            ReactionSnapshot.post_id,
-            ReactionSnapshot.likes,
-            ReactionSnapshot.reposts,
-            ReactionSnapshot.replies,
-            over(func.row_number(), partition_by=ReactionSnapshot.post_id, order_by=ReactionSnapshot.taken_at.desc())
-            .label("rank"),
-        )
-        .where(ReactionSnapshot.post_id.is_not(None))
-        .subquery()
-    )
-
-
 def _value(frame: pd.DataFrame) -> pd.Series:
     # rounded so that summing the shares in another order can never reorder equal posts
     return (frame["substantive_people"] + frame["questions"] + THEME_POINTS * frame["theme_share"]).round(6)
@@ -95,7 +81,7 @@ def by_post(store: Store, version: str, limit: int | None = None) -> pd.DataFram
         .group_by(a.c.thread_id)
         .subquery()
     )
-    latest = _latest_reactions()
+    latest = latest_per_post()
     frame = _frame(
         store,
         select(
@@ -113,7 +99,7 @@ def by_post(store: Store, version: str, limit: int | None = None) -> pd.DataFram
             latest.c.replies,
         )
         .join(per_thread, per_thread.c.thread_id == Post.id)
-        .outerjoin(latest, and_(latest.c.post_id == Post.id, latest.c.rank == 1)),
+        .outerjoin(latest, latest.c.post_id == Post.id),
     )
     if frame.empty:
         return pd.DataFrame(columns=POST_COLUMNS)

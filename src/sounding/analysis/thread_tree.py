@@ -11,7 +11,8 @@ from sqlalchemy.orm import aliased
 
 from sounding.errors import NotFoundError
 from sounding.store import Store
-from sounding.store.models import Comment, Enrichment, Post, ReactionSnapshot, Theme, ThemeMember
+from sounding.store.models import Comment, Enrichment, Post, Theme, ThemeMember
+from sounding.store.reactions import latest_per_post
 
 MAX_COMMENTS = 5000  # a thread page beyond this is cut (and says so)
 
@@ -49,11 +50,8 @@ def thread(store: Store, version: str | None, post_id: str, platform: str | None
         post_row = session.execute(_enriched(Post, version).where(Post.id == row_id)).first()
         post = post_row[0]
         root = _node(post, post_row, None)
-        latest = session.execute(
-            select(ReactionSnapshot.likes, ReactionSnapshot.reposts, ReactionSnapshot.replies)
-            .where(ReactionSnapshot.post_id == post.id)
-            .order_by(ReactionSnapshot.taken_at.desc()).limit(1)
-        ).first()
+        counts = latest_per_post([post.id])
+        latest = session.execute(select(counts.c.likes, counts.c.reposts)).first()
         root.update(likes=latest.likes if latest else None, reposts=latest.reposts if latest else None)
         parent = aliased(Comment)
         rows = session.execute(

@@ -4,7 +4,7 @@ per-variant sufficient statistics that `analyze` needs. Polls are read from thei
 Outcomes come from two places:
 * `variant_outcomes` rows (e.g. a spreadsheet recorded with `sounding test record`), summed over
   rounds, for any metric kind;
-* otherwise the posts linked to each variant: the latest reaction snapshot's count per post
+* otherwise the posts linked to each variant: the latest observed count per post
   (replies, likes or reposts), analysed as a per-post mean. The post is the unit, which is the
   conservative choice when views of one post are not independent (see docs/experiments.md).
 """
@@ -24,6 +24,7 @@ from sounding.experiments.data import KIND_OF, Mean, VariantData, validate_exper
 from sounding.experiments.errors import ExperimentDataError
 from sounding.experiments.polls import PollOption, poll_results
 from sounding.store import Store, models
+from sounding.store.reactions import latest_per_post
 
 POST_METRICS = ("replies", "likes", "reposts")
 _FIELDS = {
@@ -209,21 +210,10 @@ def _from_outcomes(
 
 
 def _from_posts(session: Session, variants: list[models.Variant], metric: str) -> list[VariantData]:
-    latest = (
-        select(models.ReactionSnapshot.post_id, func.max(models.ReactionSnapshot.taken_at).label("taken_at"))
-        .where(models.ReactionSnapshot.comment_id.is_(None))
-        .group_by(models.ReactionSnapshot.post_id)
-        .subquery()
-    )
+    posts = select(models.Post.id).where(models.Post.variant_id.in_([v.id for v in variants]))
+    latest = latest_per_post(session.execute(posts).scalars())
     counts = session.execute(
-        select(models.Post.variant_id, getattr(models.ReactionSnapshot, metric))
-        .join(models.ReactionSnapshot, models.ReactionSnapshot.post_id == models.Post.id)
-        .join(
-            latest,
-            (latest.c.post_id == models.ReactionSnapshot.post_id)
-            & (latest.c.taken_at == models.ReactionSnapshot.taken_at),
-        )
-        .where(models.Post.variant_id.in_([v.id for v in variants]))
+        select(models.Post.variant_id, latest.c[metric]).join(latest, latest.c.post_id == models.Post.id)
     ).all()
     values: dict[int, list[float]] = defaultdict(list)
     for variant_id, value in counts:

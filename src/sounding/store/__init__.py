@@ -23,6 +23,7 @@ from sounding.errors import SoundingError, UsageError
 from sounding.records import Record, SyncBatch
 from sounding.store import models
 from sounding.store.engine import describe_open_error, make_engine, store_lock, upgrade
+from sounding.store.reactions import count_by_platform
 from sounding.store.writer import RecordWriter, WriteResult, dialect_insert
 
 __all__ = ["Store", "WriteResult", "models"]
@@ -281,22 +282,18 @@ class Store:
     # -- what is in it -----------------------------------------------------------------------
     def counts(self) -> dict[str, object]:
         """Totals and per-platform counts of everything the store holds."""
-        tables = {
-            "posts": models.Post,
-            "comments": models.Comment,
-            "reactions": models.ReactionSnapshot,
-        }
         out: dict[str, object] = {}
         per_platform: dict[str, dict[str, int]] = {}
         with self.engine.connect() as conn:
-            for name, model in tables.items():
-                total = 0
-                for platform, count in conn.execute(
-                    select(model.platform, func.count()).group_by(model.platform)
-                ):
+            for name, model in {"posts": models.Post, "comments": models.Comment}.items():
+                by_platform = dict(conn.execute(select(model.platform, func.count()).group_by(model.platform)).all())
+                for platform, count in by_platform.items():
                     per_platform.setdefault(platform, {})[name] = count
-                    total += count
-                out[name] = total
+                out[name] = sum(by_platform.values())
+            reactions = count_by_platform(conn)  # observations of counts: the first ones are on the item rows
+            for platform, count in reactions.items():
+                per_platform.setdefault(platform, {})["reactions"] = count
+            out["reactions"] = sum(reactions.values())
             for platform, count in conn.execute(
                 select(models.Post.platform, func.count())
                 .join(models.Poll, models.Poll.post_id == models.Post.id)

@@ -132,7 +132,23 @@ class VariantOutcome(Base):
     count: Mapped[int | None] = mapped_column(BigInteger)
 
 
-class Post(Base):
+class FirstCounts:
+    """The first observation of an item's counts, kept on the item's own row.
+
+    It is the first point of the item's growth curve; later points are ``reaction_snapshots`` rows,
+    written only when a count changes (:mod:`sounding.store.reactions` reads both as one series).
+    One row per imported comment instead of two is what makes a large import fast.
+    ``first_seen_at`` null means "at ``created_at``" (an export's counts carry no time of their own).
+    """
+
+    first_likes: Mapped[int | None] = mapped_column(BigInteger)
+    first_reposts: Mapped[int | None] = mapped_column(BigInteger)
+    first_replies: Mapped[int | None] = mapped_column(BigInteger)
+    first_views: Mapped[int | None] = mapped_column(BigInteger)
+    first_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Post(FirstCounts, Base):
     """A top-level post: ours, or an audience member's (e.g. a customer mentioning the brand)."""
 
     __tablename__ = "posts"
@@ -155,7 +171,7 @@ class Post(Base):
     variant_id: Mapped[int | None] = mapped_column(ForeignKey("variants.id"))
 
 
-class Comment(Base):
+class Comment(FirstCounts, Base):
     """A reply at any depth. ``post_id`` is the thread root, ``parent_comment_id`` null for top-level."""
 
     __tablename__ = "comments"
@@ -183,7 +199,7 @@ class Comment(Base):
 
 
 class ReactionSnapshot(Base):
-    """Counts of a post (or comment) at one moment; a series of them is a growth curve."""
+    """Counts of a post (or comment) at a later moment, when they changed (the first are on the item row)."""
 
     __tablename__ = "reaction_snapshots"
     __table_args__ = (

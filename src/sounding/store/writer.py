@@ -23,6 +23,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sounding.errors import StoreError
 from sounding.records import CommentRecord, PollRecord, PostRecord, ReactionSnapshot, Record
 from sounding.store import models
+from sounding.store.reactions import stored_counts
+from sounding.store.rows import (
+    COMMENT_COLUMNS,
+    POST_COLUMNS,
+    SNAPSHOT_COLUMNS,
+    clean,
+    comment_row,
+    has_counts,
+    post_row,
+    text_hash,
+)
+
+__all__ = ["RecordWriter", "ValueRefused", "WriteResult", "clean", "dialect_insert", "pseudonym", "text_hash"]
 
 CHUNK = 500  # bound parameters per IN (...) lookup: well under every backend's limit
 CACHE_SIZE = 100_000  # recently written ids kept so replies find their parents without a query
@@ -49,23 +62,6 @@ def _statement_sizes(rows: int, columns: int) -> list[int]:
 def dialect_insert(dialect: str):
     """``insert`` of the backend, for ``on_conflict_do_nothing`` / ``on_conflict_do_update``."""
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
-def text_hash(text: str) -> str:
-    """Stable 128-bit hash of a text: enrichment and theme caches are keyed by it."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-def clean(text: str | None) -> str | None:
-    """Text as stored: without NUL characters, on every store.
-
-    PostgreSQL text cannot hold NUL and SQLite could; stripping it on both keeps one rule, so the
-    same input gives the same rows (and ``text_hash``) wherever it is stored. Ids are not cleaned:
-    importers reject ids with NUL, since a changed id would name another item.
-    """
-    if text is not None and "\x00" in text:
-        return text.replace("\x00", "")
-    return text
 
 
 class ValueRefused(StoreError):
@@ -123,7 +119,7 @@ class RecordWriter:
         self._authors: dict[tuple[str, str], str] = {}
         self._people: list[tuple[str, str, str]] = []  # (pseudonym, platform, handle) first seen in this batch
         self._fresh: dict[tuple[str, str], Record] = {}  # created by this batch (by which record)
-        self._first: list[tuple] = []  # snapshot rows of inline counts of the items this batch created
+        self._firsts = 0  # items created by this batch with counts (their first observation is on their row)
 
     def forget(self) -> None:
         """Drop cached ids (after a rollback they may name rows that no longer exist)."""
@@ -133,10 +129,11 @@ class RecordWriter:
     # -- helpers ---------------------------------------------------------------------------
     def _time(self, value: datetime) -> datetime | str:
         """UTC; on SQLite already in SQLAlchemy's DATETIME storage format (the driver gets it as is)."""
-        if value.tzinfo is not UTC and value.tzinfo is not None and value.utcoffset():
+        tz = value.tzinfo
+        if tz is not UTC and tz is not None and value.utcoffset():
             value = value.astimezone(UTC)
         if self.dialect == "sqlite":  # always 6 fraction digits, so stored and bound values compare right
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            return value.isoformat(" ", "microseconds")[:26]  # without the offset ("+00:00"): naive UTC
         return value.replace(tzinfo=UTC)
 
     def _author(self, platform: str, author: str) -> str:
@@ -168,7 +165,7 @@ class RecordWriter:
         if not rows:
             return []
         if returned is None:
-            returned = ("id", "platform", "platform_id") if "platform_id" in table.c else ("id",)
+            returned = ("id", "platform", "platform_id") if "platform_id" in table.c else ("id",) if "id" in table.c else ()
         if self.dialect == "postgresql" and len(rows) >= COPY_MIN_ROWS:
             from sounding.store import pg_copy
 
@@ -233,7 +230,7 @@ class RecordWriter:
     def _write(self, conn: Connection, records: Sequence[Record], account_id: int | None) -> WriteResult:
         result = WriteResult()
         self._fresh = {}
-        self._first = []
+        self._firsts = 0
         posts: list[tuple[int, PostRecord]] = []
         comments: list[tuple[int, CommentRecord]] = []
         snapshots: list[tuple[int, ReactionSnapshot]] = []
@@ -250,9 +247,7 @@ class RecordWriter:
         result.new["posts"] = self._write_posts(conn, [r for _, r in posts], account_id)
         result.new["comments"] = self._write_comments(conn, comments, result)
         snapshots.extend(self._counts_as_snapshots(posts, comments))
-        result.new["reactions"] = len(
-            self._insert_ignore(conn, models.ReactionSnapshot.__table__, self.SNAPSHOT_COLUMNS, self._first)
-        ) + self._write_snapshots(conn, snapshots, result)
+        result.new["reactions"] = self._firsts + self._write_snapshots(conn, snapshots, result)
         result.new["polls"] = self._write_polls(conn, polls, result)
         self._write_people(conn)
         return result
@@ -263,19 +258,13 @@ class RecordWriter:
             self._insert_ignore(conn, models.Person.__table__, ("pseudonym", "platform", "handle"), self._people, ())
             self._people = []
 
-    POST_COLUMNS = ("platform", "platform_id", "account_id", "ours", "author", "text", "text_hash", "url", "created_at")
-
     def _write_posts(self, conn: Connection, posts: list[PostRecord], account_id: int | None) -> int:
-        rows = [
-            (p.platform, p.id, account_id, p.ours, self._author(p.platform, p.author), text, text_hash(text),
-             clean(p.url), self._time(p.created_at))
-            for p in posts
-            for text in (clean(p.text),)
-        ]
-        inserted = self._insert_ignore(conn, models.Post.__table__, self.POST_COLUMNS, rows)
+        when = self._time
+        rows = [post_row(p, account_id, self._author(p.platform, p.author), when) for p in posts]
+        inserted = self._insert_ignore(conn, models.Post.__table__, POST_COLUMNS, rows)
         made: dict = {}
         for p, row in zip(posts, rows, strict=True):
-            made.setdefault((p.platform, p.id), (p, row[8], None))  # a repeat in the batch conflicts
+            made.setdefault((p.platform, p.id), (p, None))  # a repeat in the batch conflicts
         self._created(inserted, made)
         self._lookup(conn, {(p.platform, p.id) for p in posts})  # the ones that already existed
         new_keys = {(platform, pid) for _, platform, pid in inserted}
@@ -308,15 +297,15 @@ class RecordWriter:
             [{"p": platform, "i": pid} for platform, pid in keys],
         )
 
-    COMMENT_COLUMNS = ("platform", "platform_id", "post_id", "parent_comment_id", "ours", "author", "text",
-                       "text_hash", "lang", "url", "created_at")
-
     def _write_comments(
         self, conn: Connection, comments: list[tuple[int, CommentRecord]], result: WriteResult
     ) -> int:
         """Insert replies level by level, so a reply can follow its parent within one batch."""
         table = models.Comment.__table__
-        self._lookup(conn, {(c.platform, c.parent_id) for _, c in comments})
+        # parents written by this batch need no query (one already stored is looked up once it conflicts)
+        batch = {(c.platform, c.id) for _, c in comments}
+        looked_up = {(c.platform, c.parent_id) for _, c in comments} - batch
+        self._lookup(conn, looked_up)
         ids = self._ids
         ready: list[tuple[int, CommentRecord]] = []
         waiting: dict[tuple[str, str], list[tuple[int, CommentRecord]]] = {}  # parent key -> its replies
@@ -327,43 +316,45 @@ class RecordWriter:
             else:
                 waiting.setdefault(parent, []).append(item)
         new = 0
+        when, author = self._time, self._author
         while ready:
             rows, made = [], {}
             for _, c in ready:
                 parent_comment, post_id = ids[(c.platform, c.parent_id)]
-                text = clean(c.text)
-                row = (c.platform, c.id, post_id, parent_comment, c.ours, self._author(c.platform, c.author), text,
-                       text_hash(text), clean(c.lang), clean(c.url), self._time(c.created_at))
-                rows.append(row)
-                made.setdefault((c.platform, c.id), (c, row[10], post_id))  # a repeat in the batch conflicts
-            inserted = self._insert_ignore(conn, table, self.COMMENT_COLUMNS, rows)
+                rows.append(comment_row(c, post_id, parent_comment, author(c.platform, c.author), when))
+                made.setdefault((c.platform, c.id), (c, post_id))  # a repeat in the batch conflicts
+            inserted = self._insert_ignore(conn, table, COMMENT_COLUMNS, rows)
             new += len(inserted)
             self._created(inserted, made)
             if len(inserted) < len(rows):  # replies that were already stored
                 self._lookup(conn, set(made) - self._fresh.keys())
-            ready = [reply for key in made if key in ids for reply in waiting.pop(key, ())]
+            ready = [reply for key in made if key in waiting and key in ids for reply in waiting.pop(key)]
+            if not ready and waiting.keys() - looked_up:  # parents in this batch that never came: stored before?
+                rest = waiting.keys() - looked_up
+                looked_up |= rest
+                self._lookup(conn, rest)
+                ready = [reply for key in sorted(rest) if key in ids for reply in waiting.pop(key)]
         for replies in waiting.values():
             for index, c in replies:
                 result.unresolved.append((index, f"unknown parent {c.parent_id!r}"))
         return new
 
-    def _created(self, inserted: list[tuple], made: dict[tuple[str, str], tuple[Record, object, int | None]]) -> None:
-        """Remember the rows RETURNING reported as new; their inline counts become first snapshots.
+    def _created(self, inserted: list[tuple], made: dict[tuple[str, str], tuple[Record, int | None]]) -> None:
+        """Remember the rows RETURNING reported as new (their inline counts went onto their row).
 
-        ``made`` maps each written key to (record, its stored created_at, thread root post id).
+        ``made`` maps each written key to (record, thread root post id; ``None`` for a post).
         """
-        ids, fresh, first = self._ids, self._fresh, self._first
+        ids, fresh = self._ids, self._fresh
+        firsts = 0
         for new_id, platform, pid in inserted:
             key = (platform, pid)
-            record, stored_time, thread = made[key]
-            is_post = isinstance(record, PostRecord)
-            ids[key] = (None, new_id) if is_post else (new_id, thread)
+            record, thread = made[key]
+            ids[key] = (None, new_id) if thread is None else (new_id, thread)
             fresh[key] = record
-            if record.likes is None and record.reposts is None and record.replies is None and record.views is None:
-                continue
-            taken = stored_time if record.observed_at is None else self._time(record.observed_at)
-            first.append((platform, pid, new_id if is_post else None, None if is_post else new_id, taken,
-                          record.likes, record.reposts, record.replies, record.views))
+            if record.likes is not None or record.reposts is not None or record.replies is not None \
+                    or record.views is not None:
+                firsts += 1
+        self._firsts += firsts
         while len(ids) > CACHE_SIZE:
             ids.popitem(last=False)
 
@@ -374,9 +365,7 @@ class RecordWriter:
         out = []
         fresh = self._fresh
         for index, r in [*posts, *comments]:
-            if fresh.get((r.platform, r.id)) is r:  # its counts are the item's first snapshot already
-                continue
-            if r.likes is None and r.reposts is None and r.replies is None and r.views is None:
+            if fresh.get((r.platform, r.id)) is r or not has_counts(r):  # its counts are on its new row
                 continue
             taken = r.observed_at or r.created_at
             out.append(
@@ -384,18 +373,24 @@ class RecordWriter:
             )
         return out
 
-    SNAPSHOT_COLUMNS = ("platform", "target_id", "post_id", "comment_id", "taken_at", "likes", "reposts", "replies",
-                        "views")
-
     def _write_snapshots(
         self, conn: Connection, snapshots: list[tuple[int, ReactionSnapshot]], result: WriteResult
     ) -> int:
-        """Store a snapshot only when the counts changed since the latest one: re-syncs add nothing."""
+        """Store a snapshot only when the counts changed since the latest one: re-syncs add nothing.
+
+        A snapshot at a time already observed (the item's first counts included) is not stored either.
+        """
         if not snapshots:
             return 0
         keys = {(s.platform, s.target_id) for _, s in snapshots}
         self._lookup(conn, keys)
-        latest = self._latest_counts(conn, keys - self._fresh.keys())
+        fresh = self._fresh
+        stored = stored_counts(conn, keys - fresh.keys(), self._time)
+        for key in keys & fresh.keys():  # created by this batch: its first counts are its record's
+            r = fresh[key]
+            if has_counts(r):
+                taken = self._time(r.observed_at or r.created_at)
+                stored[key] = ((r.likes, r.reposts, r.replies, r.views), {taken})
         rows = []
         for index, s in snapshots:
             key = (s.platform, s.target_id)
@@ -403,32 +398,15 @@ class RecordWriter:
                 result.unresolved.append((index, f"unknown target {s.target_id!r}"))
                 continue
             counts = (s.likes, s.reposts, s.replies, s.views)
-            if latest.get(key) == counts:
+            latest, times = stored.get(key, ((), set()))
+            taken = self._time(s.taken_at)
+            if latest == counts or taken in times:
                 continue
-            latest[key] = counts
+            times.add(taken)
+            stored[key] = (counts, times)
             comment_id, post_id = self._ids[key]
-            rows.append(
-                (s.platform, s.target_id, post_id if comment_id is None else None, comment_id,
-                 self._time(s.taken_at), *counts)
-            )
-        return len(self._insert_ignore(conn, models.ReactionSnapshot.__table__, self.SNAPSHOT_COLUMNS, rows))
-
-    def _latest_counts(self, conn: Connection, keys: set[tuple[str, str]]) -> dict:
-        table = models.ReactionSnapshot.__table__
-        by_platform: dict[str, list[str]] = {}
-        for platform, target in keys:
-            by_platform.setdefault(platform, []).append(target)
-        latest: dict[tuple[str, str], tuple] = {}
-        for platform, targets in by_platform.items():
-            for start in range(0, len(targets), CHUNK):
-                rows = conn.execute(
-                    select(table.c.target_id, table.c.likes, table.c.reposts, table.c.replies, table.c.views)
-                    .where(table.c.platform == platform, table.c.target_id.in_(targets[start : start + CHUNK]))
-                    .order_by(table.c.taken_at)
-                )
-                for target, *counts in rows:
-                    latest[(platform, target)] = tuple(counts)
-        return latest
+            rows.append((s.platform, s.target_id, post_id if comment_id is None else None, comment_id, taken, *counts))
+        return len(self._insert_ignore(conn, models.ReactionSnapshot.__table__, SNAPSHOT_COLUMNS, rows))
 
     def _write_polls(self, conn: Connection, polls: list[tuple[int, PollRecord]], result: WriteResult) -> int:
         if not polls:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sounding.connectors import AccountRef, PollItem, PostItem, ReplyItem, RetryPolicy, open_connector
 from sounding.connectors.sync import run_connector
 from sounding.store import Store, models
+from sounding.store.reactions import series
 
 
 def _connector(net, person, **attrs):
@@ -57,12 +58,9 @@ def test_question_thread_reactions_sync_then_nothing_new(bluesky_net, people, tm
     with store.engine.connect() as conn:
         rows = {r.platform_id: r for r in conn.execute(select(models.Comment))}
         post = conn.execute(select(models.Post)).one()
-        snap = conn.execute(
-            select(models.ReactionSnapshot).where(models.ReactionSnapshot.target_id == q.uri)
-        ).one()
-        a1_snap = conn.execute(
-            select(models.ReactionSnapshot.likes).where(models.ReactionSnapshot.target_id == a1.uri)
-        ).scalar_one()
+        (snap,) = series(conn, None, q.uri)
+        (a1_point,) = series(conn, None, a1.uri)
+        a1_snap = a1_point.likes
     assert post.platform_id == q.uri and post.ours
     assert rows[a1.uri].parent_comment_id is None and rows[other.uri].parent_comment_id is None
     assert rows[b1.uri].parent_comment_id == rows[a1.uri].id

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sounding.connectors import AccountRef, RetryPolicy, open_connector
 from sounding.connectors.sync import run_connector
 from sounding.store import Store, models
+from sounding.store.reactions import observations
 
 
 class FaultTransport(httpx.BaseTransport):
@@ -113,7 +114,7 @@ def test_sync_through_429_5xx_timeouts_and_truncated_json(bluesky_net, people, t
     assert result.retries == 9
     assert connector.retrier.waited >= 0.2  # Retry-After honoured
     assert time.monotonic() - started < 20
-    for model in (models.Post, models.Comment, models.ReactionSnapshot):
+    for model in (models.Post, models.Comment, observations()):
         assert _count(store, model) == _count(reference, model) > 0
 
 
