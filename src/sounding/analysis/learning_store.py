@@ -9,8 +9,9 @@ they were computed from), so a second ``analyze`` on unchanged data still does n
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 
+from sounding.store.reactions import latest_per_post
 from sounding.analysis import learning
 from sounding.store import Store
 from sounding.store.models import Comment, Meta, Post, PostLearning
@@ -62,7 +63,7 @@ def _post_ids(store: Store, frame: pd.DataFrame) -> dict[tuple[str, str], int]:
 def per_day(store: Store) -> tuple[pd.DataFrame, tuple]:
     """Per UTC day the posts started: stored learning value, latest likes and reposts, posts;
     with the first and last creation time (a few hundred rows, summed by the database)."""
-    latest = learning._latest_reactions()
+    latest = latest_per_post()
     created = Post.created_at
     if store.dialect == "postgresql":
         created = func.timezone("UTC", Post.created_at)
@@ -70,7 +71,7 @@ def per_day(store: Store) -> tuple[pd.DataFrame, tuple]:
     joined = (
         select(PostLearning.learning_value, Post.created_at, day, latest.c.likes, latest.c.reposts)
         .join(Post, Post.id == PostLearning.post_id)
-        .outerjoin(latest, and_(latest.c.post_id == Post.id, latest.c.rank == 1))
+        .outerjoin(latest, latest.c.post_id == Post.id)
         .subquery()
     )
     query = select(
