@@ -52,6 +52,12 @@ def store_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
+def new_pg_database():
+    """A factory of fresh PostgreSQL databases, for tests that need more than one (or PostgreSQL only)."""
+    return _postgres_database
+
+
+@pytest.fixture
 def store(store_url):
     store = Store.open(store_url)
     yield store

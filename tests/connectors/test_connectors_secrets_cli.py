@@ -46,6 +46,8 @@ def test_connect_accounts_sync_json(mastodon_server, tmp_path):
             "handle": "alice",
             "service_url": url,
             "secret": "•••••••• (secrets file)",
+            "last_error": None,  # no sync has failed yet
+            "last_error_at": None,
         }
     ]
     table = run_cli(["accounts"], env=env)

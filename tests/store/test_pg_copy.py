@@ -70,17 +70,15 @@ def _import(url: str, path: Path, monkeypatch, copy: bool, **kwargs):
     return store, import_file(store, path, **kwargs)
 
 
-def test_copy_gives_the_rows_of_the_normal_path_and_a_second_import_adds_nothing(tmp_path, monkeypatch):
-    from conftest import _postgres_database
-
+def test_copy_gives_the_rows_of_the_normal_path_and_a_second_import_adds_nothing(tmp_path, monkeypatch, new_pg_database):
     data = _write(tmp_path / "d.jsonl", _rows())
-    plain, plain_report = _import(_postgres_database(), data, monkeypatch, copy=False)
-    copied, copy_report = _import(_postgres_database(), data, monkeypatch, copy=True,
+    plain, plain_report = _import(new_pg_database(), data, monkeypatch, copy=False)
+    copied, copy_report = _import(new_pg_database(), data, monkeypatch, copy=True,
                                   rejects_path=tmp_path / "r2.jsonl")
     try:
         assert copy_report.as_dict() | {"rejects_path": None} == plain_report.as_dict() | {"rejects_path": None}
         assert copy_report.new == {"posts": 60, "comments": 240, "reactions": 240, "polls": 0}
-        assert not COPIED[False] and {"posts", "comments", "reaction_snapshots", "people"} <= set(COPIED[True])
+        assert not COPIED[False] and {"posts", "comments", "people"} <= set(COPIED[True])  # first counts ride on the item row
         expected = _dump(plain)
         assert _dump(copied) == expected and len(expected["people"]) == 20
         again = import_file(copied, data, rejects_path=tmp_path / "r3.jsonl", force=True)
@@ -100,9 +98,7 @@ BAD = {
 
 
 @pytest.mark.parametrize("name", list(BAD))
-def test_a_bad_value_in_a_copied_batch_is_one_rejected_row_with_its_line(tmp_path, monkeypatch, name):
-    from conftest import _postgres_database
-
+def test_a_bad_value_in_a_copied_batch_is_one_rejected_row_with_its_line(tmp_path, monkeypatch, name, new_pg_database):
     rows: list = _rows(threads=5)
     bad = {"kind": "post", "platform": "twitter", "id": "bad", "author": "a", "text": "t",
            "created_at": "2026-01-05T12:00:00Z"}
@@ -110,7 +106,7 @@ def test_a_bad_value_in_a_copied_batch_is_one_rejected_row_with_its_line(tmp_pat
         rows.insert(6, json.dumps({**bad, "text": "lone \ud800"}).encode())
     else:
         rows.insert(6, {**bad, **BAD[name]})  # line 7
-    store, report = _import(_postgres_database(), _write(tmp_path / "d.jsonl", rows), monkeypatch, copy=True)
+    store, report = _import(new_pg_database(), _write(tmp_path / "d.jsonl", rows), monkeypatch, copy=True)
     try:
         assert report.rejected == 1 and report.first_rejects[0]["line"] == 7, report.first_rejects
         assert report.new["posts"] == 5 and report.new["comments"] == 20  # the rest of the batch is kept
@@ -118,11 +114,10 @@ def test_a_bad_value_in_a_copied_batch_is_one_rejected_row_with_its_line(tmp_pat
         store.close()
 
 
-def test_a_value_only_the_store_refuses_sets_one_row_aside_from_a_copied_batch(tmp_path, monkeypatch):
+def test_a_value_only_the_store_refuses_sets_one_row_aside_from_a_copied_batch(tmp_path, monkeypatch, new_pg_database):
     """Records no importer checked (a plugin's): the COPY fails, the batch is split, one row is rejected."""
     from datetime import UTC, datetime
 
-    from conftest import _postgres_database
     from sounding import importers
     from sounding.importers.base import Row
     from sounding.records import PostRecord
@@ -144,7 +139,7 @@ def test_a_value_only_the_store_refuses_sets_one_row_aside_from_a_copied_batch(t
     monkeypatch.setitem(importers.FORMATS, "unchecked", Unchecked())
     path = tmp_path / "x.bin"
     path.write_bytes(b"")
-    store, report = _import(_postgres_database(), path, monkeypatch, copy=True, format_name="unchecked")
+    store, report = _import(new_pg_database(), path, monkeypatch, copy=True, format_name="unchecked")
     try:
         assert [r["line"] for r in report.first_rejects] == [18, 24]
         assert all("refused a value of this row" in r["error"] for r in report.first_rejects)
@@ -153,9 +148,8 @@ def test_a_value_only_the_store_refuses_sets_one_row_aside_from_a_copied_batch(t
         store.close()
 
 
-def test_a_large_import_defers_the_secondary_comment_indexes_on_postgresql_too(tmp_path, monkeypatch):
+def test_a_large_import_defers_the_secondary_comment_indexes_on_postgresql_too(tmp_path, monkeypatch, new_pg_database):
     import sounding.store as store_module
-    from conftest import _postgres_database
     from sqlalchemy import inspect
 
     def names(store: Store) -> set[str]:
@@ -163,7 +157,7 @@ def test_a_large_import_defers_the_secondary_comment_indexes_on_postgresql_too(t
 
     monkeypatch.setattr(store_module, "BULK_MIN_ROWS", 1)
     seen: list[set[str]] = []
-    store = Store.open(_postgres_database())
+    store = Store.open(new_pg_database())
     try:
         report = import_file(store, _write(tmp_path / "d.jsonl", _rows()), on_progress=lambda _: seen.append(names(store)))
         assert report.rejected == 0 and report.new["comments"] == 240

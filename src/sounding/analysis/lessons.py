@@ -30,7 +30,7 @@ from sqlalchemy import and_, case, delete, func, insert, select, update
 from sounding.store import Store
 from sounding.analysis.audience import audience
 from sounding.analysis.lesson_topics import Topic, is_topic, theme_topics
-from sounding.store.models import Comment, Lesson, Post, Theme
+from sounding.store.models import Comment, DecisionLink, Lesson, LessonMerge, Post, Theme
 
 INTENT_WEIGHTS = {"problem": 1.0, "suggestion": 1.0, "question": 0.8, "praise": 0.5, "other": 0.3}
 VERBS = {
@@ -148,6 +148,13 @@ def why_no_lessons(store: Store, version: str | None) -> str:
     return f"No recurring topic yet: {analysed:,} comments analysed, none on a topic that {MIN_PEOPLE}+ people raised ({rule})."
 
 
+def _kept_by_people(conn) -> set[int]:
+    """Themes a person chose as lessons: survivors of an active lesson merge, themes a decision links."""
+    merged = select(LessonMerge.into_theme_id).where(LessonMerge.unmerged_at.is_(None))
+    decided = select(DecisionLink.theme_id).where(DecisionLink.theme_id.is_not(None))
+    return {int(t) for t in conn.execute(merged.union(decided)).scalars()}
+
+
 def _same_topic(centroid: bytes | None, kept: list[tuple[int, bytes | None]]) -> int | None:
     """The kept lesson whose theme's centroid is at least as close as stored themes that merge
     (``ThemeConfig.dedupe_threshold``), or None. On the demo "delayed" and "hour" sat at 0.93."""
@@ -182,6 +189,7 @@ def refresh_lessons(store: Store, version: str, now: datetime) -> int:
         names = dict(conn.execute(select(Theme.id, Theme.name)).all())
         keys = dict(conn.execute(select(Theme.id, Theme.key)).all())
         centroid_rows = dict(conn.execute(select(Theme.id, Theme.centroid)).all())
+        kept_by_people = _kept_by_people(conn)
     rows = []
     candidates = [row for _, row in evidence.iterrows() if is_lesson(int(row["comments"]), int(row["people"]))]
     found = theme_topics(store, version, [int(row["theme_id"]) for row in candidates], names)
@@ -194,9 +202,11 @@ def refresh_lessons(store: Store, version: str, now: datetime) -> int:
         topic = found.get(theme_id, Topic(names.get(theme_id), 0.0))
         counts = {i: int(row[i]) for i in INTENT_WEIGHTS}
         # chit-chat, venting and catch-alls are themes, not lessons; a second theme on one label adds nothing
-        if not is_topic(topic, counts) or topic.label in labels_taken:
+        # (a theme someone merged lessons into, or decided on, stays a lesson: their judgement wins)
+        chosen = theme_id in kept_by_people
+        if not chosen and (not is_topic(topic, counts) or topic.label in labels_taken):
             continue
-        near = _same_topic(centroid_rows.get(theme_id), kept)
+        near = None if chosen else _same_topic(centroid_rows.get(theme_id), kept)
         if near is not None:  # the next analysis run merges these two themes; one lesson now
             folded.setdefault(near, []).append(keys.get(theme_id))
             continue
