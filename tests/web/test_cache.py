@@ -16,7 +16,7 @@ from sounding.web.app import create_app
 from sounding.web.cache import Cache
 
 WORD = "zeppelinwifi"  # in no sample text
-QUESTION = f"Why does the {WORD} never connect on my flight?"
+QUESTION = f"How do I connect to the {WORD} on my flight?"  # a genuine question ("why does it never ..." reads as venting)
 
 
 def _comments_count(html: str) -> int:

@@ -26,6 +26,7 @@ from sounding.store.models import (
     Enrichment,
     LessonMergeMember,
     LoopReply,
+    Meta,
     Post,
     PostLearning,
     ReactionSnapshot,
@@ -46,6 +47,22 @@ def _referencing(store: Store, table: str) -> list[tuple[str, str, bool]]:
                 column = fk["constrained_columns"][0]
                 found.append((name, column, bool(columns[column]["nullable"])))
     return found
+
+
+#: Meta key counting erasures: caches (the web pages') drop every kept value when it moves, rather
+#: than serving a page that still quotes the person for up to their staleness bound.
+ERASURES_KEY = "erasures"
+
+
+def erasures(conn) -> int:
+    return int(conn.execute(select(Meta.value).where(Meta.key == ERASURES_KEY)).scalar() or 0)
+
+
+def _count_erasure(store: Store) -> None:
+    with store.transaction() as conn:
+        count = str(erasures(conn) + 1)
+        statement = store.insert(Meta.__table__).values(key=ERASURES_KEY, value=count)
+        conn.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"value": count}))
 
 
 def forget(store: Store, who: str) -> dict[str, Any]:
@@ -130,6 +147,7 @@ def forget(store: Store, who: str) -> dict[str, Any]:
         if "people" in inspect(conn).get_table_names():
             receipt["other_rows"] += conn.execute(text("DELETE FROM people WHERE pseudonym = :a"), {"a": author}).rowcount
     _recompute(store)
+    _count_erasure(store)
     if store.dialect == "sqlite":
         with store.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from sounding.act.forget import ERASURES_KEY, erasures
 from sounding.store import Store
 from sounding.store.engine import sqlite_path
 
@@ -38,12 +39,16 @@ SIZE = 512  # values kept (pages of many threads and filters come and go)
 
 
 class DataVersion:
-    """``(writes through this app, the store's data version)``; see the module doc."""
+    """``((writes through this app, erasures), the store's data version)``; see the module doc.
+
+    Erasures (``sounding forget``, from any process) count as this app's own writes: after one, no
+    kept page is served, so nobody forgotten is quoted for even the staleness bound."""
 
     def __init__(self, store: Store, poll: float = POLL_SECONDS) -> None:
         self.store, self.poll = store, poll
         self.path = sqlite_path(store.engine)
         self.local = 0
+        self._erasures = 0
         self._value: object = None
         self._at = float("-inf")
         self._lock = threading.Lock()
@@ -60,17 +65,23 @@ class DataVersion:
             with self._lock:
                 if time.monotonic() - self._at >= self.poll:
                     self._value, self._at = self._read(), time.monotonic()
-        return self.local, self._value
+        return (self.local, self._erasures), self._value
 
     def _read(self) -> object:
         if self.path is None:  # PostgreSQL: new rows and marks at once, edits in place within a minute
             from sounding.dashboard import data_stamp
 
+            with self.store.engine.connect() as conn:
+                self._erasures = erasures(conn)
             return data_stamp(self.store), int(time.time() // 60)
         if self._conn is None:
             uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
             self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        return self._conn.execute("PRAGMA data_version").fetchone()[0]
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._value:  # the count moves only with a commit, and a commit moves the version
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (ERASURES_KEY,)).fetchone()
+            self._erasures = int(row[0]) if row else 0
+        return version
 
 
 @dataclass(frozen=True)
