@@ -23,4 +23,8 @@ if [ ! -x /usr/bin/chromium ]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) >&2
 fi
 export SOUNDING_REQUIRE_CHROMIUM=1
-exec .venv/bin/python -m pytest "$@"
+# two or more workers share the machine (the tests of one shared server keep to one worker: conftest.py);
+# SOUNDING_TEST_WORKERS=0 runs them in this one process
+cores=$(nproc 2>/dev/null || echo 2)
+workers=${SOUNDING_TEST_WORKERS:-$(( cores < 2 ? 2 : (cores > 4 ? 4 : cores) ))}
+exec .venv/bin/python -m pytest -n "$workers" --dist loadgroup "$@"

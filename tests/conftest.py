@@ -31,6 +31,31 @@ bluesky_net = devnet_helpers.bluesky_net
 people = devnet_helpers.people
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_home(tmp_path_factory):
+    """Logs, secrets and keys of every test go to a throwaway folder (one per xdist worker), never the user's."""
+    home = tmp_path_factory.mktemp("home")
+    saved = {k: os.environ.get(k) for k in ("SOUNDING_HOME", "SOUNDING_CONFIG_DIR")}
+    os.environ.setdefault("SOUNDING_HOME", str(home))
+    os.environ.setdefault("SOUNDING_CONFIG_DIR", str(home / "config"))
+    yield home
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Under ``pytest -n`` (scripts/test.sh) the tests of one shared server run on one worker: one local
+    Bluesky network on its fixed ports, one Ray cluster."""
+    for item in items:
+        if "bluesky_net" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("devnet"))
+        elif item.path.name == "test_ray_engine.py":
+            item.add_marker(pytest.mark.xdist_group("ray"))
+
+
 def _postgres_database() -> str:
     if not PG_URL:
         if os.environ.get("SOUNDING_REQUIRE_POSTGRES") == "1":

@@ -33,13 +33,7 @@ def _first(model, platform: str | None, target_ids: Iterable[str] | None, post_i
         func.coalesce(model.first_seen_at, model.created_at, type_=DateTime(timezone=True)).label("taken_at"),
         *(getattr(model, f"first_{name}").label(name) for name in COUNTS),
     ).where(or_(*(getattr(model, f"first_{name}").is_not(None) for name in COUNTS)))
-    if platform is not None:
-        query = query.where(model.platform == platform)
-    if target_ids is not None:
-        query = query.where(model.platform_id.in_(list(target_ids)))
-    if post_ids is not None:
-        query = query.where(model.id.in_(list(post_ids)))
-    return query
+    return _narrow(query, (model.platform, platform), (model.platform_id, target_ids), (model.id, post_ids))
 
 
 def _later(kinds: tuple[str, ...], platform, target_ids, post_ids):
@@ -49,12 +43,17 @@ def _later(kinds: tuple[str, ...], platform, target_ids, post_ids):
         query = query.where(s.post_id.is_not(None))
     elif kinds == ("comment",):
         query = query.where(s.comment_id.is_not(None))
-    if platform is not None:
-        query = query.where(s.platform == platform)
-    if target_ids is not None:
-        query = query.where(s.target_id.in_(list(target_ids)))
-    if post_ids is not None:
-        query = query.where(s.post_id.in_(list(post_ids)))
+    return _narrow(query, (s.platform, platform), (s.target_id, target_ids), (s.post_id, post_ids))
+
+
+def _narrow(query, platform: tuple, targets: tuple, posts: tuple):
+    """``query`` limited to a platform, target ids and post ids, each ``(column, wanted or None)``."""
+    column, wanted = platform
+    if wanted is not None:
+        query = query.where(column == wanted)
+    for column, ids in (targets, posts):
+        if ids is not None:
+            query = query.where(column.in_(list(ids)))
     return query
 
 
