@@ -75,13 +75,36 @@ svc_dir() {  # PostgreSQL runs as `postgres`, which must reach its data folder
   echo "$svc"
 }
 
+reclaim_ports() {  # a devnet left by a killed run (its state folder gone) would hold our fixed ports
+  local port pid comm
+  for port in $PG_PORT $REDIS_PORT 2582 2583 2584 2587; do
+    for pid in $(ss -Hltnp "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+      comm=$(cat "/proc/$pid/comm" 2>/dev/null || true)
+      case "$comm" in
+        postgres|postmaster|redis-server|node)
+          log "port $port held by a leftover $comm (pid $pid): stopping it"
+          kill "$pid" 2>/dev/null || true ;;
+        *) log "port $port is held by $comm (pid $pid), not ours" ;;
+      esac
+    done
+  done
+  for _ in $(seq 1 40); do
+    ss -Hltn "( sport = :$PG_PORT or sport = :$REDIS_PORT or sport = :2583 )" 2>/dev/null | grep -q . || return 0
+    sleep 0.25
+  done
+}
+
 start_pg_redis() {
   local svc; svc=$(svc_dir)
   chown postgres:postgres "$svc"
   # A fresh database every start: the PLC directory is in memory, so DIDs change per start.
   rm -rf "$svc/pg"
   su postgres -c "$PGBIN/initdb -D $svc/pg -U postgres --auth=trust -E UTF8 >/dev/null"
-  su postgres -c "$PGBIN/pg_ctl -D $svc/pg -l $svc/pg.log -w -o \"-c listen_addresses=127.0.0.1 -p $PG_PORT -k $svc -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" start" >/dev/null
+  if ! su postgres -c "$PGBIN/pg_ctl -D $svc/pg -l $svc/pg.log -w -o \"-c listen_addresses=127.0.0.1 -p $PG_PORT -k $svc -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" start" >/dev/null; then
+    log "PostgreSQL did not start on port $PG_PORT; its log follows"; tail -20 "$svc/pg.log" >&2 || true
+    ss -Hltnp "sport = :$PG_PORT" >&2 || true
+    return 1
+  fi
   redis-server --bind 127.0.0.1 --port $REDIS_PORT --save '' --appendonly no --daemonize yes \
     --pidfile "$svc/redis.pid" --logfile "$svc/redis.log"
 }
@@ -116,6 +139,7 @@ start() {
     log "already running"; cat "$STATE/env"; return 0
   fi
   stop
+  reclaim_ports
   mkdir -p "$STATE/tmp"
   chmod 755 "$STATE" "$STATE/tmp"
   local args=()

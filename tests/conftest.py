@@ -20,6 +20,12 @@ from sounding.store import Store
 
 PG_URL = os.environ.get("SOUNDING_TEST_POSTGRES_URL")
 
+# Tests read the CLI's tables as a pipe would get them, at the width a test sets with COLUMNS. A caller's
+# FORCE_COLOR or TTY_COMPATIBLE makes rich treat the capture as a terminal, which with TERM=dumb ignores
+# COLUMNS; and an xdist worker starts with COLUMNS=80, which rich's module-level consoles would keep for good.
+for _name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+
 # The local Bluesky network: one session fixture for every test that needs it (connectors, ask),
 # so it starts at most once. Registered under its own module name, which no conftest shadows.
 _spec = importlib.util.spec_from_file_location(
@@ -46,9 +52,11 @@ def _own_home(tmp_path_factory):
             os.environ[key] = value
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items) -> None:
     """Under ``pytest -n`` (scripts/test.sh) the tests of one shared server run on one worker: one local
-    Bluesky network on its fixed ports, one Ray cluster."""
+    Bluesky network on its fixed ports, one Ray cluster. First, so xdist's own hook (which turns the
+    ``xdist_group`` marks into the groups it schedules by) sees these marks; after it they are ignored."""
     for item in items:
         if "bluesky_net" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("devnet"))
