@@ -28,7 +28,7 @@ def data_stamp(store: Store) -> str:
     """Changes when rows the pages show are added or marked, where SQLite's ``data_version`` is
     not at hand (PostgreSQL); edits in place are caught by the cache's time bound instead."""
     from sounding.inbox import InboxState
-    from sounding.store.models import Comment, Post, ReactionSnapshot
+    from sounding.store.models import Comment, Decision, Post, ReactionSnapshot
 
     with store.engine.connect() as conn:
         rows = [conn.execute(select(func.max(m.id))).scalar() for m in (Comment, Post, ReactionSnapshot, Decision)]

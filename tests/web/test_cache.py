@@ -118,3 +118,60 @@ def test_a_page_is_no_fresher_than_the_values_it_used():
     assert cache("page", lambda: "new") == "p!"
     version.bump()  # this app wrote: computed again at once
     assert cache("page", lambda: "new") == "new"
+
+
+def test_an_import_elsewhere_leaves_analysis_values_kept_and_an_analysis_replaces_them(demo_copy):
+    """Lessons, themes and the timeline follow the last analysis run: a sync writing all day does not
+    make the server recompute them (on a million comments themes take seconds); an analyze does."""
+    api = Sounding(demo_copy)
+    cache = Cache(api, refresh_after=1000.0, max_stale=0.5)  # past 0.5 s a changed stamp is recomputed
+    calls = {"analysis": 0, "data": 0}
+
+    def count(kind: str):
+        def compute() -> int:
+            calls[kind] += 1
+            return calls[kind]
+        return compute
+
+    assert cache("lessons-like", count("analysis"), follows_analysis=True) == 1
+    assert cache("counts-like", count("data")) == 1
+    other = Sounding(demo_copy)
+    post = other.post_page().items[0]
+    other.store.write_records([CommentRecord(platform=post["platform"], id="kept-1", parent_id=post["id"],
+                                             author="cy", text="Is the lounge open on Sundays?",
+                                             created_at=datetime(2017, 11, 4, tzinfo=UTC))])
+    time.sleep(1.2)  # past the bound and both polls
+    assert cache("counts-like", count("data")) == 2  # the store changed: recomputed
+    assert cache("lessons-like", count("analysis"), follows_analysis=True) == 1  # no analysis ran: kept
+    other.analyze(mode="fast")
+    other.close()
+    time.sleep(1.2)
+    assert cache("lessons-like", count("analysis"), follows_analysis=True) == 2
+
+
+def test_pages_on_a_postgresql_store(new_pg_database):
+    """The cache's stamp on PostgreSQL (indexed maxima instead of SQLite's data_version)."""
+    url = new_pg_database()
+    api = Sounding(url)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    records = [PostRecord(platform="bluesky", id="pg-post", author="brand", text="What should we fix first?",
+                          created_at=start, ours=True)]
+    records += [CommentRecord(platform="bluesky", id=f"pg-{i}", parent_id="pg-post", author=f"p{i}",
+                              text=text, created_at=start + timedelta(minutes=i))
+                for i, text in enumerate(["The app crashes when I upload a photo", "Uploads crash every time",
+                                          "Photo upload keeps crashing on Android", "Can you add dark mode?"])]
+    api.store.write_records(records)
+    api.analyze(mode="fast")
+    cache = Cache(api, refresh_after=1000.0, max_stale=0.3)
+    with TestClient(create_app(api, cache=cache)) as client:
+        for path in ("/", "/lessons", "/themes", "/inbox", "/comments", "/api/v1/timeline"):
+            assert client.get(path).status_code == 200, path
+        before = _comments_count(client.get("/").text)
+        other = Sounding(url)
+        other.store.write_records([CommentRecord(platform="bluesky", id="pg-late", parent_id="pg-post",
+                                                 author="p9", text="Any update on uploads?",
+                                                 created_at=start + timedelta(hours=1))])
+        other.close()
+        time.sleep(0.5)
+        assert _comments_count(client.get("/").text) == before + 1
+    api.close()

@@ -13,6 +13,12 @@ computed at:
   younger than ``max_stale`` seconds, and recomputed in the background (one at a time) once it
   is older than ``refresh_after``; past ``max_stale`` a request waits for the new value. Pages
   say "as of HH:MM:SS" so the bound is visible.
+
+Values derived from the analysis alone (lessons, themes, the learning timeline) are kept with
+``follows_analysis=True``: their stamp is the last analysis run's (and this app's own writes), so
+a sync or import writing all day does not recompute them, only an ``analyze`` does. On a million
+comments themes cost seconds to compute; recomputing them every few seconds while an import
+wrote kept the refresh thread busy past the staleness bound, and pages waited.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from sounding.store.engine import sqlite_path
 REFRESH_AFTER = 5.0  # seconds: while writes go on, a value is recomputed at most this often
 MAX_STALE = 30.0  # seconds: the oldest data a page may show once the store has changed
 POLL_SECONDS = 0.2  # how often the store's stamp is read (at most)
+ANALYSIS_POLL_SECONDS = 1.0  # how often the last analysis run's stamp is read (at most)
 SIZE = 512  # values kept (pages of many threads and filters come and go)
 
 
@@ -51,6 +58,8 @@ class DataVersion:
         self._erasures = 0
         self._value: object = None
         self._at = float("-inf")
+        self._analysis: object = None
+        self._analysis_at = float("-inf")
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
 
@@ -58,7 +67,7 @@ class DataVersion:
         """This app changed the store: what it computed before is no longer shown."""
         with self._lock:
             self.local += 1
-            self._at = float("-inf")
+            self._at = self._analysis_at = float("-inf")
 
     def __call__(self) -> tuple[int, object]:
         if time.monotonic() - self._at >= self.poll:
@@ -66,6 +75,17 @@ class DataVersion:
                 if time.monotonic() - self._at >= self.poll:
                     self._value, self._at = self._read(), time.monotonic()
         return (self.local, self._erasures), self._value
+
+    def analysis(self) -> tuple[int, object]:
+        """Like calling it, with the last analysis run's stamp in place of the store's data version."""
+        own, _ = self()
+        if time.monotonic() - self._analysis_at >= ANALYSIS_POLL_SECONDS:
+            from sounding.dashboard import analysis_stamp
+
+            with self._lock:
+                if time.monotonic() - self._analysis_at >= ANALYSIS_POLL_SECONDS:
+                    self._analysis, self._analysis_at = analysis_stamp(self.store), time.monotonic()
+        return own, ("analysis", self._analysis)
 
     def _read(self) -> object:
         if self.path is None:  # PostgreSQL: new rows and marks at once, edits in place within a minute
@@ -105,12 +125,15 @@ class Cache:
         self.pending: set[str] = set()
         self.refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-refresh")
 
-    def __call__(self, key: str, compute: Callable[[], Any]) -> Any:
-        return self.entry(key, compute).value
+    def __call__(self, key: str, compute: Callable[[], Any], follows_analysis: bool = False) -> Any:
+        return self.entry(key, compute, follows_analysis).value
 
-    def peek(self, key: str, compute: Callable[[], Any]) -> Entry | None:
+    def _stamp(self, follows_analysis: bool) -> tuple[int, object]:
+        return self.version.analysis() if follows_analysis else self.version()
+
+    def peek(self, key: str, compute: Callable[[], Any], follows_analysis: bool = False) -> Entry | None:
         """The value to serve now without computing in this thread (``None``: compute it first)."""
-        version = self.version()
+        version = self._stamp(follows_analysis)
         with self.guard:
             hit = self.values.get(key)
             if hit is not None:
@@ -125,14 +148,14 @@ class Cache:
         if age >= self.refresh_after:
             if getattr(_reads, "refreshing", False):  # a refresh brings the parts it uses up to date too
                 return None
-            self._refresh(key, compute)
+            self._refresh(key, compute, follows_analysis)
         return hit
 
-    def entry(self, key: str, compute: Callable[[], Any]) -> Entry:
-        hit = self.peek(key, compute)
+    def entry(self, key: str, compute: Callable[[], Any], follows_analysis: bool = False) -> Entry:
+        hit = self.peek(key, compute, follows_analysis)
         if hit is None:
             with self._lock(key):  # one computation per key; the others wait for it
-                hit = self.peek(key, compute) or self._compute(key, compute)
+                hit = self.peek(key, compute, follows_analysis) or self._compute(key, compute, follows_analysis)
         reads = getattr(_reads, "stack", None)
         if reads:  # a value computed from this one is no fresher than it
             reads[-1].parts.append(hit)
@@ -146,8 +169,8 @@ class Cache:
         with self.guard:
             return self.locks.setdefault(key, threading.Lock())
 
-    def _compute(self, key: str, compute: Callable[[], Any]) -> Entry:
-        version = self.version()  # read before the data: a write during the computation is seen next time
+    def _compute(self, key: str, compute: Callable[[], Any], follows_analysis: bool = False) -> Entry:
+        version = self._stamp(follows_analysis)  # read before the data: a later write is seen next time
         started, as_of_ = time.monotonic(), datetime.now()
         stack = _reads.__dict__.setdefault("stack", [])
         stack.append(_Frame(as_of_, []))
@@ -166,7 +189,7 @@ class Cache:
                 self.locks.pop(old, None)
         return entry
 
-    def _refresh(self, key: str, compute: Callable[[], Any]) -> None:
+    def _refresh(self, key: str, compute: Callable[[], Any], follows_analysis: bool) -> None:
         with self.guard:
             if key in self.pending:
                 return
@@ -176,7 +199,7 @@ class Cache:
             _reads.refreshing = True
             try:
                 with self._lock(key):
-                    self._compute(key, compute)
+                    self._compute(key, compute, follows_analysis)
             finally:
                 _reads.refreshing = False
                 with self.guard:

@@ -35,7 +35,7 @@ def lesson_segments(api: Sounding, cache: Cache, by: str, segments: int | None, 
         return rows
 
     if (segments, per_segment) in ((PAGE_SEGMENTS, PAGE_PER_SEGMENT), (API_SEGMENTS, API_PER_SEGMENT)):
-        return cache(f"segments:{by}:{segments}:{per_segment}", compute)
+        return cache(f"segments:{by}:{segments}:{per_segment}", compute, follows_analysis=True)
     return compute()  # other sizes are not kept: a client cannot grow the cache
 
 
@@ -60,7 +60,7 @@ def _next_period(period: str, bucket: str) -> str:
 def theme_chart(api: Sounding, cache: Cache, themes: list[dict], chosen: str | None = None) -> dict | None:
     """The Themes chart: what people wrote per period of the chosen theme (or the largest few), as a table
     (period rows, one column per theme) that the page draws with uPlot and links into the comments."""
-    series = cache("theme_series", api.theme_series)
+    series = cache("theme_series", api.theme_series, follows_analysis=True)
     keys = [chosen] if chosen else [t["theme"] for t in themes[:CHART_THEMES]]
     wanted = {k: i for i, k in enumerate(keys)}
     shown = [r for r in series if r["theme"] in wanted]

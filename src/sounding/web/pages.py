@@ -15,11 +15,11 @@ from sounding.api import Sounding
 from sounding.browse import INTENTS, SENTIMENTS, Query, narrow, ranked
 from sounding.web.render import bars
 
-Cache = Callable[[str, Callable[[], Any]], Any]
+Cache = Callable[..., Any]  # (key, compute, follows_analysis=False) -> value; see sounding.web.cache
 INTENT_ORDER = ("problem", "suggestion", "question", "praise", "other")
 
 
-def direct(_key: str, compute: Callable[[], Any]) -> Any:
+def direct(_key: str, compute: Callable[[], Any], follows_analysis: bool = False) -> Any:
     return compute()
 
 
@@ -41,7 +41,7 @@ def lessons(api: Sounding, cache: Cache) -> list[dict]:
                              for i in INTENT_ORDER]
         return rows
 
-    return cache("lessons", compute)
+    return cache("lessons", compute, follows_analysis=True)
 
 
 def themes(api: Sounding, cache: Cache) -> list[dict]:
@@ -59,11 +59,11 @@ def themes(api: Sounding, cache: Cache) -> list[dict]:
             row.update({k: ev.get(k) for k in ("trend", "recent", "previous", "first_seen", "last_seen")})
         return rows
 
-    return cache("themes", compute)
+    return cache("themes", compute, follows_analysis=True)
 
 
 def overview(api: Sounding, cache: Cache) -> dict:
-    timeline = cache("timeline", api.timeline)
+    timeline = cache("timeline", api.timeline, follows_analysis=True)
     waiting = inbox_rows(api, cache, Query(limit=8))
     counts = cache("counts", api.status)
     return {

@@ -23,7 +23,7 @@ MAX_THREADS = 500  # threads linked from the report's pages, written as their ow
 def _memo() -> Any:
     values: dict[str, Any] = {}
 
-    def cache(key: str, compute):
+    def cache(key: str, compute, follows_analysis: bool = False):
         if key not in values:
             values[key] = compute()
         return values[key]

@@ -172,7 +172,7 @@ def theme_series(request: Request, q: Filters, format: Format = "page", sort: By
 
     def rows() -> list[dict]:
         return [{"rank": i, **r, "created_at": datetime.fromisoformat(r["period"])}
-                for i, r in enumerate(cache("theme_series", api.theme_series), 1)]
+                for i, r in enumerate(cache("theme_series", api.theme_series, follows_analysis=True), 1)]
 
     fetch = _small(rows, ("name",))
     return respond("theme-series", lambda query: _without(fetch(query), "created_at"), q, format)
@@ -244,7 +244,7 @@ def timeline(request: Request, q: Filters, format: Format = "page", sort: ByRank
     """Learning value per day (or week) beside likes and reposts."""
     api, cache = _ctx(request)
     q.sort = sort
-    return respond("timeline", _small(lambda: cache("timeline", api.timeline)), q, format)
+    return respond("timeline", _small(lambda: cache("timeline", api.timeline, follows_analysis=True)), q, format)
 
 
 @router.get("/accounts", response_model=schemas.Page[schemas.Account], responses=EXPORT)
