@@ -97,3 +97,14 @@ def test_before_after_needs_a_shipped_decision(community):
     d = decisions.decide(api.store, "Fix login", comments=["bluesky:at://brand/post/1/l0"])
     with pytest.raises(ConflictError):
         before_after.before_after(api.store, d["id"])
+
+
+def test_a_decision_shipped_after_the_last_comment_is_named_in_its_verdict(community):
+    api, _ = community
+    frame = api.lessons(quotes=False)
+    lesson = int(frame.loc[frame["title"].str.contains("dark mode"), "lesson"].iloc[0])
+    d = decisions.decide(api.store, "Dark mode", lessons=[lesson])
+    decisions.set_status(api.store, d["id"], "shipped")  # today: nothing said after it yet
+    result = api.act.before_after(d["id"])
+    assert result["verdict"] == "not enough data" and result["title"] == "Dark mode"
+    assert result["why"] == "nothing was said after the ship date yet"

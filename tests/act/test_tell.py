@@ -111,3 +111,13 @@ def test_drafts_can_be_edited_and_only_closed_decisions_are_told(shipped, commun
     planned = decisions.decide(api.store, "Fix login", comments=["bluesky:at://brand/post/1/l0"])
     with pytest.raises(ConflictError):
         tell.draft(api.store, planned["id"])
+
+
+def test_a_note_without_a_full_stop_still_reads_as_its_own_sentence(community):
+    api, _ = community
+    frame = api.lessons(quotes=False)
+    lesson = int(frame.loc[frame["title"].str.contains("dark mode"), "lesson"].iloc[0])
+    d = decisions.decide(api.store, "Dark mode", lessons=[lesson])
+    decisions.set_status(api.store, d["id"], "shipped", note="Find it under Settings")
+    text = tell.draft(api.store, d["id"])[0]["text"]
+    assert "Find it under Settings. Thank you for telling us!" in text

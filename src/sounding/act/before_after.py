@@ -149,8 +149,8 @@ def before_after(store: Store, decision_id: int, window_days: int = 30, now: dat
     if span <= timedelta(0):
         result = compare(Counts(0, 0, 0, 0), Counts(0, 0, 0, 0))
         result["why"] = "nothing was said after the ship date yet"
-        return {"decision": decision_id, "shipped_at": shipped, "window_days": 0, "themes": themes, **result,
-                "control": None}
+        return {"decision": decision_id, "title": decision["title"], "shipped_at": shipped, "window_days": 0,
+                "themes": themes, **result, "control": None}
     start, end = shipped - span, shipped + span
     before = _counts(store, version, themes, [], start, shipped)
     after = _counts(store, version, themes, [], shipped, end)

@@ -74,7 +74,9 @@ def threads(store: Store, decision_id: int) -> list[dict[str, Any]]:
 
 def _text(store: Store, decision: dict[str, Any], template: str | None) -> str:
     notes = [e["note"] for e in decision["events"] if e["status"] == decision["status"] and e["note"]]
-    note = f"{notes[-1].strip()} " if notes else ""
+    note = notes[-1].strip() if notes else ""
+    if note:  # the note is a sentence of the reply: end it like one
+        note = f"{note} " if note[-1] in ".!?…)\"'”" else f"{note}. "
     return (template or TEMPLATES[decision["status"]]).format(title=decision["title"], note=note).strip()
 
 
