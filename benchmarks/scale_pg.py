@@ -141,27 +141,13 @@ def queries(api) -> dict:
     return {
         "lessons (page: ranked lessons, uncached)": lambda: api.lessons(),
         "lessons table only (quotes=False)": lambda: api.lessons(quotes=False),
-        "inbox page (candidates uncached)": lambda: api.inbox(browse.Query(limit=50)),
-        "inbox page (candidates cached, as the server does)": _cached_inbox(api),
+        "inbox page (one keyset query)": lambda: api.inbox(browse.Query(limit=50)),
         "a thread": lambda: api.thread(post),
         "comments by theme, page 1 (pages)": lambda: api.comment_page(browse.Query(theme=theme, limit=50)),
         "comments by theme, page 7 (pages)": lambda: api.comment_page(browse.Query(theme=theme, limit=50, after=cursor)),
         "comments by theme, page 1 (CLI)": lambda: api.comments(theme=theme, limit=50),
         "comments, newest page (pages)": lambda: api.comment_page(browse.Query(limit=50, sort="-created_at")),
     }
-
-
-def _cached_inbox(api):
-    from sounding import browse
-
-    rows: list = []
-
-    def run():
-        if not rows:
-            rows.append(api.inbox_candidates())
-        return api.inbox(browse.Query(limit=50), rows=rows[0])
-
-    return run
 
 
 def time_queries(url: str, budget_s: float = 60.0, repeats: int = 20) -> dict:
@@ -176,7 +162,12 @@ def time_queries(url: str, budget_s: float = 60.0, repeats: int = 20) -> dict:
 
     out = {}
     for name, run in queries(api).items():
-        run()  # warm: plans, caches
+        try:
+            run()  # warm: plans, caches
+        except Exception as exc:  # one broken query is reported, not the end of an hour's run
+            out[name] = {"error": f"{type(exc).__name__}: {exc}"}
+            print(f"  {name}: {out[name]['error']}", file=sys.stderr, flush=True)
+            continue
         seconds = []
         started = time.perf_counter()
         while len(seconds) < repeats and time.perf_counter() - started < budget_s:
@@ -192,6 +183,7 @@ def time_queries(url: str, budget_s: float = 60.0, repeats: int = 20) -> dict:
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
         out[name] = {"runs": len(seconds), "p50_ms": round(statistics.median(seconds) * 1000, 1),
                      "p95_ms": round(p95 * 1000, 1), "statements": len(statements), "comments_seq_scans": scans}
+        print(f"  {name}: {out[name]}", file=sys.stderr, flush=True)
     api.close()
     return out
 
@@ -225,12 +217,14 @@ def run(server: str, comments: int, folder: Path, driver: bool = True, keep: boo
         imported = json.loads(out.strip().splitlines()[-1])
         path.unlink()
         imported["rows_per_s"] = round(imported["read"] / imported["seconds"], 1)
+        print(f"generated in {generate_s:.0f} s; imported: {imported}", file=sys.stderr, flush=True)
         driven = None
         if driver:  # the Ray driver over every pending row (model step replaced, see scale_driver.py)
             out = subprocess.run([sys.executable, str(Path(__file__).parent / "scale_driver.py"), url],
                                  check=True, capture_output=True, text=True).stdout
             driven = json.loads(out.strip().splitlines()[-1])
         analysis = synthesize_analysis(url)
+        print(f"analysis (synthetic rows, real lessons): {analysis}", file=sys.stderr, flush=True)
         timed = time_queries(url)
     finally:
         if not keep:
@@ -253,6 +247,9 @@ def print_table(result: dict) -> None:
         print(f"  {d['note']}")
     print(f"{'query':<52} {'runs':>5} {'p50 ms':>9} {'p95 ms':>9} {'stmts':>6} {'seq scans of comments':>22}")
     for name, q in result["queries"].items():
+        if "error" in q:
+            print(f"{name:<52} {q['error']}")
+            continue
         print(f"{name:<52} {q['runs']:>5} {q['p50_ms']:>9,.1f} {q['p95_ms']:>9,.1f} {q['statements']:>6} "
               f"{q['comments_seq_scans']:>22}")
 
