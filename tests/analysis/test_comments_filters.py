@@ -171,3 +171,28 @@ def test_cli_prints_ids_in_full_and_pages(api):
     data = json.loads(runner.invoke(app, [*db, "comments", "--intent", "question", "--platform", "bluesky",
                                           "--json"]).stdout)
     assert [(d["id"], d["theme"], d["post"]) for d in data] == [("b-1", "theme-shipping-abroad", "b1")]
+
+
+def test_pages_interleave_audience_posts_and_comments_at_the_same_time(store):
+    """Comments and audience posts are read by one ordered query each and merged: every item once, in
+    (time, kind, id) order both ways, across page breaks that fall between items of the same second."""
+    same = T0 + DAY
+    records = [PostRecord("x", "ours", "brand", "Our post", T0, ours=True)]
+    records += [PostRecord("x", f"p{i}", f"fan{i}", f"Customer post {i}", same) for i in range(3)]
+    records += [CommentRecord("x", f"c{i}", "ours", f"reply{i}", f"Reply {i}", same) for i in range(3)]
+    records += [CommentRecord("x", "c-late", "ours", "late", "Later reply", same + DAY)]
+    store.write_records(records)
+    label(store, {r.id: ("other", "neutral", None) for r in records if not r.ours})
+    api = Sounding(store=store)
+    expected = api.comments()["id"].tolist()
+    assert sorted(expected) == sorted(["p0", "p1", "p2", "c0", "c1", "c2", "c-late"])
+    assert expected[:3] == ["c0", "c1", "c2"] and expected[-1] == "c-late"  # "comment" sorts before "post"
+    for newest in (False, True):
+        seen, after = [], None
+        while True:
+            page = api.comments(limit=2, after=after, newest=newest)
+            seen += ids(page)
+            after = page.attrs["next"]
+            if after is None:
+                break
+        assert seen == (list(reversed(expected)) if newest else expected), newest

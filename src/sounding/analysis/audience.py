@@ -31,16 +31,22 @@ def _items(model, kind: str, thread_id, names: tuple[str, ...]):
     return select(*(available[name] for name in names)).where(model.ours.is_(False))
 
 
-def audience(version: str | None, columns: tuple[str, ...] = ITEM_COLUMNS, hash_order: bool = False):
+def audience(version: str | None, columns: tuple[str, ...] = ITEM_COLUMNS, hash_order: bool = False,
+             kinds: tuple[str, ...] = ("comment", "post")):
     """Every audience item (comment or post, not ours) with its analysis and theme, as a subquery.
 
     ``columns`` narrows the item columns (an aggregate over a million comments needs no text).
     ``hash_order`` feeds the items in text-hash order: SQLite then merges the two tables' hash
     indexes and probes the enrichment and theme tables in key order, which made the lesson
     aggregate 2x faster (random probes into 32-character keys were most of its time).
+    ``kinds`` keeps only comments or only posts: one table, no union, so an ordered page can walk
+    that table's time index (PostgreSQL hashed a whole union to find one page of a theme).
     """
     names = columns if "text_hash" in columns else (*columns, "text_hash")  # the joins need the hash
-    items = union_all(_items(Comment, "comment", Comment.post_id, names), _items(Post, "post", Post.id, names))
+    parts = {"comment": lambda: _items(Comment, "comment", Comment.post_id, names),
+             "post": lambda: _items(Post, "post", Post.id, names)}
+    selects = [parts[kind]() for kind in kinds]
+    items = union_all(*selects) if len(selects) > 1 else selects[0]
     if hash_order:
         items = items.order_by("text_hash")
     items = items.subquery("items")

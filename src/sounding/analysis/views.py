@@ -263,22 +263,17 @@ def comments(
     the next page (None on the last page). No OFFSET: a page never re-reads the rows before it, and
     comments arriving meanwhile neither shift nor repeat rows already shown.
     """
-    a = audience(version)
-    conditions = []
     if theme is not None and lesson is not None:
         raise UsageError("give either a theme or a lesson, not both")
+    theme_id = None
     if theme is not None:
-        conditions.append(
-            a.c.theme_id.is_(None) if theme.strip().lower() == UNCLUSTERED else a.c.theme_id == _theme_id(store, theme)
-        )
+        theme_id = UNCLUSTERED if theme.strip().lower() == UNCLUSTERED else _theme_id(store, theme)
     if lesson is not None:
-        conditions.append(a.c.theme_id == _lesson_theme(store, lesson))
-    if intents := _choices(intent, INTENTS, "intent"):
-        conditions.append(a.c.intent.in_(intents))
-    if sentiments := _choices(sentiment, SENTIMENTS, "sentiment"):
-        conditions.append(a.c.sentiment.in_(sentiments))
-    if post is not None:
-        conditions.append(a.c.thread_id == find_post(store, post).id)
+        theme_id = _lesson_theme(store, lesson)
+    intents = _choices(intent, INTENTS, "intent")
+    sentiments = _choices(sentiment, SENTIMENTS, "sentiment")
+    thread = find_post(store, post).id if post is not None else None
+    platforms: list[str] = []
     if platform:
         platforms = [platform] if isinstance(platform, str) else list(platform)
         platforms = [p.strip().lower() for item in platforms for p in item.split(",") if p.strip()]
@@ -287,52 +282,76 @@ def comments(
         if unknown := [p for p in platforms if p not in known]:
             raise NotFoundError(f"no platform {unknown[0]!r} in the store",
                                 hint=f"platforms here: {', '.join(sorted(known)) or 'none'}")
-        conditions.append(a.c.platform.in_(platforms))
     start, end = parse_time(since), parse_time(until, end=True)
     if start and end and start >= end:
         raise UsageError("--since is not before --until")
-    if start:
-        conditions.append(a.c.created_at >= start)
-    if end:  # a bare date's bound is the next midnight, exclusive; a time is inclusive
-        conditions.append(a.c.created_at < end if _is_day(until) else a.c.created_at <= end)
-    if search and search.strip():
-        conditions.append(func.lower(a.c.text).contains(search.strip().lower(), autoescape=True))
-    key = (a.c.created_at, a.c.kind, a.c.item_id)
-    if after:  # "after" in the order shown: later rows oldest first, earlier ones newest first
-        at, kind, item_id = decode_cursor(after)
-
-        def beyond(column, value):
-            return column < value if newest else column > value
-
-        conditions.append(or_(
-            beyond(key[0], at),
-            and_(key[0] == at, or_(beyond(key[1], kind), and_(key[1] == kind, beyond(key[2], item_id)))),
-        ))
     if limit is not None and limit < 0:
         raise UsageError("limit must be 0 (all) or more")
-    query = (
-        select(
-            a.c.kind,
-            a.c.platform,
-            a.c.platform_id.label("id"),
-            Post.platform_id.label("post"),
-            a.c.text,
-            a.c.created_at,
-            a.c.sentiment,
-            a.c.sentiment_score,
-            a.c.intent,
-            a.c.intent_score,
-            a.c.lang.label("language"),
-            Theme.key.label("theme"),
-            a.c.url,
-            a.c.item_id,
+    cursor = decode_cursor(after) if after else None
+
+    def page(kind: str):
+        """One kind's rows in page order: one table, so the database can walk its time index."""
+        a = audience(version, kinds=(kind,))
+        conditions = []
+        if theme_id is not None:
+            conditions.append(a.c.theme_id.is_(None) if theme_id == UNCLUSTERED else a.c.theme_id == theme_id)
+        if intents:
+            conditions.append(a.c.intent.in_(intents))
+        if sentiments:
+            conditions.append(a.c.sentiment.in_(sentiments))
+        if thread is not None:
+            conditions.append(a.c.thread_id == thread)
+        if platforms:
+            conditions.append(a.c.platform.in_(platforms))
+        if start:
+            conditions.append(a.c.created_at >= start)
+        if end:  # a bare date's bound is the next midnight, exclusive; a time is inclusive
+            conditions.append(a.c.created_at < end if _is_day(until) else a.c.created_at <= end)
+        if search and search.strip():
+            conditions.append(func.lower(a.c.text).contains(search.strip().lower(), autoescape=True))
+        if cursor:  # "after" in the order shown, on (created_at, kind, item id); this query's kind is fixed
+            at, after_kind, item_id = cursor
+
+            def beyond(column, value):
+                return column < value if newest else column > value
+
+            if kind == after_kind:
+                conditions.append(or_(beyond(a.c.created_at, at),
+                                      and_(a.c.created_at == at, beyond(a.c.item_id, item_id))))
+            elif (kind > after_kind) != newest:  # this kind sorts after the cursor's at the same time
+                conditions.append(or_(beyond(a.c.created_at, at), a.c.created_at == at))
+            else:
+                conditions.append(beyond(a.c.created_at, at))
+        key = (a.c.created_at, a.c.item_id)
+        query = (
+            select(
+                a.c.kind,
+                a.c.platform,
+                a.c.platform_id.label("id"),
+                Post.platform_id.label("post"),
+                a.c.text,
+                a.c.created_at,
+                a.c.sentiment,
+                a.c.sentiment_score,
+                a.c.intent,
+                a.c.intent_score,
+                a.c.lang.label("language"),
+                Theme.key.label("theme"),
+                a.c.url,
+                a.c.item_id,
+            )
+            .join(Post, Post.id == a.c.thread_id)
+            .outerjoin(Theme, Theme.id == a.c.theme_id)
+            .where(*conditions)
+            .order_by(*((column.desc() for column in key) if newest else key))
         )
-        .join(Post, Post.id == a.c.thread_id)
-        .outerjoin(Theme, Theme.id == a.c.theme_id)
-        .where(*conditions)
-        .order_by(*((column.desc() for column in key) if newest else key))
-    )
-    frame = _frame(store, query.limit(limit + 1) if limit else query)
+        return _frame(store, query.limit(limit + 1) if limit else query)
+
+    both = [page("comment"), page("post")]
+    parts = [f for f in both if len(f)]
+    frame = pd.concat(parts, ignore_index=True) if parts else both[0]
+    frame = frame.sort_values(["created_at", "kind", "item_id"], ascending=not newest, kind="mergesort",
+                              ignore_index=True)
     more = bool(limit) and len(frame) > limit
     frame = frame.head(limit) if limit else frame
     last = frame.iloc[-1] if more else None
