@@ -8,16 +8,22 @@ from sounding.act import decisions, tell
 from sounding.errors import ConflictError
 
 
-@pytest.fixture
-def shipped(community):
-    api, _ = community
+def ship_dark_mode(api, note: str) -> int:
+    """Decide on the dark-mode lesson and ship it with ``note``; the decision's id."""
     frame = api.lessons(quotes=False)
     lesson = int(frame.loc[frame["title"].str.contains("dark mode"), "lesson"].iloc[0])
     d = decisions.decide(api.store, "Dark mode", lessons=[lesson])
-    decisions.set_status(api.store, d["id"], "shipped", note="Find it in Settings > Display.")
+    decisions.set_status(api.store, d["id"], "shipped", note=note)
+    return d["id"]
+
+
+@pytest.fixture
+def shipped(community):
+    api, _ = community
+    decision = ship_dark_mode(api, "Find it in Settings > Display.")
     api.store.upsert_account("bluesky", "brand.test", service_url=None, credential_ref=None)
     api.store.upsert_account("mastodon", "brand", service_url=None, credential_ref=None)
-    return api, d["id"]
+    return api, decision
 
 
 class Recorder:
@@ -115,9 +121,5 @@ def test_drafts_can_be_edited_and_only_closed_decisions_are_told(shipped, commun
 
 def test_a_note_without_a_full_stop_still_reads_as_its_own_sentence(community):
     api, _ = community
-    frame = api.lessons(quotes=False)
-    lesson = int(frame.loc[frame["title"].str.contains("dark mode"), "lesson"].iloc[0])
-    d = decisions.decide(api.store, "Dark mode", lessons=[lesson])
-    decisions.set_status(api.store, d["id"], "shipped", note="Find it under Settings")
-    text = tell.draft(api.store, d["id"])[0]["text"]
+    text = tell.draft(api.store, ship_dark_mode(api, "Find it under Settings"))[0]["text"]
     assert "Find it under Settings. Thank you for telling us!" in text

@@ -7,14 +7,10 @@ skip, or fail when ``SOUNDING_REQUIRE_CHROMIUM=1`` (scripts/test.sh sets it). Th
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from sounding.api import Sounding
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -31,43 +27,6 @@ def _config_dir(tmp_path_factory):
         os.environ.pop("SOUNDING_CONFIG_DIR", None)
     else:
         os.environ["SOUNDING_CONFIG_DIR"] = old
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Served:
-    """An app served by uvicorn in a thread of this process."""
-
-    def __init__(self, app) -> None:
-        import uvicorn
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> Served:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-def serve(store: str | Sounding, **kwargs):
-    from sounding.web.app import create_app
-
-    return Served(create_app(store if isinstance(store, Sounding) else Sounding(store), **kwargs))
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from conftest import serve
+from web_helpers import serve
 
 
 def test_mark_a_question_answered_and_see_the_inbox_shrink(demo_copy, watched):

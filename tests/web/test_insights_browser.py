@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from conftest import serve
+from web_helpers import serve
 
 
 def _texts(locator) -> list[str]:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import serve
+from web_helpers import serve
 
 PAGES = {
     "overview": ("/", "Learning value over time"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import devnet_helpers as devnet  # registered by tests/conftest.py with bluesky_net and people
 
-from conftest import serve
+from web_helpers import serve
 from sounding.api import Sounding
 from sounding.connectors import AccountRef, RetryPolicy, open_connector
 from sounding.connectors.secrets import SecretStore

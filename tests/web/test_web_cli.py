@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from conftest import free_port
+from web_helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conftest import serve
+from web_helpers import serve
 from sounding.api import Sounding
 
 PAYLOADS = [

@@ -15,7 +15,7 @@ ITEM_COLUMNS = ("kind", "item_id", "platform", "platform_id", "thread_id", "auth
                 "created_at")
 
 
-def _items(model, kind: str, thread_id, names: tuple[str, ...]):
+def _items(model, thread_id, kind: str, names: tuple[str, ...]):
     available = {
         "kind": literal(kind).label("kind"),
         "item_id": model.id.label("item_id"),
@@ -31,6 +31,9 @@ def _items(model, kind: str, thread_id, names: tuple[str, ...]):
     return select(*(available[name] for name in names)).where(model.ours.is_(False))
 
 
+SOURCES = {"comment": (Comment, Comment.post_id, "comment"), "post": (Post, Post.id, "post")}
+
+
 def audience(version: str | None, columns: tuple[str, ...] = ITEM_COLUMNS, hash_order: bool = False,
              kinds: tuple[str, ...] = ("comment", "post")):
     """Every audience item (comment or post, not ours) with its analysis and theme, as a subquery.
@@ -43,9 +46,7 @@ def audience(version: str | None, columns: tuple[str, ...] = ITEM_COLUMNS, hash_
     that table's time index (PostgreSQL hashed a whole union to find one page of a theme).
     """
     names = columns if "text_hash" in columns else (*columns, "text_hash")  # the joins need the hash
-    parts = {"comment": lambda: _items(Comment, "comment", Comment.post_id, names),
-             "post": lambda: _items(Post, "post", Post.id, names)}
-    selects = [parts[kind]() for kind in kinds]
+    selects = [_items(*SOURCES[kind], names) for kind in kinds]
     items = union_all(*selects) if len(selects) > 1 else selects[0]
     if hash_order:
         items = items.order_by("text_hash")
