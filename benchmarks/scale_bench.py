@@ -135,9 +135,25 @@ def main() -> None:
     kept = json.loads(path.read_text()) if path.exists() else {}  # a part not run keeps its last numbers
     kept = kept if "postgres" in kept or "runs" in kept else {}
     if "engines" in parts:
-        kept = {k: v for k, v in kept.items() if k == "postgres"}
+        kept = {k: v for k, v in kept.items() if k in ("postgres", "ray_driver_by_size")}
+    drivers = dict(kept.get("ray_driver_by_size", {}))  # each size's driver run is kept, to compare sizes
+    if result.get("postgres", {}).get("ray_driver"):
+        drivers[str(args.pg_comments)] = result["postgres"]["ray_driver"]
+    if drivers:
+        result["ray_driver_by_size"] = drivers
+        print_drivers(drivers)
     path.write_text(json.dumps({**kept, **result}, indent=2))
     print(json.dumps(result))
+
+
+def print_drivers(drivers: dict) -> None:
+    """The Ray driver's memory at each store size run so far: flat means the same RSS at every size."""
+    print("\nRay driver over every pending row of a PostgreSQL store (model step replaced, see scale_driver.py)")
+    print(f"{'comments':>12} {'rows':>12} {'rows/s':>9} {'RSS at start MB':>16} {'peak RSS MB':>12}  RSS by rows done (rows, MB)")
+    for size, d in sorted(drivers.items(), key=lambda item: int(item[0])):
+        samples = d["driver_rss_mb_by_rows"]
+        print(f"{int(size):>12,} {d['enriched']:>12,} {d['rows_per_s']:>9,.0f} {samples[0][1]:>16,.0f} "
+              f"{d['driver_peak_rss_mb']:>12,.0f}  {samples[1:4]}{' … ' + str(samples[-1]) if len(samples) > 4 else ''}")
 
 
 def engines(args) -> dict:

@@ -194,3 +194,31 @@ def test_an_empty_database_name_is_refused_not_the_default(tmp_path, monkeypatch
     with pytest.raises(UsageError):
         Store.open("  ")
     assert not (tmp_path / "sounding.db").exists()
+
+
+def test_new_and_stored_rows_in_one_statement_get_the_right_ids(store):
+    """Rows already stored, repeated and new in one insert: every reply still finds its own parent.
+
+    (On SQLite new ids are taken from the statement's insert count, not from RETURNING.)
+    """
+    store.write_records(thread()[:2])  # p1, c1
+    store.write_records([CommentRecord("bluesky", "c5", "p1", "eve.test", "Stored before", T0)])
+    batch = [
+        CommentRecord("bluesky", "c1", "p1", "ann.test", "Dark mode please!", T0 + timedelta(minutes=1)),
+        CommentRecord("bluesky", "c6", "p1", "fay.test", "New one", T0 + timedelta(minutes=4)),
+        CommentRecord("bluesky", "c5", "p1", "eve.test", "Stored before", T0),
+        CommentRecord("bluesky", "c6", "p1", "fay.test", "New one", T0 + timedelta(minutes=4)),
+        CommentRecord("bluesky", "c7", "p1", "gus.test", "Another new one", T0 + timedelta(minutes=5)),
+        CommentRecord("bluesky", "r6", "c6", "hal.test", "Reply to c6", T0 + timedelta(minutes=6)),
+        CommentRecord("bluesky", "r5", "c5", "hal.test", "Reply to c5", T0 + timedelta(minutes=6)),
+        CommentRecord("bluesky", "r7", "c7", "hal.test", "Reply to c7", T0 + timedelta(minutes=6)),
+    ]
+    result = store.write_records(batch)
+    assert result.new["comments"] == 5 and not result.unresolved
+    with store.engine.connect() as conn:
+        rows = {r.platform_id: r for r in conn.execute(select(models.Comment))}
+    assert len(rows) == 7
+    for reply, parent in (("r5", "c5"), ("r6", "c6"), ("r7", "c7")):
+        assert rows[reply].parent_comment_id == rows[parent].id
+        assert rows[reply].text == f"Reply to {parent}"
+    assert rows["c6"].text == "New one" and rows["c7"].text == "Another new one"

@@ -218,13 +218,12 @@ def _import_one(
             for number, batch in enumerate(_batches(_readable(fmt.rows(path), damage), BATCH_SIZE), start=1):
                 if number % 5 == 0:
                     gc.collect(2 if number % 50 == 0 else 1)
-                good = []
-                for row in batch:
-                    report.read += 1
-                    if row.error is not None:
-                        rejects.add(row.line, row.error, row.raw)
-                    else:
-                        good.append(row)
+                report.read += len(batch)
+                good = [row for row in batch if row.error is None]
+                if len(good) < len(batch):
+                    for row in batch:
+                        if row.error is not None:
+                            rejects.add(row.line, row.error, row.raw)
                 deferred.extend(_write(store, good, report, rejects))
                 if len(deferred) > MAX_DEFERRED:
                     deferred = _retry(store, deferred, report, rejects)

@@ -107,6 +107,42 @@ class WriteResult:
     unresolved: list[tuple[int, str]] = field(default_factory=list)
 
 
+def _sqlite_insert_ignore(db: sqlite3.Connection, table: Table, columns: tuple[str, ...], rows: list[tuple],
+                          returned: tuple[str, ...]) -> list[tuple]:
+    """Multi-row ``INSERT … ON CONFLICT DO NOTHING`` on SQLite; the ``returned`` columns of the new rows.
+
+    Without RETURNING (SQLite buffers every returned row, and the driver decodes each again): a new
+    row without an explicit id gets one more than the table's largest, so the rows one statement
+    adds hold the ids just below its last insert rowid. All new: they pair in order with the
+    statement's rows; some skipped: the new ones are read back by that id range.
+    """
+    cursor = db.cursor()
+    placeholders = "(" + ",".join("?" * len(columns)) + ")"
+    head = f"INSERT INTO {table.name} ({','.join(columns)}) VALUES "
+    position = {name: i for i, name in enumerate(columns)}
+    out: list[tuple] = []
+    start = 0
+    try:
+        for size in _statement_sizes(len(rows), len(columns)):
+            chunk = rows[start : start + size]
+            start += size
+            cursor.execute(head + ",".join([placeholders] * size) + " ON CONFLICT DO NOTHING",
+                           list(chain.from_iterable(chunk)))
+            added = cursor.rowcount
+            if not returned or added <= 0:
+                continue
+            first = cursor.lastrowid - added + 1
+            if added == size and returned[0] == "id":
+                picks = [position[name] for name in returned[1:]]
+                out.extend((first + i, *(row[p] for p in picks)) for i, row in enumerate(chunk))
+            else:
+                cursor.execute(f"SELECT {','.join(returned)} FROM {table.name} WHERE id >= ? ORDER BY id", (first,))
+                out.extend(cursor.fetchall())
+    finally:
+        cursor.close()
+    return out
+
+
 class RecordWriter:
     """Writes batches of records on a connection; keeps a bounded id cache across batches."""
 
@@ -177,19 +213,7 @@ class RecordWriter:
                 return []
             statement = self._insert(table).on_conflict_do_nothing().returning(*(table.c[c] for c in returned))
             return [tuple(r) for r in conn.execute(statement, [dict(zip(columns, row)) for row in rows])]
-        cursor = conn.connection.driver_connection.cursor()
-        placeholders = "(" + ",".join("?" * len(columns)) + ")"
-        head = f"INSERT INTO {table.name} ({','.join(columns)}) VALUES "
-        tail = " ON CONFLICT DO NOTHING" + (f" RETURNING {','.join(returned)}" if returned else "")
-        out: list[tuple] = []
-        start = 0
-        for size in _statement_sizes(len(rows), len(columns)):
-            chunk = rows[start : start + size]
-            start += size
-            cursor.execute(head + ",".join([placeholders] * size) + tail, list(chain.from_iterable(chunk)))
-            out.extend(cursor.fetchall())
-        cursor.close()
-        return out
+        return _sqlite_insert_ignore(conn.connection.driver_connection, table, columns, rows, returned)
 
     def _lookup(self, conn: Connection, keys: set[tuple[str, str]]) -> None:
         """Fill the id cache for (platform, platform_id) keys, from posts then comments."""
