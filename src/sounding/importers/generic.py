@@ -39,6 +39,14 @@ def decode(raw: bytes) -> str:
         raise RowError(f"invalid UTF-8 at byte {exc.start} of the line") from None
 
 
+def _utf8_error(raw: bytes) -> str | None:
+    try:
+        decode(raw)
+    except RowError as exc:
+        return str(exc)
+    return None
+
+
 def shown(raw: bytes) -> str:
     """The raw line as text for the rejects file, with undecodable bytes escaped, not dropped."""
     return raw.decode("utf-8", "backslashreplace").rstrip("\r\n")
@@ -56,12 +64,14 @@ class JsonLines:
             for number, raw in enumerate(handle, start=1):
                 if number == 1 and raw.startswith(BOM):
                     raw = raw[len(BOM) :]
-                if not raw.strip():
+                try:  # orjson checks the UTF-8 itself; decoding first would copy every line
+                    fields = orjson.loads(raw)
+                except orjson.JSONDecodeError as exc:
+                    if raw.strip():  # a blank line is skipped; a bad one says why (a bad byte by its offset)
+                        yield Row(number, shown(raw), error=_utf8_error(raw) or f"invalid JSON: {exc}")
                     continue
                 try:
-                    yield Row(number, "", record=record_from_fields(orjson.loads(decode(raw))))
-                except orjson.JSONDecodeError as exc:
-                    yield Row(number, shown(raw), error=f"invalid JSON: {exc}")
+                    yield Row(number, "", record=record_from_fields(fields))
                 except RowError as exc:
                     yield Row(number, shown(raw), error=str(exc))
 
