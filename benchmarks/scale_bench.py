@@ -114,6 +114,8 @@ def main() -> None:
     parser.add_argument("--pg-comments", type=int, default=10_000_000)
     parser.add_argument("--only", choices=("engines", "postgres", "driver"), action="append",
                         help="run only these parts (repeatable; default: all that have what they need)")
+    parser.add_argument("--driver-store", metavar="URL",
+                        help="only the Ray driver part, over the comments of an existing PostgreSQL store")
     parser.add_argument("--child", choices=("local", "ray"), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -122,6 +124,12 @@ def main() -> None:
         return
     parts = set(args.only or ("engines", "postgres", "driver"))
     result: dict = {}
+    if args.driver_store:
+        import scale_pg
+
+        parts, driven = set(), scale_pg.drive(args.driver_store)
+        args.pg_comments = driven["comments"]
+        result["postgres"] = {"ray_driver": driven}
     if "engines" in parts:
         result.update(engines(args))
     if "postgres" in parts and args.postgres:
@@ -136,8 +144,12 @@ def main() -> None:
     kept = kept if "postgres" in kept or "runs" in kept else {}
     if "engines" in parts:
         kept = {k: v for k, v in kept.items() if k in ("postgres", "ray_driver_by_size")}
+    if args.driver_store:  # the PostgreSQL part's other numbers stay as they were
+        result.pop("postgres")
     drivers = dict(kept.get("ray_driver_by_size", {}))  # each size's driver run is kept, to compare sizes
-    if result.get("postgres", {}).get("ray_driver"):
+    if args.driver_store:
+        drivers[str(args.pg_comments)] = driven
+    elif result.get("postgres", {}).get("ray_driver"):
         drivers[str(args.pg_comments)] = result["postgres"]["ray_driver"]
     if drivers:
         result["ray_driver_by_size"] = drivers

@@ -203,6 +203,18 @@ def explain(engine, statements: list[tuple[str, object]]) -> int:
     return scans
 
 
+def drive(url: str) -> dict:
+    """The Ray driver over every audience text of the store at ``url`` (model step replaced, see scale_driver.py)."""
+    out = subprocess.run([sys.executable, str(Path(__file__).parent / "scale_driver.py"), url],
+                         check=True, capture_output=True, text=True).stdout
+    driven = json.loads(out.strip().splitlines()[-1])
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        driven["comments"] = conn.execute(text("SELECT count(*) FROM comments")).scalar_one()
+    engine.dispose()
+    return driven
+
+
 def run(server: str, comments: int, folder: Path, driver: bool = True, keep: bool = False,
         name: str = "sounding_scale") -> dict:
     """Generate, import (child process), synthesize analysis, time the queries; drop the database."""
@@ -218,11 +230,7 @@ def run(server: str, comments: int, folder: Path, driver: bool = True, keep: boo
         path.unlink()
         imported["rows_per_s"] = round(imported["read"] / imported["seconds"], 1)
         print(f"generated in {generate_s:.0f} s; imported: {imported}", file=sys.stderr, flush=True)
-        driven = None
-        if driver:  # the Ray driver over every pending row (model step replaced, see scale_driver.py)
-            out = subprocess.run([sys.executable, str(Path(__file__).parent / "scale_driver.py"), url],
-                                 check=True, capture_output=True, text=True).stdout
-            driven = json.loads(out.strip().splitlines()[-1])
+        driven = drive(url) if driver else None
         analysis = synthesize_analysis(url)
         print(f"analysis (synthetic rows, real lessons): {analysis}", file=sys.stderr, flush=True)
         timed = time_queries(url)

@@ -26,7 +26,7 @@ from sqlalchemy import select
 ray = pytest.importorskip("ray", reason="the Ray engine needs the ray extra: pip install 'sounding[ray]'")
 
 from sounding import Sounding  # noqa: E402
-from sounding.analysis import embed, pipeline, reader  # noqa: E402
+from sounding.analysis import embed, pipeline, ray_engine, reader  # noqa: E402
 from sounding.store.models import Enrichment, Theme, ThemeMember  # noqa: E402
 
 SAMPLE = files("sounding").joinpath("data/sample/twacs_airlines.jsonl.gz")
@@ -107,6 +107,9 @@ def test_ray_engine_gives_the_local_engines_rows_and_themes(store_url, fast_refe
         report = api.analyze(mode="fast", engine="ray")
         assert report.enriched == len(reference[0])
         assert_same(state(api), reference, exact_vectors=True)
+        import ray.data  # blocks stay small, so the driver never holds a shard's worth of rows
+
+        assert ray.data.DataContext.get_current().target_max_block_size == ray_engine.BLOCK_BYTES
         again = api.analyze(mode="fast", engine="ray")  # nothing pending: no model work, no new rows
         assert (again.enriched, again.themed) == (0, 0)
     finally:
