@@ -14,7 +14,6 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy import exc as sa_exc
@@ -22,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from sounding.errors import StoreError
 from sounding.records import CommentRecord, PollRecord, PostRecord, ReactionSnapshot, Record
-from sounding.store import models
+from sounding.store import models, sqlite_insert
 from sounding.store.reactions import stored_counts
 from sounding.store.rows import (
     COMMENT_COLUMNS,
@@ -41,22 +40,6 @@ CHUNK = 500  # bound parameters per IN (...) lookup: well under every backend's 
 CACHE_SIZE = 100_000  # recently written ids kept so replies find their parents without a query
 #: Rows from which a PostgreSQL batch goes through COPY (below it the plain INSERT costs less than staging)
 COPY_MIN_ROWS = 1_000
-
-
-def _statement_sizes(rows: int, columns: int) -> list[int]:
-    """Rows per multi-row INSERT: a fixed power of two, the rest in smaller powers of two.
-
-    The driver caches prepared statements by their SQL; a handful of fixed sizes keeps that cache
-    (and memory) bounded, where "whatever is left over" would prepare a new large statement per batch.
-    """
-    largest = 1 << ((30_000 // columns).bit_length() - 1)
-    sizes = [largest] * (rows // largest)
-    rest = rows % largest
-    while rest:
-        size = 1 << (rest.bit_length() - 1)
-        sizes.append(size)
-        rest -= size
-    return sizes
 
 
 def dialect_insert(dialect: str):
@@ -105,42 +88,6 @@ class WriteResult:
         default_factory=lambda: {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
     )
     unresolved: list[tuple[int, str]] = field(default_factory=list)
-
-
-def _sqlite_insert_ignore(db: sqlite3.Connection, table: Table, columns: tuple[str, ...], rows: list[tuple],
-                          returned: tuple[str, ...]) -> list[tuple]:
-    """Multi-row ``INSERT … ON CONFLICT DO NOTHING`` on SQLite; the ``returned`` columns of the new rows.
-
-    Without RETURNING (SQLite buffers every returned row, and the driver decodes each again): a new
-    row without an explicit id gets one more than the table's largest, so the rows one statement
-    adds hold the ids just below its last insert rowid. All new: they pair in order with the
-    statement's rows; some skipped: the new ones are read back by that id range.
-    """
-    cursor = db.cursor()
-    placeholders = "(" + ",".join("?" * len(columns)) + ")"
-    head = f"INSERT INTO {table.name} ({','.join(columns)}) VALUES "
-    position = {name: i for i, name in enumerate(columns)}
-    out: list[tuple] = []
-    start = 0
-    try:
-        for size in _statement_sizes(len(rows), len(columns)):
-            chunk = rows[start : start + size]
-            start += size
-            cursor.execute(head + ",".join([placeholders] * size) + " ON CONFLICT DO NOTHING",
-                           list(chain.from_iterable(chunk)))
-            added = cursor.rowcount
-            if not returned or added <= 0:
-                continue
-            first = cursor.lastrowid - added + 1
-            if added == size and returned[0] == "id":
-                picks = [position[name] for name in returned[1:]]
-                out.extend((first + i, *(row[p] for p in picks)) for i, row in enumerate(chunk))
-            else:
-                cursor.execute(f"SELECT {','.join(returned)} FROM {table.name} WHERE id >= ? ORDER BY id", (first,))
-                out.extend(cursor.fetchall())
-    finally:
-        cursor.close()
-    return out
 
 
 class RecordWriter:
@@ -213,7 +160,7 @@ class RecordWriter:
                 return []
             statement = self._insert(table).on_conflict_do_nothing().returning(*(table.c[c] for c in returned))
             return [tuple(r) for r in conn.execute(statement, [dict(zip(columns, row)) for row in rows])]
-        return _sqlite_insert_ignore(conn.connection.driver_connection, table, columns, rows, returned)
+        return sqlite_insert.insert_ignore(conn.connection.driver_connection, table, columns, rows, returned)
 
     def _lookup(self, conn: Connection, keys: set[tuple[str, str]]) -> None:
         """Fill the id cache for (platform, platform_id) keys, from posts then comments."""
