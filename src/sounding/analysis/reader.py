@@ -45,15 +45,16 @@ def _pages(
             yield rows
 
 
-def _enriched(version: str) -> Callable[[Connection, list], set]:
-    def done(conn: Connection, hashes: list) -> set:
-        return set(conn.execute(select(Enrichment.text_hash).where(
-            Enrichment.model_version == version, Enrichment.text_hash.in_(set(hashes)))).scalars())
+LOOKUP_CHUNK = 500  # keys per IN (...): under every SQLite build's bound-variable limit (999 before 3.32)
+
+
+def _present(column, *conditions) -> Callable[[Connection, list], set]:
+    """``done`` for :func:`_pages`: the page's keys that have a row in ``column``'s table."""
+    def done(conn: Connection, keys: list) -> set:
+        keys = sorted(set(keys))
+        return {key for start in range(0, len(keys), LOOKUP_CHUNK) for key in conn.execute(
+            select(column).where(*conditions, column.in_(keys[start : start + LOOKUP_CHUNK]))).scalars()}
     return done
-
-
-def _themed(conn: Connection, hashes: list) -> set:
-    return set(conn.execute(select(ThemeMember.text_hash).where(ThemeMember.text_hash.in_(set(hashes)))).scalars())
 
 
 def _not_enriched(model, version: str):
@@ -71,7 +72,8 @@ def pending_texts(
     """
     for model in AUDIENCE:
         audience = (model.ours.is_(False),)
-        for rows in _pages(store, model.text_hash, (model.text,), audience, page, start, stop, _enriched(version)):
+        enriched = _present(Enrichment.text_hash, Enrichment.model_version == version)
+        for rows in _pages(store, model.text_hash, (model.text,), audience, page, start, stop, enriched):
             yield list(dict(rows).items())  # the same text said twice is analysed once
 
 
@@ -87,7 +89,8 @@ def count_pending(store: Store, version: str) -> int:
 def unthemed_embeddings(store: Store, version: str, page: int = 10_000) -> Iterator[tuple[list[str], np.ndarray]]:
     """Pages of (text hashes, embeddings) enriched with ``version`` that have no theme decision yet."""
     versioned = (Enrichment.model_version == version,)
-    for rows in _pages(store, Enrichment.text_hash, (Enrichment.embedding,), versioned, page, done=_themed):
+    for rows in _pages(store, Enrichment.text_hash, (Enrichment.embedding,), versioned, page,
+                       done=_present(ThemeMember.text_hash)):
         yield [r[0] for r in rows], decode_embeddings([r[1] for r in rows])
 
 
