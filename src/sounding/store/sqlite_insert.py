@@ -28,6 +28,43 @@ def statement_sizes(rows: int, columns: int) -> list[int]:
     return sizes
 
 
+def new_ids(db: sqlite3.Connection, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> list[int | None]:
+    """:func:`insert_ignore` for rows keyed by (platform, platform_id): each row's new id, ``None`` where skipped.
+
+    All rows of a statement new (the usual case): their ids are the statement's id range, in order,
+    with no tuple built per row. Otherwise the new rows are matched by key; a key repeated within
+    the rows is new only at its first row.
+    """
+    platform, platform_id = columns.index("platform"), columns.index("platform_id")
+    out: list[int | None] = []
+    start = 0
+    for size in statement_sizes(len(rows), len(columns)):
+        chunk = rows[start : start + size]
+        start += size
+        added, first = _insert_chunk(db, table, columns, chunk)
+        if added == size:
+            out.extend(range(first, first + size))
+        elif added <= 0:
+            out.extend([None] * size)
+        else:
+            found = {(row_platform, row_id): new_id for new_id, row_platform, row_id in db.execute(
+                f"SELECT id, platform, platform_id FROM {table.name} WHERE id >= ?", (first,))}
+            out.extend([found.pop((row[platform], row[platform_id]), None) for row in chunk])
+    return out
+
+
+def _insert_chunk(db: sqlite3.Connection, table: Table, columns: tuple[str, ...], chunk: list[tuple]) -> tuple[int, int]:
+    """One multi-row statement: how many rows it added, and the first new id (meaningful when it added any)."""
+    placeholders = "(" + ",".join("?" * len(columns)) + ")"
+    cursor = db.execute(f"INSERT INTO {table.name} ({','.join(columns)}) VALUES "
+                        + ",".join([placeholders] * len(chunk)) + " ON CONFLICT DO NOTHING",
+                        list(chain.from_iterable(chunk)))
+    try:
+        return cursor.rowcount, cursor.lastrowid - cursor.rowcount + 1
+    finally:
+        cursor.close()
+
+
 def insert_ignore(db: sqlite3.Connection, table: Table, columns: tuple[str, ...], rows: list[tuple],
                   returned: tuple[str, ...]) -> list[tuple]:
     """Multi-row ``INSERT … ON CONFLICT DO NOTHING`` on SQLite; the ``returned`` columns of the new rows.
@@ -37,28 +74,19 @@ def insert_ignore(db: sqlite3.Connection, table: Table, columns: tuple[str, ...]
     adds hold the ids just below its last insert rowid. All new: they pair in order with the
     statement's rows; some skipped: the new ones are read back by that id range.
     """
-    cursor = db.cursor()
-    placeholders = "(" + ",".join("?" * len(columns)) + ")"
-    head = f"INSERT INTO {table.name} ({','.join(columns)}) VALUES "
     position = {name: i for i, name in enumerate(columns)}
     out: list[tuple] = []
     start = 0
-    try:
-        for size in statement_sizes(len(rows), len(columns)):
-            chunk = rows[start : start + size]
-            start += size
-            cursor.execute(head + ",".join([placeholders] * size) + " ON CONFLICT DO NOTHING",
-                           list(chain.from_iterable(chunk)))
-            added = cursor.rowcount
-            if not returned or added <= 0:
-                continue
-            first = cursor.lastrowid - added + 1
-            if added == size and returned[0] == "id":
-                picks = [position[name] for name in returned[1:]]
-                out.extend((first + i, *(row[p] for p in picks)) for i, row in enumerate(chunk))
-            else:
-                cursor.execute(f"SELECT {','.join(returned)} FROM {table.name} WHERE id >= ? ORDER BY id", (first,))
-                out.extend(cursor.fetchall())
-    finally:
-        cursor.close()
+    for size in statement_sizes(len(rows), len(columns)):
+        chunk = rows[start : start + size]
+        start += size
+        added, first = _insert_chunk(db, table, columns, chunk)
+        if not returned or added <= 0:
+            continue
+        if added == size and returned[0] == "id":
+            picks = [position[name] for name in returned[1:]]
+            out.extend((first + i, *(row[p] for p in picks)) for i, row in enumerate(chunk))
+        else:
+            out.extend(db.execute(f"SELECT {','.join(returned)} FROM {table.name} WHERE id >= ? ORDER BY id",
+                                  (first,)).fetchall())
     return out

@@ -11,7 +11,7 @@ import hashlib
 import json
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -88,6 +88,17 @@ class WriteResult:
         default_factory=lambda: {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
     )
     unresolved: list[tuple[int, str]] = field(default_factory=list)
+
+
+def counts_as_snapshots(
+    stale: list[tuple[int, PostRecord | CommentRecord]],
+) -> list[tuple[int, ReactionSnapshot]]:
+    """Inline counts of items stored before become a snapshot at the record's observation (if changed)."""
+    return [
+        (index, ReactionSnapshot(r.platform, r.id, r.observed_at or r.created_at, r.likes, r.reposts, r.replies,
+                                 r.views))
+        for index, r in stale if has_counts(r)
+    ]
 
 
 class RecordWriter:
@@ -202,22 +213,18 @@ class RecordWriter:
         result = WriteResult()
         self._fresh = {}
         self._firsts = 0
-        posts: list[tuple[int, PostRecord]] = []
-        comments: list[tuple[int, CommentRecord]] = []
+        comments = [pair for pair in enumerate(records) if isinstance(pair[1], CommentRecord)]
+        posts = [pair for pair in enumerate(records) if isinstance(pair[1], PostRecord)]
         snapshots: list[tuple[int, ReactionSnapshot]] = []
         polls: list[tuple[int, PollRecord]] = []
-        for index, record in enumerate(records):
-            if isinstance(record, CommentRecord):
-                comments.append((index, record))
-            elif isinstance(record, PostRecord):
-                posts.append((index, record))
-            elif isinstance(record, ReactionSnapshot):
-                snapshots.append((index, record))
-            elif isinstance(record, PollRecord):
-                polls.append((index, record))
-        result.new["posts"] = self._write_posts(conn, [r for _, r in posts], account_id)
-        result.new["comments"] = self._write_comments(conn, comments, result)
-        snapshots.extend(self._counts_as_snapshots(posts, comments))
+        if len(comments) + len(posts) < len(records):
+            snapshots = [pair for pair in enumerate(records) if isinstance(pair[1], ReactionSnapshot)]
+            polls = [pair for pair in enumerate(records) if isinstance(pair[1], PollRecord)]
+        new, stale = self._write_posts(conn, posts, account_id)
+        result.new["posts"] = new
+        new, stale_comments = self._write_comments(conn, comments, result)
+        result.new["comments"] = new
+        snapshots.extend(counts_as_snapshots(stale + stale_comments))
         result.new["reactions"] = self._firsts + self._write_snapshots(conn, snapshots, result)
         result.new["polls"] = self._write_polls(conn, polls, result)
         self._write_people(conn)
@@ -229,20 +236,19 @@ class RecordWriter:
             self._insert_ignore(conn, models.Person.__table__, ("pseudonym", "platform", "handle"), self._people, ())
             self._people = []
 
-    def _write_posts(self, conn: Connection, posts: list[PostRecord], account_id: int | None) -> int:
+    def _write_posts(
+        self, conn: Connection, pairs: list[tuple[int, PostRecord]], account_id: int | None
+    ) -> tuple[int, list[tuple[int, PostRecord]]]:
+        """New posts, and the (index, record) of those stored before (their counts may be news)."""
         when = self._time
+        posts = [p for _, p in pairs]
         rows = [post_row(p, account_id, self._author(p.platform, p.author), when) for p in posts]
-        inserted = self._insert_ignore(conn, models.Post.__table__, POST_COLUMNS, rows)
-        made: dict = {}
-        for p, row in zip(posts, rows, strict=True):
-            made.setdefault((p.platform, p.id), (p, None))  # a repeat in the batch conflicts
-        self._created(inserted, made)
-        self._lookup(conn, {(p.platform, p.id) for p in posts})  # the ones that already existed
-        new_keys = {(platform, pid) for _, platform, pid in inserted}
-        late_urls = [
-            {"u": clean(p.url), "p": p.platform, "i": p.id}
-            for p in posts if p.url and (p.platform, p.id) not in new_keys
-        ]
+        new_ids = self._insert_new(conn, models.Post.__table__, POST_COLUMNS, rows)
+        self._created(posts, [None] * len(posts), new_ids)
+        stale = [pair for pair, new_id in zip(pairs, new_ids, strict=True) if new_id is None]
+        self._lookup(conn, {(p.platform, p.id) for _, p in stale})  # the ones that already existed
+        stored = [p for _, p in stale if (p.platform, p.id) not in self._fresh]  # not a repeat of a new one
+        late_urls = [{"u": clean(p.url), "p": p.platform, "i": p.id} for p in stored if p.url]
         if late_urls:  # a post we published before the platform told us its URL: fill it, nothing else
             table = models.Post.__table__
             conn.execute(
@@ -252,8 +258,8 @@ class RecordWriter:
                 late_urls,
             )
         if account_id is not None:  # imported from an export first, synced now: the post is this account's
-            self._claim(conn, [(p.platform, p.id) for p in posts if (p.platform, p.id) not in new_keys], account_id)
-        return len(inserted)
+            self._claim(conn, [(p.platform, p.id) for p in stored], account_id)
+        return len(posts) - len(stale), stale
 
     def _claim(self, conn: Connection, keys: list[tuple[str, str]], account_id: int) -> None:
         """Set the account of stored posts that have none, so both doors give the same row."""
@@ -270,56 +276,79 @@ class RecordWriter:
 
     def _write_comments(
         self, conn: Connection, comments: list[tuple[int, CommentRecord]], result: WriteResult
-    ) -> int:
-        """Insert replies level by level, so a reply can follow its parent within one batch."""
+    ) -> tuple[int, list[tuple[int, CommentRecord]]]:
+        """Insert replies level by level, so a reply can follow its parent within one batch.
+
+        Returns the new count and the (index, record) of replies stored before (or repeated).
+        Replies are handled by their position in ``comments``: a large import's most frequent
+        loop, so each key is built once.
+        """
         table = models.Comment.__table__
+        records = [c for _, c in comments]
+        keys = [(c.platform, c.id) for c in records]
+        parents = [(c.platform, c.parent_id) for c in records]
         # parents written by this batch need no query (one already stored is looked up once it conflicts)
-        batch = {(c.platform, c.id) for _, c in comments}
-        looked_up = {(c.platform, c.parent_id) for _, c in comments} - batch
+        looked_up = set(parents).difference(keys)
         self._lookup(conn, looked_up)
         ids = self._ids
-        ready: list[tuple[int, CommentRecord]] = []
-        waiting: dict[tuple[str, str], list[tuple[int, CommentRecord]]] = {}  # parent key -> its replies
-        for item in comments:
-            parent = (item[1].platform, item[1].parent_id)
+        ready: list[int] = []
+        waiting: dict[tuple[str, str], list[int]] = {}  # parent key -> positions of its replies
+        for position, parent in enumerate(parents):
             if parent in ids:
-                ready.append(item)
+                ready.append(position)
             else:
-                waiting.setdefault(parent, []).append(item)
+                waiting.setdefault(parent, []).append(position)
+        stale: list[int] = []
         new = 0
         when, author = self._time, self._author
         while ready:
-            rows, made = [], {}
-            for _, c in ready:
-                parent_comment, post_id = ids[(c.platform, c.parent_id)]
+            rows, threads = [], []
+            for position in ready:
+                c = records[position]
+                parent_comment, post_id = ids[parents[position]]
                 rows.append(comment_row(c, post_id, parent_comment, author(c.platform, c.author), when))
-                made.setdefault((c.platform, c.id), (c, post_id))  # a repeat in the batch conflicts
-            inserted = self._insert_ignore(conn, table, COMMENT_COLUMNS, rows)
-            new += len(inserted)
-            self._created(inserted, made)
-            if len(inserted) < len(rows):  # replies that were already stored
-                self._lookup(conn, set(made) - self._fresh.keys())
-            ready = [reply for key in made if key in waiting and key in ids for reply in waiting.pop(key)]
+                threads.append(post_id)
+            new_ids = self._insert_new(conn, table, COMMENT_COLUMNS, rows)
+            new += len(new_ids) - new_ids.count(None)
+            level = [records[position] for position in ready]
+            self._created(level, threads, new_ids)
+            if None in new_ids:  # replies that were already stored (or repeats of a new one)
+                old = [position for position, new_id in zip(ready, new_ids) if new_id is None]
+                stale.extend(old)
+                self._lookup(conn, {keys[position] for position in old})
+            ready = [reply for position in ready if keys[position] in waiting and keys[position] in ids
+                     for reply in waiting.pop(keys[position])]
             if not ready and waiting.keys() - looked_up:  # parents in this batch that never came: stored before?
                 rest = waiting.keys() - looked_up
                 looked_up |= rest
                 self._lookup(conn, rest)
                 ready = [reply for key in sorted(rest) if key in ids for reply in waiting.pop(key)]
         for replies in waiting.values():
-            for index, c in replies:
-                result.unresolved.append((index, f"unknown parent {c.parent_id!r}"))
-        return new
+            for position in replies:
+                result.unresolved.append((comments[position][0], f"unknown parent {records[position].parent_id!r}"))
+        return new, [comments[position] for position in stale]
 
-    def _created(self, inserted: list[tuple], made: dict[tuple[str, str], tuple[Record, int | None]]) -> None:
-        """Remember the rows RETURNING reported as new (their inline counts went onto their row).
+    def _insert_new(self, conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> list:
+        """Insert post or comment rows, skipping stored keys; each row's new id, ``None`` where skipped.
 
-        ``made`` maps each written key to (record, thread root post id; ``None`` for a post).
+        A key that repeats within ``rows`` is new only at its first row, as the store sees it.
+        """
+        if self.dialect == "sqlite":
+            return sqlite_insert.new_ids(conn.connection.driver_connection, table, columns, rows)
+        found = {(platform, pid): new_id for new_id, platform, pid in self._insert_ignore(conn, table, columns, rows)}
+        return [found.pop((row[0], row[1]), None) for row in rows]
+
+    def _created(self, records: list[Record], threads: list[int | None], new_ids: list[int | None]) -> None:
+        """Remember the rows just inserted (their inline counts went onto their row).
+
+        ``threads`` holds each record's thread root post id (``None`` for a post).
         """
         ids, fresh = self._ids, self._fresh
         firsts = 0
-        for new_id, platform, pid in inserted:
-            key = (platform, pid)
-            record, thread = made[key]
+        for record, thread, new_id in zip(records, threads, new_ids, strict=True):
+            if new_id is None:
+                continue
+            key = (record.platform, record.id)
             ids[key] = (None, new_id) if thread is None else (new_id, thread)
             fresh[key] = record
             if record.likes is not None or record.reposts is not None or record.replies is not None \
@@ -328,21 +357,6 @@ class RecordWriter:
         self._firsts += firsts
         while len(ids) > CACHE_SIZE:
             ids.popitem(last=False)
-
-    def _counts_as_snapshots(
-        self, posts: Iterable[tuple[int, PostRecord]], comments: Iterable[tuple[int, CommentRecord]]
-    ) -> list[tuple[int, ReactionSnapshot]]:
-        """Inline counts of items stored before become a snapshot at the record's observation (if changed)."""
-        out = []
-        fresh = self._fresh
-        for index, r in [*posts, *comments]:
-            if fresh.get((r.platform, r.id)) is r or not has_counts(r):  # its counts are on its new row
-                continue
-            taken = r.observed_at or r.created_at
-            out.append(
-                (index, ReactionSnapshot(r.platform, r.id, taken, r.likes, r.reposts, r.replies, r.views))
-            )
-        return out
 
     def _write_snapshots(
         self, conn: Connection, snapshots: list[tuple[int, ReactionSnapshot]], result: WriteResult
