@@ -1,4 +1,4 @@
-"""The CLI starts without loading what only some commands need (scipy for A/B statistics, the models)."""
+"""The CLI starts without loading what only some commands need (scipy for A/B statistics, the models, pandas)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 def test_cli_import_leaves_statistics_and_models_unloaded():
     code = (
         "import sys, sounding.cli; "
-        "print(sorted(m for m in ('scipy', 'onnxruntime', 'sklearn', 'sounding.experiments.report', 'ray') if m in sys.modules))"
+        "print(sorted(m for m in ('scipy', 'onnxruntime', 'sklearn', 'sounding.experiments.report', 'ray', 'pandas') if m in sys.modules))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]"

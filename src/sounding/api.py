@@ -1,6 +1,8 @@
 """The Python API: one object over one store, returning plain dicts and pandas DataFrames.
 
-The CLI is a thin layer over this class, so anything the CLI shows can be scripted.
+The CLI is a thin layer over this class, so anything the CLI shows can be scripted. The analysis
+views (and pandas with them) load with the first call that returns a frame: ``import sounding``
+and commands such as ``import`` start without them.
 """
 
 from __future__ import annotations
@@ -9,13 +11,16 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from sounding.analysis import threads, views
+from sounding.analysis.version import current_version, set_current_version
 from sounding.errors import NotReadyError, UsageError
 from sounding.importers import ImportReport, import_file, import_files
 from sounding.importers.base import Format
 from sounding.store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Sounding:
@@ -95,6 +100,8 @@ class Sounding:
         return accounts.publish(self.store, account, text, **kwargs)
 
     def most_discussed(self, limit: int = 10) -> pd.DataFrame:
+        from sounding.analysis import threads
+
         return threads.most_discussed(self.store, limit)
 
     def unanswered_questions(
@@ -105,14 +112,16 @@ class Sounding:
         newer_than: timedelta | None = None,
     ) -> pd.DataFrame:
         """The questions inbox: genuine questions to us that no reply of ours answers (see analysis.threads)."""
+        from sounding.analysis import threads
+
         platforms = [platform] if isinstance(platform, str) else platform
-        return threads.unanswered_questions(self.store, views.current_version(self.store), limit=limit,
+        return threads.unanswered_questions(self.store, current_version(self.store), limit=limit,
                                             platforms=platforms, older_than=older_than, newer_than=newer_than)
 
     # -- analysis ------------------------------------------------------------------------------
     @property
     def analysed(self) -> bool:
-        return views.current_version(self.store) is not None
+        return current_version(self.store) is not None
 
     def pending_analysis(self, mode: str = "quality") -> int:
         """Audience texts not analysed yet with ``mode``'s models (for progress bars)."""
@@ -147,11 +156,11 @@ class Sounding:
             enricher = ray_engine.enricher(address)
         steps = steps or pipeline.default_steps(mode)
         report = pipeline.analyze(self.store, steps, on_progress, enricher=enricher)
-        views.set_current_version(self.store, steps.version)
+        set_current_version(self.store, steps.version)
         return report
 
     def _version(self) -> str:
-        version = views.current_version(self.store)
+        version = current_version(self.store)
         if version is None:
             raise NotReadyError("nothing analysed yet: run `sounding analyze` (or Sounding.analyze()) first")
         return version
@@ -174,12 +183,16 @@ class Sounding:
         """Audience comments, oldest (or ``newest``) first, narrowed by every filter given (see
         ``views.comments``); ``frame.attrs["next"]`` is the cursor to pass as ``after`` for the next
         page (None: last page)."""
+        from sounding.analysis import views
+
         return views.comments(
             self.store, self._version(), theme=theme, lesson=lesson, intent=intent, sentiment=sentiment, post=post,
             platform=platform, since=since, until=until, search=search, limit=limit, after=after, newest=newest,
         )
 
     def themes(self) -> pd.DataFrame:
+        from sounding.analysis import views
+
         return views.themes(self.store, self._version())
 
     def lessons(self, quotes: bool = True, by: str | None = None, per_segment: int | None = None,
@@ -192,12 +205,16 @@ class Sounding:
             from sounding.analysis import segments as segment_views
 
             return segment_views.lessons_by(self.store, self._version(), by, per_segment, segments)
+        import pandas as pd
+
+        from sounding.analysis import views
+
         self._version()
         frame = views.lessons(self.store)
         if frame.empty:  # say why, in the user's terms
             from sounding.analysis.lessons import why_no_lessons
 
-            frame.attrs["why_empty"] = why_no_lessons(self.store, views.current_version(self.store))
+            frame.attrs["why_empty"] = why_no_lessons(self.store, current_version(self.store))
         frame.insert(0, "rank", range(1, len(frame) + 1))
         evidence = pd.json_normalize(frame["evidence"].tolist()) if len(frame) else pd.DataFrame()
         for column in ("people", "comments", "dominant_intent", "trend", "intents"):
@@ -228,6 +245,8 @@ class Sounding:
 
     def find_post(self, ref: str | int):
         """The post a reference names: store id, ``platform:platform_id`` or URL (``views.find_post``)."""
+        from sounding.analysis import views
+
         return views.find_post(self.store, ref)
 
     def tally(self, posts, options: list[str] | None = None, **mapping):
@@ -265,7 +284,7 @@ class Sounding:
         """Comments with enrichment, filtered and keyset-paginated (see :mod:`sounding.browse`)."""
         from sounding import browse
 
-        return browse.comments(self.store, views.current_version(self.store), query or browse.Query())
+        return browse.comments(self.store, current_version(self.store), query or browse.Query())
 
     def post_page(self, query=None):
         from sounding import browse
@@ -276,13 +295,13 @@ class Sounding:
         """One conversation as a tree, each comment with intent and sentiment."""
         from sounding.analysis import thread_tree
 
-        return thread_tree.thread(self.store, views.current_version(self.store), post_id, platform)
+        return thread_tree.thread(self.store, current_version(self.store), post_id, platform)
 
     def inbox(self, query=None, state: str = "open", assignee: str | None = None):
         """Questions waiting for us (oldest first) with their state and age, one keyset page."""
         from sounding import browse, inbox
 
-        version = views.current_version(self.store)
+        version = current_version(self.store)
         return inbox.questions(self.store, version, query or browse.Query(), state, assignee)
 
     def set_inbox_state(self, platform: str, item_id: str, state: str, assignee: str | None = None) -> dict:

@@ -16,25 +16,10 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from sounding.analysis.audience import audience
+from sounding.analysis.version import current_version, set_current_version  # noqa: F401 (callers use views.*)
 from sounding.errors import NotFoundError, UsageError
 from sounding.store import Store
-from sounding.store.models import Comment, Lesson, Meta, Post, Theme, ThemeMember
-
-VERSION_KEY = "analysis_version"
-
-
-def current_version(store: Store) -> str | None:
-    """The model version of the last ``sounding analyze`` (views read its results)."""
-    with store.engine.connect() as conn:
-        return conn.execute(select(Meta.value).where(Meta.key == VERSION_KEY)).scalar()
-
-
-def set_current_version(store: Store, version: str) -> None:
-    table = Meta.__table__
-    with store.transaction() as conn:
-        statement = store.insert(table).values(key=VERSION_KEY, value=version)
-        conn.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"value": version}))
-
+from sounding.store.models import Comment, Lesson, Post, Theme, ThemeMember
 
 def _frame(store: Store, query) -> pd.DataFrame:
     with store.engine.connect() as conn:

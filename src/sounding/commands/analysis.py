@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -15,6 +14,9 @@ from rich.table import Column, Table
 from sounding.commands import open_api
 from sounding.errors import UsageError
 from sounding.terminal import safe
+
+if TYPE_CHECKING:  # pandas loads with the first command that shows a frame, not with every command
+    import pandas as pd
 
 console = Console()
 err = Console(stderr=True)
@@ -164,6 +166,8 @@ def print_themes(frame: pd.DataFrame, unclustered: int) -> None:
 def _duration(value: str | None, option: str) -> timedelta | None:
     if value is None:
         return None
+    import pandas as pd
+
     try:
         delta = pd.Timedelta(value.strip())
     except ValueError:
@@ -197,6 +201,8 @@ def questions(
 
 def print_questions(frame: pd.DataFrame) -> None:
     """One entry per question: age, platform, who to answer, the text, and where to answer it."""
+    import pandas as pd
+
     for row in frame.itertuples():
         handle = row.handle if pd.notna(row.handle) else None
         who = row.author if handle is None else handle if handle.startswith("@") else f"@{handle}"
@@ -236,6 +242,8 @@ def comments(
     if frame.empty:
         console.print("No comments match.")
         return
+    import pandas as pd
+
     for row in frame.itertuples():  # two lines each: ids in full on the first, the text folded below
         console.print(
             f"[dim]{pd.Timestamp(row.created_at):%Y-%m-%d %H:%M}[/] {safe(row.platform)} [bold]{safe(row.id)}[/]"
@@ -278,6 +286,8 @@ def learning(
 
 
 def _count(value) -> str:
+    import pandas as pd
+
     return "–" if value is None or pd.isna(value) else f"{int(value):,}"
 
 
