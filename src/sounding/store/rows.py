@@ -3,7 +3,7 @@
 Every write path uses these (the batched ``INSERT`` of :mod:`sounding.store.writer`, a bulk
 ``COPY``), so each stores the same text rule, hash, time format and first counts. A row is a tuple
 in the order of :data:`POST_COLUMNS` / :data:`COMMENT_COLUMNS`; ``when`` turns a datetime into what
-the backend's driver takes (see :meth:`RecordWriter._time`).
+the backend's driver takes (see :func:`sounding.store.writer.sqlite_time`).
 """
 
 from __future__ import annotations
@@ -67,19 +67,31 @@ def post_row(p: PostRecord, account_id: int | None, author: str, when: Timestamp
             *first_counts(p, created, when))
 
 
-def comment_row(c: CommentRecord, post_id: int, parent_comment_id: int | None, author: str, when: Timestamp) -> tuple:
-    """A comment's row: ``post_id`` is the thread root, ``parent_comment_id`` null for a top-level reply.
+def comment_rows(comments: list[CommentRecord], links: list[tuple[int | None, int]], authors: list[str],
+                 when: Timestamp) -> list[tuple]:
+    """Comments' rows: ``links`` holds each one's (parent comment id or ``None``, thread root post id),
+    ``authors`` its pseudonym.
 
-    The most frequent call of a large import, so :func:`clean` and :func:`text_hash` are inlined.
+    A batch function, the most frequent loop of a large import: :func:`clean`, :func:`text_hash` and
+    :func:`first_counts` are inlined (a call per comment and step showed in its profile).
     """
-    text, lang, url = c.text, c.lang, c.url
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    if lang is not None and "\x00" in lang:
-        lang = lang.replace("\x00", "")
-    if url is not None and "\x00" in url:
-        url = url.replace("\x00", "")
-    created = when(c.created_at)
-    return (c.platform, c.id, post_id, parent_comment_id, c.ours, author, text,
-            blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(), lang, url, created,
-            *first_counts(c, created, when))
+    rows = []
+    append = rows.append
+    for c, (parent_comment_id, post_id), author in zip(comments, links, authors, strict=True):
+        text, lang, url = c.text, c.lang, c.url
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+        if lang is not None and "\x00" in lang:
+            lang = lang.replace("\x00", "")
+        if url is not None and "\x00" in url:
+            url = url.replace("\x00", "")
+        created = when(c.created_at)
+        if c.likes is None and c.reposts is None and c.replies is None and c.views is None:
+            firsts = NO_COUNTS
+        else:
+            seen = None if c.observed_at is None else when(c.observed_at)
+            firsts = (c.likes, c.reposts, c.replies, c.views, None if seen == created else seen)
+        append((c.platform, c.id, post_id, parent_comment_id, c.ours, author, text,
+                blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(), lang, url, created,
+                *firsts))
+    return rows

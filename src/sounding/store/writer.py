@@ -28,7 +28,7 @@ from sounding.store.rows import (
     POST_COLUMNS,
     SNAPSHOT_COLUMNS,
     clean,
-    comment_row,
+    comment_rows,
     has_counts,
     post_row,
     text_hash,
@@ -74,6 +74,26 @@ def _datatype_mismatch(orig: BaseException) -> bool:
     return getattr(orig, "sqlstate", None) in {"42804", "22003", "22P05", "22021", "22008"}
 
 
+def sqlite_time(value: datetime) -> str:
+    """UTC in SQLAlchemy's DATETIME storage format, so the driver gets it as is.
+
+    Always 6 fraction digits, so stored and bound values compare right; without the offset
+    ("+00:00"): naive UTC.
+    """
+    tz = value.tzinfo
+    if tz is not UTC and tz is not None and value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def utc_time(value: datetime) -> datetime:
+    """UTC, timezone-aware (PostgreSQL's ``timestamptz``)."""
+    tz = value.tzinfo
+    if tz is not UTC and tz is not None and value.utcoffset():
+        return value.astimezone(UTC)
+    return value.replace(tzinfo=UTC)
+
+
 def pseudonym(salt: bytes, platform: str, author: str) -> str:
     """Same person → same pseudonym within one store, but the handle itself is never stored."""
     digest = hashlib.blake2b(f"{platform}:{author}".encode(), key=salt, digest_size=8).hexdigest()
@@ -108,6 +128,7 @@ class RecordWriter:
         self.dialect = dialect
         self.salt = salt
         self._insert = dialect_insert(dialect)
+        self._time = sqlite_time if dialect == "sqlite" else utc_time  # what the driver takes for a datetime
         # (platform, platform_id) -> (comment id or None for a post, thread root post id)
         self._ids: OrderedDict[tuple[str, str], tuple[int | None, int]] = OrderedDict()
         self._authors: dict[tuple[str, str], str] = {}
@@ -121,15 +142,6 @@ class RecordWriter:
         self._authors.clear()  # so the people rows of a rolled-back batch are queued again
 
     # -- helpers ---------------------------------------------------------------------------
-    def _time(self, value: datetime) -> datetime | str:
-        """UTC; on SQLite already in SQLAlchemy's DATETIME storage format (the driver gets it as is)."""
-        tz = value.tzinfo
-        if tz is not UTC and tz is not None and value.utcoffset():
-            value = value.astimezone(UTC)
-        if self.dialect == "sqlite":  # always 6 fraction digits, so stored and bound values compare right
-            return value.isoformat(" ", "microseconds")[:26]  # without the offset ("+00:00"): naive UTC
-        return value.replace(tzinfo=UTC)
-
     def _author(self, platform: str, author: str) -> str:
         key = (platform, author)
         name = self._authors.get(key)
@@ -139,6 +151,11 @@ class RecordWriter:
             name = self._authors[key] = pseudonym(self.salt, platform, author)
             self._people.append((name, clean(platform), clean(author)))  # the people table keeps the store's text rule
         return name
+
+    def _pseudonyms(self, records: list[CommentRecord]) -> list[str]:
+        """:meth:`_author` of each record, the known ones without a call each."""
+        known, author = self._authors.get, self._author
+        return [known((c.platform, c.author)) or author(c.platform, c.author) for c in records]
 
     def _remember(self, key: tuple[str, str], value: tuple[int | None, int]) -> None:
         self._ids[key] = value
@@ -300,18 +317,13 @@ class RecordWriter:
                 waiting.setdefault(parent, []).append(position)
         stale: list[int] = []
         new = 0
-        when, author = self._time, self._author
         while ready:
-            rows, threads = [], []
-            for position in ready:
-                c = records[position]
-                parent_comment, post_id = ids[parents[position]]
-                rows.append(comment_row(c, post_id, parent_comment, author(c.platform, c.author), when))
-                threads.append(post_id)
+            level = [records[position] for position in ready]
+            links = [ids[parents[position]] for position in ready]  # (parent comment id, thread root post id)
+            rows = comment_rows(level, links, self._pseudonyms(level), self._time)
             new_ids = self._insert_new(conn, table, COMMENT_COLUMNS, rows)
             new += len(new_ids) - new_ids.count(None)
-            level = [records[position] for position in ready]
-            self._created(level, threads, new_ids)
+            self._created(level, [post_id for _, post_id in links], new_ids)
             if None in new_ids:  # replies that were already stored (or repeats of a new one)
                 old = [position for position, new_id in zip(ready, new_ids) if new_id is None]
                 stale.extend(old)
