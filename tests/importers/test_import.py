@@ -186,6 +186,29 @@ def test_large_import_defers_comment_indexes_and_builds_them_at_the_end(tmp_path
     assert bulk.counts() == plain.counts()
 
 
+def test_a_bulk_import_links_every_reply_as_the_file_says_and_turns_foreign_keys_back_on(tmp_path, monkeypatch):
+    """SQLite's foreign-key probes are off while a bulk import writes: the writer's own links must hold."""
+    import sounding.store as store_module
+    from sounding.importers import import_file
+
+    rows = good_rows(threads=30, replies=4) + [row("comment", "orphan", "nowhere")]
+    rows.insert(5, row("comment", "early", "c29-3"))  # its parent comes later in the file
+    monkeypatch.setattr(store_module, "BULK_MIN_ROWS", 1)
+    store = Store.open(str(tmp_path / "bulk.db"))
+    report = import_file(store, write_jsonl(tmp_path / "threads.jsonl", rows))
+    assert report.rejected == 1  # the orphan, by the writer's own check
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # the pooled connection again checks
+        stored = set(conn.exec_driver_sql(
+            "SELECT c.platform_id, coalesce(parent.platform_id, post.platform_id), post.platform_id FROM comments c "
+            "JOIN posts post ON post.id = c.post_id LEFT JOIN comments parent ON parent.id = c.parent_comment_id"
+        ).fetchall())
+    expected = {(r["id"], r["parent_id"], r["parent_id"].split("-")[0].replace("c", "p"))
+                for r in rows if r["kind"] == "comment" and r["id"] != "orphan"}
+    assert stored == expected
+
+
 def test_indexes_a_killed_bulk_import_left_dropped_are_rebuilt_on_open(tmp_path):
     import sounding.store as store_module
     from sqlalchemy import text
