@@ -3,16 +3,16 @@
 Every write path uses these (the batched ``INSERT`` of :mod:`sounding.store.writer`, a bulk
 ``COPY``), so each stores the same text rule, hash, time format and first counts. A row is a tuple
 in the order of :data:`POST_COLUMNS` / :data:`COMMENT_COLUMNS`; ``when`` turns a datetime into what
-the backend's driver takes (see :func:`sounding.store.writer.sqlite_time`).
+the backend's driver takes (:func:`sqlite_time`, :func:`utc_time`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from hashlib import blake2b
 
-from sounding.records import CommentRecord, PostRecord
+from sounding.records import CommentRecord, PostRecord, ReactionSnapshot
 
 #: the first observation of the counts, on the item row (see :class:`sounding.store.models.FirstCounts`)
 FIRST_COLUMNS = ("first_likes", "first_reposts", "first_replies", "first_views", "first_seen_at")
@@ -24,6 +24,26 @@ SNAPSHOT_COLUMNS = ("platform", "target_id", "post_id", "comment_id", "taken_at"
                     "views")
 
 Timestamp = Callable[[datetime], object]
+
+
+def sqlite_time(value: datetime) -> str:
+    """UTC in SQLAlchemy's DATETIME storage format, so the driver gets it as is.
+
+    Always 6 fraction digits, so stored and bound values compare right; without the offset
+    ("+00:00"): naive UTC.
+    """
+    tz = value.tzinfo
+    if tz is not UTC and tz is not None and value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def utc_time(value: datetime) -> datetime:
+    """UTC, timezone-aware (PostgreSQL's ``timestamptz``)."""
+    tz = value.tzinfo
+    if tz is not UTC and tz is not None and value.utcoffset():
+        return value.astimezone(UTC)
+    return value.replace(tzinfo=UTC)
 
 
 def text_hash(text: str) -> str:
@@ -95,3 +115,14 @@ def comment_rows(comments: list[CommentRecord], links: list[tuple[int | None, in
                 blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(), lang, url, created,
                 *firsts))
     return rows
+
+
+def counts_as_snapshots(
+    stale: list[tuple[int, PostRecord | CommentRecord]],
+) -> list[tuple[int, ReactionSnapshot]]:
+    """Inline counts of items stored before become a snapshot at the record's observation (if changed)."""
+    return [
+        (index, ReactionSnapshot(r.platform, r.id, r.observed_at or r.created_at, r.likes, r.reposts, r.replies,
+                                 r.views))
+        for index, r in stale if has_counts(r)
+    ]

@@ -13,7 +13,6 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy import exc as sa_exc
@@ -29,9 +28,12 @@ from sounding.store.rows import (
     SNAPSHOT_COLUMNS,
     clean,
     comment_rows,
+    counts_as_snapshots,
     has_counts,
     post_row,
+    sqlite_time,
     text_hash,
+    utc_time,
 )
 
 __all__ = ["RecordWriter", "ValueRefused", "WriteResult", "clean", "dialect_insert", "pseudonym", "text_hash"]
@@ -74,26 +76,6 @@ def _datatype_mismatch(orig: BaseException) -> bool:
     return getattr(orig, "sqlstate", None) in {"42804", "22003", "22P05", "22021", "22008"}
 
 
-def sqlite_time(value: datetime) -> str:
-    """UTC in SQLAlchemy's DATETIME storage format, so the driver gets it as is.
-
-    Always 6 fraction digits, so stored and bound values compare right; without the offset
-    ("+00:00"): naive UTC.
-    """
-    tz = value.tzinfo
-    if tz is not UTC and tz is not None and value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
-
-
-def utc_time(value: datetime) -> datetime:
-    """UTC, timezone-aware (PostgreSQL's ``timestamptz``)."""
-    tz = value.tzinfo
-    if tz is not UTC and tz is not None and value.utcoffset():
-        return value.astimezone(UTC)
-    return value.replace(tzinfo=UTC)
-
-
 def pseudonym(salt: bytes, platform: str, author: str) -> str:
     """Same person → same pseudonym within one store, but the handle itself is never stored."""
     digest = hashlib.blake2b(f"{platform}:{author}".encode(), key=salt, digest_size=8).hexdigest()
@@ -108,17 +90,6 @@ class WriteResult:
         default_factory=lambda: {"posts": 0, "comments": 0, "reactions": 0, "polls": 0}
     )
     unresolved: list[tuple[int, str]] = field(default_factory=list)
-
-
-def counts_as_snapshots(
-    stale: list[tuple[int, PostRecord | CommentRecord]],
-) -> list[tuple[int, ReactionSnapshot]]:
-    """Inline counts of items stored before become a snapshot at the record's observation (if changed)."""
-    return [
-        (index, ReactionSnapshot(r.platform, r.id, r.observed_at or r.created_at, r.likes, r.reposts, r.replies,
-                                 r.views))
-        for index, r in stale if has_counts(r)
-    ]
 
 
 class RecordWriter:
@@ -338,7 +309,7 @@ class RecordWriter:
         for replies in waiting.values():
             for position in replies:
                 result.unresolved.append((comments[position][0], f"unknown parent {records[position].parent_id!r}"))
-        return new, [comments[position] for position in stale]
+        return new, [comments[position] for position in sorted(stale)]  # in batch order, as the snapshots go
 
     def _insert_new(self, conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> list:
         """Insert post or comment rows, skipping stored keys; each row's new id, ``None`` where skipped.
