@@ -21,6 +21,7 @@ from sounding.errors import NotFoundError, UsageError
 from sounding.store import Store
 from sounding.store.models import Comment, Lesson, Post, Theme, ThemeMember
 
+
 def _frame(store: Store, query) -> pd.DataFrame:
     with store.engine.connect() as conn:
         result = conn.execute(query)
