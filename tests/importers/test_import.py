@@ -40,6 +40,15 @@ def test_importing_twice_changes_no_counts(tmp_path):
     assert (status["posts"], status["comments"]) == (20, 60)
 
 
+def test_the_import_summary_reads_in_words(tmp_path):
+    """One row is "1 row", one new post "1 post"; more are counted in the plural."""
+    one = run(tmp_path / "s.db", "import", str(write_jsonl(tmp_path / "one.jsonl", [row("post", "p1")])))
+    assert one.exit_code == 0, one.output
+    assert "1 row read; new: 1 post; 0 already stored; 0 rejected" in " ".join(one.stdout.split())
+    more = run(tmp_path / "s.db", "import", str(write_jsonl(tmp_path / "more.jsonl", good_rows(threads=2))))
+    assert "8 rows read; new: 1 post, 6 comments, 2 reactions; 1 already stored" in " ".join(more.stdout.split())
+
+
 def test_bad_rows_are_reported_with_their_line_and_set_aside(tmp_path):
     rows: list = good_rows(threads=5)
     bad = {

@@ -103,9 +103,10 @@ def _print_report(report: ImportReport, notes: set[str] | None = None) -> None:
         err.print(f"note: {safe(report.note)}")
         if notes is not None:
             notes.add(report.note)
-    new = ", ".join(f"{count:,} {kind}" for kind, count in report.new.items() if count)
+    new = ", ".join(f"{count:,} {kind if count != 1 else kind.removesuffix('s')}"
+                    for kind, count in report.new.items() if count)
     console.print(
-        f"[bold]{safe(report.path)}[/] ({safe(report.format)}): {report.read:,} rows read; "
+        f"[bold]{safe(report.path)}[/] ({safe(report.format)}): {report.read:,} row{'' if report.read == 1 else 's'} read; "
         f"new: {new or 'nothing'}; {report.duplicates:,} already stored; "
         f"[{'red' if report.rejected else 'green'}]{report.rejected:,} rejected[/]"
     )
