@@ -184,6 +184,20 @@ def test_cli_questions_json_and_filters(analysed):
     assert shown.exit_code == 0 and "@ben.bsky.social" in shown.output
 
 
+def test_question_ages_take_the_units_the_help_shows_without_pandas_deprecations():
+    import warnings
+
+    from sounding.commands.analysis import _duration
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas deprecates "d" and "w"; they must keep working after it drops them
+        assert _duration("30m", "--older-than") == timedelta(minutes=30)
+        assert _duration("2d", "--older-than") == timedelta(days=2)
+        assert _duration(" 1w", "--newer-than") == timedelta(weeks=1)
+        assert _duration("1d12h", "--older-than") == timedelta(days=1, hours=12)
+        assert _duration("2 days", "--older-than") == timedelta(days=2)
+
+
 def test_inbox_before_analysis_on_sqlite_and_postgres(store_url):
     """The text rules alone (nothing analysed yet), on both stores: same SQL, same answers."""
     api = Sounding(store_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated
 
@@ -164,12 +165,17 @@ def print_themes(frame: pd.DataFrame, unclustered: int) -> None:
 
 
 def _duration(value: str | None, option: str) -> timedelta | None:
+    """``30m``, ``6h``, ``2d``, ``1w`` (or pandas' longer forms) as a timedelta.
+
+    pandas deprecates the lower-case day and week units the help shows, so they are upper-cased first.
+    """
     if value is None:
         return None
     import pandas as pd
 
+    text = re.sub(r"(\d)\s*([dw])(?![a-z])", lambda m: m.group(1) + m.group(2).upper(), value.strip(), flags=re.I)
     try:
-        delta = pd.Timedelta(value.strip())
+        delta = pd.Timedelta(text)
     except ValueError:
         delta = None
     if delta is None or pd.isna(delta) or delta < pd.Timedelta(0):
