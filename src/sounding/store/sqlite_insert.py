@@ -7,6 +7,7 @@ batches here (PostgreSQL's go through :mod:`sounding.store.pg_copy`). Same natur
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from itertools import chain
 
 from sqlalchemy import Table
@@ -29,23 +30,19 @@ def statement_sizes(rows: int, columns: int) -> list[int]:
 
 
 def new_ids(db: sqlite3.Connection, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> list[int | None]:
-    """:func:`insert_ignore` for rows keyed by (platform, platform_id): each row's new id, ``None`` where skipped.
+    """Insert rows keyed by (platform, platform_id): each row's new id, ``None`` where it was skipped.
 
     All rows of a statement new (the usual case): their ids are the statement's id range, in order,
-    with no tuple built per row. Otherwise the new rows are matched by key; a key repeated within
-    the rows is new only at its first row.
+    with no tuple built per row. Otherwise the new rows are read back by that range and matched by
+    key; a key repeated within the rows is new only at its first row.
     """
     platform, platform_id = columns.index("platform"), columns.index("platform_id")
     out: list[int | None] = []
-    start = 0
-    for size in statement_sizes(len(rows), len(columns)):
-        chunk = rows[start : start + size]
-        start += size
-        added, first = _insert_chunk(db, table, columns, chunk)
-        if added == size:
-            out.extend(range(first, first + size))
+    for chunk, added, first in _statements(db, table, columns, rows):
+        if added == len(chunk):
+            out.extend(range(first, first + added))
         elif added <= 0:
-            out.extend([None] * size)
+            out.extend([None] * len(chunk))
         else:
             found = {(row_platform, row_id): new_id for new_id, row_platform, row_id in db.execute(
                 f"SELECT id, platform, platform_id FROM {table.name} WHERE id >= ?", (first,))}
@@ -53,40 +50,30 @@ def new_ids(db: sqlite3.Connection, table: Table, columns: tuple[str, ...], rows
     return out
 
 
-def _insert_chunk(db: sqlite3.Connection, table: Table, columns: tuple[str, ...], chunk: list[tuple]) -> tuple[int, int]:
-    """One multi-row statement: how many rows it added, and the first new id (meaningful when it added any)."""
-    placeholders = "(" + ",".join("?" * len(columns)) + ")"
-    cursor = db.execute(f"INSERT INTO {table.name} ({','.join(columns)}) VALUES "
-                        + ",".join([placeholders] * len(chunk)) + " ON CONFLICT DO NOTHING",
-                        list(chain.from_iterable(chunk)))
-    try:
-        return cursor.rowcount, cursor.lastrowid - cursor.rowcount + 1
-    finally:
-        cursor.close()
+def insert_ignore(db: sqlite3.Connection, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> list[int]:
+    """Insert rows, skipping natural-key conflicts; the ids of the new ones."""
+    statements = _statements(db, table, columns, rows)
+    return [new_id for _, added, first in statements for new_id in range(first, first + added)]
 
 
-def insert_ignore(db: sqlite3.Connection, table: Table, columns: tuple[str, ...], rows: list[tuple],
-                  returned: tuple[str, ...]) -> list[tuple]:
-    """Multi-row ``INSERT … ON CONFLICT DO NOTHING`` on SQLite; the ``returned`` columns of the new rows.
+def _statements(
+    db: sqlite3.Connection, table: Table, columns: tuple[str, ...], rows: list[tuple]
+) -> Iterator[tuple[list[tuple], int, int]]:
+    """Insert ``rows`` in multi-row statements; for each: its rows, how many it added, the first new id.
 
     Without RETURNING (SQLite buffers every returned row, and the driver decodes each again): a new
     row without an explicit id gets one more than the table's largest, so the rows one statement
-    adds hold the ids just below its last insert rowid. All new: they pair in order with the
-    statement's rows; some skipped: the new ones are read back by that id range.
+    adds hold consecutive ids ending at its last insert rowid. The first id means nothing when the
+    statement added none.
     """
-    position = {name: i for i, name in enumerate(columns)}
-    out: list[tuple] = []
+    placeholders = "(" + ",".join("?" * len(columns)) + ")"
+    head = f"INSERT INTO {table.name} ({','.join(columns)}) VALUES "
     start = 0
     for size in statement_sizes(len(rows), len(columns)):
         chunk = rows[start : start + size]
         start += size
-        added, first = _insert_chunk(db, table, columns, chunk)
-        if not returned or added <= 0:
-            continue
-        if added == size and returned[0] == "id":
-            picks = [position[name] for name in returned[1:]]
-            out.extend((first + i, *(row[p] for p in picks)) for i, row in enumerate(chunk))
-        else:
-            out.extend(db.execute(f"SELECT {','.join(returned)} FROM {table.name} WHERE id >= ? ORDER BY id",
-                                  (first,)).fetchall())
-    return out
+        cursor = db.execute(head + ",".join([placeholders] * size) + " ON CONFLICT DO NOTHING",
+                            list(chain.from_iterable(chunk)))
+        added, last = max(cursor.rowcount, 0), cursor.lastrowid
+        cursor.close()
+        yield chunk, added, last - added + 1

@@ -136,7 +136,8 @@ class RecordWriter:
 
     def _insert_ignore(self, conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple],
                        returned: tuple[str, ...] | None = None) -> list[tuple]:
-        """Insert, skipping natural-key conflicts; returns (id, platform?, platform_id?) of the rows really new.
+        """Insert, skipping natural-key conflicts; returns (id, platform?, platform_id?) of the rows really new
+        (on SQLite just (id,): its posts and comments take :meth:`_insert_new`).
 
         RETURNING yields only inserted rows: an exact "new" count on every backend and the ids of new
         posts and comments without another query (``returned=()``: nothing returned). On SQLite,
@@ -159,7 +160,8 @@ class RecordWriter:
                 return []
             statement = self._insert(table).on_conflict_do_nothing().returning(*(table.c[c] for c in returned))
             return [tuple(r) for r in conn.execute(statement, [dict(zip(columns, row)) for row in rows])]
-        return sqlite_insert.insert_ignore(conn.connection.driver_connection, table, columns, rows, returned)
+        new_ids = sqlite_insert.insert_ignore(conn.connection.driver_connection, table, columns, rows)
+        return [(new_id,) for new_id in new_ids]  # its callers on SQLite only count them
 
     def _lookup(self, conn: Connection, keys: set[tuple[str, str]]) -> None:
         """Fill the id cache for (platform, platform_id) keys, from posts then comments."""
